@@ -1,0 +1,101 @@
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Common;
+
+/// <summary>
+/// Keys and values of the tokens seen so far, per layer ([batch, kv_head, token, d_head],
+/// after rotary embedding), with their padding mask [batch, token]. Owns its tensors:
+/// they live outside every dispose scope until the cache is disposed.
+/// </summary>
+public sealed class KvCache : IDisposable
+{
+    private readonly Tensor?[] _keys;
+    private readonly Tensor?[] _values;
+    private Tensor? _mask;
+
+    public KvCache(int layers)
+    {
+        _keys = new Tensor?[layers];
+        _values = new Tensor?[layers];
+    }
+
+    /// <summary>Number of cached token positions (padding included).</summary>
+    public long Length => _mask?.shape[1] ?? 0;
+
+    /// <summary>Batch size of the cached sequences, 0 while empty.</summary>
+    public long Batch => _mask?.shape[0] ?? 0;
+
+    public int Layers => _keys.Length;
+
+    /// <summary>The cached padding mask [batch, token] (1 real, 0 pad), null while empty.</summary>
+    public Tensor? Mask => _mask;
+
+    /// <summary>Appends this pass's mask and returns the full mask [batch, past + new].</summary>
+    internal Tensor AppendMask(Tensor newMask)
+    {
+        _mask = Concat(_mask, newMask, 1);
+        return _mask;
+    }
+
+    /// <summary>Appends one layer's new keys/values and returns all of them.</summary>
+    internal (Tensor Keys, Tensor Values) Append(int layer, Tensor keys, Tensor values)
+    {
+        _keys[layer] = Concat(_keys[layer], keys, 2);
+        _values[layer] = Concat(_values[layer], values, 2);
+        return (_keys[layer]!, _values[layer]!);
+    }
+
+    /// <summary>
+    /// A cache for <paramref name="batch"/> sequences that all share this (batch 1) prefix.
+    /// The new cache holds broadcast views, so no prefix is copied until a pass appends.
+    /// </summary>
+    public KvCache ExpandBatch(int batch)
+    {
+        if (Batch != 1) throw new InvalidOperationException($"only a batch-1 cache can be expanded (this one has batch {Batch})");
+        var copy = new KvCache(Layers);
+        for (int i = 0; i < Layers; i++)
+        {
+            copy._keys[i] = _keys[i]?.expand(batch, -1, -1, -1).DetachFromDisposeScope();
+            copy._values[i] = _values[i]?.expand(batch, -1, -1, -1).DetachFromDisposeScope();
+        }
+        copy._mask = _mask?.expand(batch, -1).DetachFromDisposeScope();
+        return copy;
+    }
+
+    /// <summary>Keeps only the given batch rows (e.g. sequences still being generated).</summary>
+    public void SelectRows(Tensor rowIndices)
+    {
+        for (int i = 0; i < Layers; i++)
+        {
+            Replace(ref _keys[i], _keys[i]?.index_select(0, rowIndices));
+            Replace(ref _values[i], _values[i]?.index_select(0, rowIndices));
+        }
+        Replace(ref _mask, _mask?.index_select(0, rowIndices));
+    }
+
+    private static void Replace(ref Tensor? slot, Tensor? value)
+    {
+        var old = slot;
+        slot = value?.DetachFromDisposeScope();
+        old?.Dispose();
+    }
+
+    private static Tensor Concat(Tensor? old, Tensor added, long dim)
+    {
+        var result = (old is null ? added.alias() : cat([old, added], dim)).DetachFromDisposeScope();
+        old?.Dispose();
+        return result;
+    }
+
+    public void Dispose()
+    {
+        for (int i = 0; i < Layers; i++)
+        {
+            _keys[i]?.Dispose();
+            _values[i]?.Dispose();
+            _keys[i] = _values[i] = null;
+        }
+        _mask?.Dispose();
+        _mask = null;
+    }
+}

@@ -1,0 +1,123 @@
+using LeapEngine.Core.Hooks;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Common;
+
+/// <summary>
+/// A decoder-only transformer with TransformerLens-named hook points. Subclasses (one per
+/// architecture folder) supply the embedding, blocks and unembedding; this class owns
+/// input validation, the shared forward context and the hook index.
+/// </summary>
+public abstract class TransformerModel : nn.Module<Tensor, Tensor>
+{
+    private Dictionary<string, HookPoint> _hookPoints = new();
+
+    protected TransformerModel(string name, ModelConfig config) : base(name)
+    {
+        config.Validate();
+        Config = config;
+    }
+
+    public ModelConfig Config { get; }
+
+    /// <summary>Every hook point by its TransformerLens name, in call order.</summary>
+    public IReadOnlyDictionary<string, HookPoint> HookPoints => _hookPoints;
+
+    /// <summary>The input token embedding matrix W_E [vocab, d_model].</summary>
+    public abstract Tensor TokenEmbeddings { get; }
+
+    public Device Device => TokenEmbeddings.device;
+
+    /// <summary>Call at the end of a subclass constructor, after RegisterComponents.</summary>
+    protected void IndexHookPoints()
+    {
+        _hookPoints = new Dictionary<string, HookPoint>();
+        foreach (var (name, module) in named_modules())
+        {
+            if (module is HookPoint point)
+            {
+                point.HookName = name;
+                _hookPoints[name] = point;
+            }
+        }
+    }
+
+    /// <summary>Frees every parameter from autograd: inference and input-gradient work never need them.</summary>
+    public void Freeze()
+    {
+        foreach (var p in parameters()) p.requires_grad = false;
+    }
+
+    /// <summary>Removes every hook from every hook point.</summary>
+    public void ResetHooks()
+    {
+        foreach (var point in _hookPoints.Values) point.RemoveAll();
+    }
+
+    public override Tensor forward(Tensor inputIds) => Forward(inputIds);
+
+    /// <summary>Token ids [batch, tokens] (int64) to logits [batch, tokens', vocab].</summary>
+    public Tensor Forward(Tensor inputIds, ForwardOptions? options = null)
+    {
+        ValidateIds(inputIds, options);
+        using var scope = NewDisposeScope();
+        var embeddings = TokenEmbeddings.index_select(0, inputIds.reshape(-1))
+            .reshape(inputIds.shape[0], inputIds.shape[1], Config.DModel);       // [batch, token, d_model]
+        return Run(embeddings, options).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Input embeddings [batch, tokens, d_model] to logits, instead of token ids; gradients
+    /// flow back to the embeddings (prompt optimisation).
+    /// </summary>
+    public Tensor ForwardEmbeddings(Tensor embeddings, ForwardOptions? options = null)
+    {
+        if (embeddings.dim() != 3 || embeddings.shape[2] != Config.DModel)
+            throw new ArgumentException(
+                $"input embeddings must be [batch, tokens, {Config.DModel}], got [{string.Join(", ", embeddings.shape)}]");
+        if (!embeddings.is_floating_point())
+            throw new ArgumentException("input embeddings must be a floating-point tensor");
+        ValidateLength(embeddings.shape[0], embeddings.shape[1], options);
+        using var scope = NewDisposeScope();
+        return Run(embeddings.to(TokenEmbeddings.dtype), options).MoveToOuterDisposeScope();
+    }
+
+    private Tensor Run(Tensor tokenEmbeddings, ForwardOptions? options)
+    {
+        var ctx = ForwardContext.Create(tokenEmbeddings.shape[0], tokenEmbeddings.shape[1], Device, options);
+        long from = options?.LogitsFrom ?? 0;
+        if (from < 0) from += ctx.Tokens;
+        if (from < 0 || from >= ctx.Tokens)
+            throw new ArgumentException($"LogitsFrom {options?.LogitsFrom} is outside the {ctx.Tokens} tokens of this pass");
+        return RunLayers(tokenEmbeddings, ctx, from);
+    }
+
+    /// <summary>
+    /// The architecture's own forward: token embeddings [batch, token, d_model] to logits
+    /// [batch, token - logitsFrom, vocab].
+    /// </summary>
+    protected abstract Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom);
+
+    private void ValidateIds(Tensor ids, ForwardOptions? options)
+    {
+        if (ids.dim() != 2)
+            throw new ArgumentException($"input ids must be [batch, tokens], got [{string.Join(", ", ids.shape)}]");
+        if (ids.dtype != ScalarType.Int64 && ids.dtype != ScalarType.Int32)
+            throw new ArgumentException($"input ids must be integers, got {ids.dtype}");
+        ValidateLength(ids.shape[0], ids.shape[1], options);
+        long min = ids.min().item<long>(), max = ids.max().item<long>();
+        if (min < 0 || max >= Config.VocabSize)
+            throw new ArgumentException($"token ids must lie in [0, {Config.VocabSize}); got values from {min} to {max}");
+    }
+
+    private void ValidateLength(long batch, long tokens, ForwardOptions? options)
+    {
+        if (batch < 1 || tokens < 1)
+            throw new ArgumentException($"input must hold at least one token in one sequence, got [{batch}, {tokens}]");
+        long total = tokens + (options?.Cache?.Length ?? 0);
+        if (total > Config.ContextLength)
+            throw new ArgumentException($"{total} tokens exceed the model's context length of {Config.ContextLength}");
+    }
+}

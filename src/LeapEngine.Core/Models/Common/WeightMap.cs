@@ -1,0 +1,73 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Common;
+
+/// <summary>
+/// Copies checkpoint tensors into a model's parameters by an explicit name table, so a
+/// missing tensor, a wrong shape or an unknown name is an error that names it.
+/// </summary>
+public sealed class WeightMap
+{
+    private readonly List<(string Name, Tensor Target, Func<Tensor, Tensor>? Transform)> _entries = new();
+    private readonly HashSet<string> _optional = new();
+
+    /// <summary>Maps checkpoint tensor <paramref name="name"/> onto <paramref name="target"/>.</summary>
+    public WeightMap Add(string name, Tensor target, Func<Tensor, Tensor>? transform = null)
+    {
+        _entries.Add((name, target, transform));
+        return this;
+    }
+
+    /// <summary>Like Add, but absence is not an error (e.g. a tied lm_head stored anyway).</summary>
+    public WeightMap AddOptional(string name, Tensor target, Func<Tensor, Tensor>? transform = null)
+    {
+        _optional.Add(name);
+        return Add(name, target, transform);
+    }
+
+    /// <summary>
+    /// Loads <paramref name="checkpoint"/> (names already normalised). Names matched by
+    /// <paramref name="ignore"/> are buffers to skip; any other unused name is an error.
+    /// </summary>
+    public void Load(IReadOnlyDictionary<string, Tensor> checkpoint, Func<string, bool> ignore, string source)
+    {
+        var missing = _entries.Where(e => !checkpoint.ContainsKey(e.Name) && !_optional.Contains(e.Name))
+            .Select(e => e.Name).ToList();
+        if (missing.Count > 0)
+            throw new InvalidDataException(
+                $"{source}: missing tensors: {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? $" (and {missing.Count - 12} more)" : "")}");
+        var known = _entries.Select(e => e.Name).ToHashSet();
+        var unexpected = checkpoint.Keys.Where(k => !known.Contains(k) && !ignore(k)).OrderBy(k => k).ToList();
+        if (unexpected.Count > 0)
+            throw new InvalidDataException(
+                $"{source}: unexpected tensors (wrong architecture or config?): {string.Join(", ", unexpected.Take(12))}");
+
+        using var noGrad = no_grad();
+        foreach (var (name, target, transform) in _entries)
+        {
+            if (!checkpoint.TryGetValue(name, out var source_)) continue;
+            using var scope = NewDisposeScope();
+            var value = transform is null ? source_ : transform(source_);
+            if (!value.shape.SequenceEqual(target.shape))
+                throw new InvalidDataException(
+                    $"{source}: tensor '{name}' has shape [{string.Join(", ", source_.shape)}], the config implies [{string.Join(", ", target.shape)}]");
+            target.copy_(value);
+        }
+    }
+
+    /// <summary>Strips a leading "transformer." or "model." so both hub naming styles load.</summary>
+    public static Dictionary<string, Tensor> StripPrefixes(IReadOnlyDictionary<string, Tensor> checkpoint, params string[] prefixes)
+    {
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (name, tensor) in checkpoint)
+        {
+            var key = name;
+            foreach (var p in prefixes)
+                if (key.StartsWith(p, StringComparison.Ordinal)) { key = key[p.Length..]; break; }
+            if (!result.TryAdd(key, tensor))
+                throw new InvalidDataException($"tensor '{key}' appears twice (with and without a prefix)");
+        }
+        return result;
+    }
+}

@@ -1,0 +1,51 @@
+using LeapEngine.Core.Hooks;
+using LeapEngine.Core.Models.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Gpt2;
+
+/// <summary>GPT-2 multi-head causal self-attention (fused q/k/v projection, learned positions upstream).</summary>
+public sealed class Gpt2Attention : nn.Module<Tensor, ForwardContext, Tensor>
+{
+    private readonly Linear c_attn;
+    private readonly HookPoint hook_q = new();
+    private readonly HookPoint hook_k = new();
+    private readonly HookPoint hook_v = new();
+    private readonly HookPoint hook_pattern = new();
+    private readonly HookPoint hook_z = new();
+    private readonly Linear c_proj;
+    private readonly int _layer;
+    private readonly int _heads;
+    private readonly int _dHead;
+
+    public Gpt2Attention(ModelConfig config, int layer) : base(nameof(Gpt2Attention))
+    {
+        c_attn = nn.Linear(config.DModel, 3 * config.DModel, hasBias: true);
+        c_proj = nn.Linear(config.DModel, config.DModel, hasBias: true);
+        _layer = layer;
+        _heads = config.NHeads;
+        _dHead = config.DHead;
+        RegisterComponents();
+    }
+
+    public Linear QkvProjection => c_attn;
+    public Linear OutputProjection => c_proj;
+
+    public override Tensor forward(Tensor x, ForwardContext ctx)
+    {
+        long batch = x.shape[0], tokens = x.shape[1], d = x.shape[2];
+        var qkv = c_attn.call(x).split(d, -1);                                    // 3 x [batch, token, d_model]
+        var q = hook_q.call(qkv[0].view(batch, tokens, _heads, _dHead));          // [batch, token, head, d_head]
+        var k = hook_k.call(qkv[1].view(batch, tokens, _heads, _dHead));
+        var v = hook_v.call(qkv[2].view(batch, tokens, _heads, _dHead));
+        var kt = k.transpose(1, 2);                                                // [batch, head, token, d_head]
+        var vt = v.transpose(1, 2);
+        if (ctx.Cache is { } cache) (kt, vt) = cache.Append(_layer, kt, vt);
+        var z = Attention.Attend(q.transpose(1, 2), kt, vt, ctx, hook_pattern)    // [batch, head, query, d_head]
+            .transpose(1, 2);                                                      // [batch, query, head, d_head]
+        z = hook_z.call(z);
+        return c_proj.call(z.reshape(batch, tokens, d));                           // [batch, query, d_model]
+    }
+}

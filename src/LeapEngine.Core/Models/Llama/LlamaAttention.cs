@@ -1,0 +1,65 @@
+using LeapEngine.Core.Hooks;
+using LeapEngine.Core.Models.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Llama;
+
+/// <summary>Llama attention: separate q/k/v projections, grouped-query heads, rotary positions.</summary>
+public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
+{
+    private readonly Linear q_proj;
+    private readonly Linear k_proj;
+    private readonly Linear v_proj;
+    private readonly HookPoint hook_q = new();
+    private readonly HookPoint hook_k = new();
+    private readonly HookPoint hook_v = new();
+    private readonly HookPoint hook_rot_q = new();
+    private readonly HookPoint hook_rot_k = new();
+    private readonly HookPoint hook_pattern = new();
+    private readonly HookPoint hook_z = new();
+    private readonly Linear o_proj;
+    private readonly ModelConfig _config;
+    private readonly int _layer;
+
+    public LlamaAttention(ModelConfig config, int layer) : base(nameof(LlamaAttention))
+    {
+        q_proj = nn.Linear(config.DModel, config.NHeads * config.DHead, hasBias: config.AttentionBias);
+        k_proj = nn.Linear(config.DModel, config.DKv, hasBias: config.AttentionBias);
+        v_proj = nn.Linear(config.DModel, config.DKv, hasBias: config.AttentionBias);
+        // Qwen2 has q/k/v bias but none on the output; Llama's attention_bias covers all four.
+        o_proj = nn.Linear(config.NHeads * config.DHead, config.DModel,
+            hasBias: config.AttentionBias && config.ModelType != "qwen2");
+        _config = config;
+        _layer = layer;
+        RegisterComponents();
+    }
+
+    public Linear Q => q_proj;
+    public Linear K => k_proj;
+    public Linear V => v_proj;
+    public Linear O => o_proj;
+
+    /// <summary>x [batch, token, d_model]; cos/sin tables come through the context's positions.</summary>
+    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin)
+    {
+        long batch = x.shape[0], tokens = x.shape[1];
+        int heads = _config.NHeads, kvHeads = _config.NKvHeads, dHead = _config.DHead;
+        var q = hook_q.call(q_proj.call(x).view(batch, tokens, heads, dHead));     // [batch, token, head, d_head]
+        var k = hook_k.call(k_proj.call(x).view(batch, tokens, kvHeads, dHead));   // [batch, token, kv_head, d_head]
+        var v = hook_v.call(v_proj.call(x).view(batch, tokens, kvHeads, dHead));
+        var qr = RotaryEmbedding.Apply(q.transpose(1, 2), cos, sin);               // [batch, head, token, d_head]
+        var kr = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);               // [batch, kv_head, token, d_head]
+        qr = hook_rot_q.call(qr.transpose(1, 2)).transpose(1, 2);
+        kr = hook_rot_k.call(kr.transpose(1, 2)).transpose(1, 2);
+        var vt = v.transpose(1, 2);                                                // [batch, kv_head, token, d_head]
+        if (ctx.Cache is { } cache) (kr, vt) = cache.Append(_layer, kr, vt);
+        var z = hook_z.call(Attention.Attend(qr, kr, vt, ctx, hook_pattern)       // [batch, head, query, d_head]
+            .transpose(1, 2));                                                     // [batch, query, head, d_head]
+        return o_proj.call(z.reshape(batch, tokens, heads * dHead));               // [batch, query, d_model]
+    }
+
+    public override Tensor forward(Tensor x, ForwardContext ctx) =>
+        throw new InvalidOperationException("call Forward(x, ctx, cos, sin): attention needs the rotary tables");
+}

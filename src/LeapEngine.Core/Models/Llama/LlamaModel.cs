@@ -1,0 +1,70 @@
+using LeapEngine.Core.Hooks;
+using LeapEngine.Core.Models.Common;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Models.Llama;
+
+/// <summary>The Llama family (Llama 2/3, Qwen2, Mistral without sliding window, llama2.c).</summary>
+public sealed class LlamaModel : TransformerModel
+{
+    private readonly Parameter embed_tokens;
+    private readonly HookPoint hook_embed = new();
+    private readonly ModuleList<LlamaBlock> blocks = new();
+    private readonly RmsNorm ln_final;
+    private readonly Parameter? lm_head;
+
+    public LlamaModel(ModelConfig config) : base(nameof(LlamaModel), config)
+    {
+        embed_tokens = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
+        for (int i = 0; i < config.NLayers; i++) blocks.Add(new LlamaBlock(config, i));
+        ln_final = new RmsNorm(config.DModel, config.NormEps);
+        if (!config.TiedEmbeddings) lm_head = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
+        RegisterComponents();
+        IndexHookPoints();
+    }
+
+    public override Tensor TokenEmbeddings => embed_tokens;
+    private Tensor Unembedding => lm_head ?? embed_tokens;
+
+    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom)
+    {
+        var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
+        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype);
+        foreach (var block in blocks) x = block.Forward(x, ctx, cos, sin);
+        if (logitsFrom > 0) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
+        return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
+    }
+
+    /// <summary>Loads Hugging Face Llama-layout tensors (optional "model." prefix, rotate-half q/k rows).</summary>
+    public void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source)
+    {
+        var weights = WeightMap.StripPrefixes(checkpoint, "model.");
+        var map = new WeightMap().Add("embed_tokens.weight", embed_tokens);
+        for (int i = 0; i < Config.NLayers; i++)
+        {
+            var b = blocks[i];
+            var p = $"layers.{i}.";
+            map.Add(p + "input_layernorm.weight", b.Ln1.Weight)
+               .Add(p + "post_attention_layernorm.weight", b.Ln2.Weight);
+            AddLinear(map, p + "self_attn.q_proj", b.Attn.Q);
+            AddLinear(map, p + "self_attn.k_proj", b.Attn.K);
+            AddLinear(map, p + "self_attn.v_proj", b.Attn.V);
+            AddLinear(map, p + "self_attn.o_proj", b.Attn.O);
+            AddLinear(map, p + "mlp.gate_proj", b.Mlp.Gate);
+            AddLinear(map, p + "mlp.up_proj", b.Mlp.Up);
+            AddLinear(map, p + "mlp.down_proj", b.Mlp.Down);
+        }
+        map.Add("norm.weight", ln_final.Weight);
+        if (lm_head is not null) map.Add("lm_head.weight", lm_head);
+        else map.AddOptional("lm_head.weight", embed_tokens);
+        map.Load(weights, name => name.EndsWith("rotary_emb.inv_freq"), source);
+    }
+
+    private static void AddLinear(WeightMap map, string prefix, Linear linear)
+    {
+        map.Add(prefix + ".weight", linear.weight!);
+        if (linear.bias is not null) map.Add(prefix + ".bias", linear.bias);
+    }
+}

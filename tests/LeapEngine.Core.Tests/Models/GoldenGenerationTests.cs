@@ -1,0 +1,51 @@
+using LeapEngine.Core.Models;
+using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Core.Tests.Models;
+
+/// <summary>Greedy decoding from BOS reproduces llama2.c's run.c output for stories260K.</summary>
+public class GoldenGenerationTests
+{
+    // From ../shared/models/README.md: BOS first, then 24 greedy tokens.
+    private static readonly int[] Golden =
+        [1, 403, 407, 261, 378, 432, 383, 286, 261, 376, 298, 315, 421, 395, 317, 426, 338, 401, 396, 267, 337, 410, 408, 419, 292];
+
+    public static TheoryData<string> Layouts => new() { "llama2c", "hf" };
+
+    private static TransformerModel Load(string layout) => layout == "llama2c"
+        ? TransformerFactory.LoadLlama2c(SharedFiles.Model("stories260K", "stories260K.bin"))
+        : TransformerFactory.LoadHuggingFace(SharedFiles.Model("stories260K-hf"));
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public void GreedyFromBosMatchesRunC(string layout)
+    {
+        using var model = Load(layout);
+        var generated = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = Golden.Length - 1 }, eosId: 2);
+        Assert.Equal(Golden[1..], generated);
+    }
+
+    [Fact]
+    public void BatchedGenerationWithLeftPaddingMatchesSingleSequences()
+    {
+        using var model = Load("hf");
+        int[][] prompts = [[1], [1, 403, 407, 261], [1, 403]];
+        var options = new GenerationOptions { MaxNewTokens = 12 };
+        var batched = Generator.GenerateBatch(model, prompts, options, eosId: 2);
+        for (int i = 0; i < prompts.Length; i++)
+            Assert.Equal(Generator.Generate(model, prompts[i], options, eosId: 2), batched[i]);
+        Assert.Equal(Golden[1..13], batched[0]);
+    }
+
+    [Fact]
+    public void SamplingIsDeterministicForASeedAndVariesAcrossSeeds()
+    {
+        using var model = Load("hf");
+        var a = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
+        var b = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
+        var c = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 8 });
+        Assert.Equal(a, b);
+        Assert.NotEqual(a, c);
+    }
+}
