@@ -22,7 +22,7 @@ public class GoldenGenerationTests
     public void GreedyFromBosMatchesRunC(string layout)
     {
         using var model = Load(layout);
-        var generated = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = Golden.Length - 1 }, eosId: 2);
+        var generated = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = Golden.Length - 1 }, eosId: 2);
         Assert.Equal(Golden[1..], generated);
     }
 
@@ -32,9 +32,9 @@ public class GoldenGenerationTests
         using var model = Load("hf");
         int[][] prompts = [[1], [1, 403, 407, 261], [1, 403]];
         var options = new GenerationOptions { MaxNewTokens = 12 };
-        var batched = Generator.GenerateBatch(model, prompts, options, eosId: 2);
+        var batched = TextGenerator.GenerateBatch(model, prompts, options, eosId: 2);
         for (int i = 0; i < prompts.Length; i++)
-            Assert.Equal(Generator.Generate(model, prompts[i], options, eosId: 2), batched[i]);
+            Assert.Equal(TextGenerator.Generate(model, prompts[i], options, eosId: 2), batched[i]);
         Assert.Equal(Golden[1..13], batched[0]);
     }
 
@@ -42,9 +42,9 @@ public class GoldenGenerationTests
     public void SamplingIsDeterministicForASeedAndVariesAcrossSeeds()
     {
         using var model = Load("hf");
-        var a = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
-        var b = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
-        var c = Generator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 8 });
+        var a = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
+        var b = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });
+        var c = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 8 });
         Assert.Equal(a, b);
         Assert.NotEqual(a, c);
     }

@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Runtime;
 /// Autoregressive generation with a KV cache: the prompts run once (left-padded into one
 /// batch), then each step feeds only the newest token of every unfinished sequence.
 /// </summary>
-public static class Generator
+public static class TextGenerator
 {
     /// <summary>Continues one prompt; returns the new tokens only.</summary>
     public static int[] Generate(TransformerModel model, IReadOnlyList<int> prompt, GenerationOptions options,

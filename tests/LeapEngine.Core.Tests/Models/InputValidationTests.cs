@@ -1,0 +1,49 @@
+using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Tests.Models;
+
+/// <summary>Bad input is a managed exception with a message, never a native crash.</summary>
+public class InputValidationTests
+{
+    [Fact]
+    public void OutOfVocabularyIdsAreRejected()
+    {
+        using var model = TestModels.Stories();
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { 1, 512 }).unsqueeze(0)));
+        Assert.Contains("[0, 512)", e.Message);
+        Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { -1 }).unsqueeze(0)));
+    }
+
+    [Fact]
+    public void SequencesLongerThanTheContextAreRejected()
+    {
+        using var model = TestModels.Gpt2Tiny();
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 129, dtype: ScalarType.Int64)));
+        Assert.Contains("context length of 128", e.Message);
+    }
+
+    [Fact]
+    public void WrongShapesAreRejected()
+    {
+        using var model = TestModels.Stories();
+        Assert.Throws<ArgumentException>(() => model.Forward(zeros(3, dtype: ScalarType.Int64)));
+        Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 0, dtype: ScalarType.Int64)));
+        Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 3, dtype: ScalarType.Float32)));
+        Assert.Throws<ArgumentException>(() => model.ForwardEmbeddings(zeros(1, 3, 65)));
+        Assert.Throws<ArgumentException>(() => model.Forward(zeros(2, 3, dtype: ScalarType.Int64),
+            new ForwardOptions { AttentionMask = ones(2, 4, dtype: ScalarType.Int64) }));
+        Assert.Throws<ArgumentException>(() => model.Forward(zeros(2, 3, dtype: ScalarType.Int64), new ForwardOptions { LogitsFrom = 3 }));
+    }
+
+    [Fact]
+    public void GenerationRejectsBadOptions()
+    {
+        using var model = TestModels.Stories();
+        Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [], new GenerationOptions()));
+        Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { Temperature = -1 }));
+        Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { TopP = 0 }));
+        Assert.Empty(TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 0 }));
+    }
+}
