@@ -23,11 +23,7 @@ public static class TransformerFactory
         try
         {
             var model = Create(config);
-            switch (model)
-            {
-                case Gpt2Model gpt2: gpt2.LoadCheckpoint(tensors, source); break;
-                case LlamaModel llama: llama.LoadCheckpoint(tensors, source); break;
-            }
+            model.LoadCheckpoint(tensors, source);
             if (device is not null && device.type != DeviceType.CPU) model.to(device);
             model.Freeze();
             model.eval();
@@ -37,6 +33,29 @@ public static class TransformerFactory
         {
             foreach (var t in tensors.Values) t.Dispose();
         }
+    }
+
+    /// <summary>
+    /// A model with random weights (normal, std 0.02; norms at 1), for benchmarks and tests
+    /// of shapes that no checkpoint on this machine has.
+    /// </summary>
+    public static TransformerModel CreateRandom(ModelConfig config, long seed, Device? device = null)
+    {
+        var model = Create(config);
+        using (no_grad())
+        using (var generator = new torch.Generator((ulong)seed))
+        {
+            foreach (var (name, p) in model.named_parameters())
+            {
+                if (p.dim() == 1 && !name.EndsWith("bias")) p.fill_(1.0);   // norm scales
+                else if (p.dim() == 1) p.zero_();
+                else p.normal_(0, 0.02, generator);
+            }
+        }
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
+        model.Freeze();
+        model.eval();
+        return model;
     }
 
     /// <summary>A Hugging Face folder (config.json + safetensors).</summary>

@@ -44,6 +44,12 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
         }
     }
 
+    /// <summary>Copies checkpoint tensors (Hugging Face names, either prefix style) into the parameters.</summary>
+    public abstract void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source);
+
+    /// <summary>The table from checkpoint names to this model's parameters (also used to export).</summary>
+    public abstract WeightMap WeightNames();
+
     /// <summary>Frees every parameter from autograd: inference and input-gradient work never need them.</summary>
     public void Freeze()
     {

@@ -9,21 +9,38 @@ namespace LeapEngine.Core.Models.Common;
 /// </summary>
 public sealed class WeightMap
 {
-    private readonly List<(string Name, Tensor Target, Func<Tensor, Tensor>? Transform)> _entries = new();
+    private readonly List<(string Name, Tensor Target, bool Transposed)> _entries = new();
     private readonly HashSet<string> _optional = new();
 
-    /// <summary>Maps checkpoint tensor <paramref name="name"/> onto <paramref name="target"/>.</summary>
-    public WeightMap Add(string name, Tensor target, Func<Tensor, Tensor>? transform = null)
+    /// <summary>
+    /// Maps checkpoint tensor <paramref name="name"/> onto <paramref name="target"/>;
+    /// <paramref name="transposed"/> when the checkpoint stores it as [in, out] (GPT-2 Conv1D).
+    /// </summary>
+    public WeightMap Add(string name, Tensor target, bool transposed = false)
     {
-        _entries.Add((name, target, transform));
+        _entries.Add((name, target, transposed));
         return this;
     }
 
-    /// <summary>Like Add, but absence is not an error (e.g. a tied lm_head stored anyway).</summary>
-    public WeightMap AddOptional(string name, Tensor target, Func<Tensor, Tensor>? transform = null)
+    /// <summary>Like Add, but absence is not an error (e.g. a tied lm_head stored anyway); never exported.</summary>
+    public WeightMap AddOptional(string name, Tensor target)
     {
         _optional.Add(name);
-        return Add(name, target, transform);
+        return Add(name, target);
+    }
+
+    /// <summary>The model's weights under checkpoint names and layout (CPU copies the caller owns).</summary>
+    public Dictionary<string, Tensor> Export()
+    {
+        using var noGrad = no_grad();
+        var result = new Dictionary<string, Tensor>();
+        foreach (var (name, target, transposed) in _entries)
+        {
+            if (_optional.Contains(name)) continue;
+            var value = transposed ? target.t() : target;
+            result[name] = value.detach().cpu().contiguous().clone().DetachFromDisposeScope();
+        }
+        return result;
     }
 
     /// <summary>
@@ -44,11 +61,11 @@ public sealed class WeightMap
                 $"{source}: unexpected tensors (wrong architecture or config?): {string.Join(", ", unexpected.Take(12))}");
 
         using var noGrad = no_grad();
-        foreach (var (name, target, transform) in _entries)
+        foreach (var (name, target, transposed) in _entries)
         {
             if (!checkpoint.TryGetValue(name, out var source_)) continue;
             using var scope = NewDisposeScope();
-            var value = transform is null ? source_ : transform(source_);
+            var value = transposed ? source_.t() : source_;
             if (!value.shape.SequenceEqual(target.shape))
                 throw new InvalidDataException(
                     $"{source}: tensor '{name}' has shape [{string.Join(", ", source_.shape)}], the config implies [{string.Join(", ", target.shape)}]");

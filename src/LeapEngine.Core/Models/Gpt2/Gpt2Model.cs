@@ -43,11 +43,16 @@ public sealed class Gpt2Model : TransformerModel
     }
 
     /// <summary>Loads Hugging Face GPT-2 tensors (Conv1D layout [in, out]; optional "transformer." prefix).</summary>
-    public void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source)
+    public override void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source) =>
+        // Causal-mask buffers of older checkpoints carry no weights.
+        WeightNames().Load(WeightMap.StripPrefixes(checkpoint, "transformer."),
+            name => name.EndsWith(".attn.bias") || name.EndsWith(".attn.masked_bias"), source);
+
+    /// <summary>Hugging Face names of every weight (without the "transformer." prefix).</summary>
+    public override WeightMap WeightNames()
     {
-        var weights = WeightMap.StripPrefixes(checkpoint, "transformer.");
         var map = new WeightMap().Add("wte.weight", wte).Add("wpe.weight", wpe);
-        Func<Tensor, Tensor> conv1d = t => t.t();   // Conv1D stores [in, out]; Linear wants [out, in]
+        const bool conv1d = true;   // Conv1D stores [in, out]; Linear wants [out, in]
         for (int i = 0; i < Config.NLayers; i++)
         {
             var b = blocks[i];
@@ -66,7 +71,6 @@ public sealed class Gpt2Model : TransformerModel
         map.Add("ln_f.weight", ln_final.Weight).Add("ln_f.bias", ln_final.Bias);
         if (lm_head is not null) map.Add("lm_head.weight", lm_head);
         else map.AddOptional("lm_head.weight", wte);   // some exports store the tied copy too
-        // Causal-mask buffers of older checkpoints carry no weights.
-        map.Load(weights, name => name.EndsWith(".attn.bias") || name.EndsWith(".attn.masked_bias"), source);
+        return map;
     }
 }

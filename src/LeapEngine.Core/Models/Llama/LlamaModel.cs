@@ -38,9 +38,12 @@ public sealed class LlamaModel : TransformerModel
     }
 
     /// <summary>Loads Hugging Face Llama-layout tensors (optional "model." prefix, rotate-half q/k rows).</summary>
-    public void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source)
+    public override void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source) =>
+        WeightNames().Load(WeightMap.StripPrefixes(checkpoint, "model."), name => name.EndsWith("rotary_emb.inv_freq"), source);
+
+    /// <summary>Hugging Face names of every weight (without the "model." prefix).</summary>
+    public override WeightMap WeightNames()
     {
-        var weights = WeightMap.StripPrefixes(checkpoint, "model.");
         var map = new WeightMap().Add("embed_tokens.weight", embed_tokens);
         for (int i = 0; i < Config.NLayers; i++)
         {
@@ -59,7 +62,7 @@ public sealed class LlamaModel : TransformerModel
         map.Add("norm.weight", ln_final.Weight);
         if (lm_head is not null) map.Add("lm_head.weight", lm_head);
         else map.AddOptional("lm_head.weight", embed_tokens);
-        map.Load(weights, name => name.EndsWith("rotary_emb.inv_freq"), source);
+        return map;
     }
 
     private static void AddLinear(WeightMap map, string prefix, Linear linear)

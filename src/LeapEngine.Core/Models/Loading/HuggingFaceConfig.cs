@@ -61,8 +61,8 @@ public static class HuggingFaceConfig
                 NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
                 Activation = Str(c, "hidden_act") ?? "silu",
                 RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
-                // Qwen2 always has q/k/v bias; Llama declares it with attention_bias.
-                AttentionBias = OptBool(c, "attention_bias") ?? modelType == "qwen2",
+                // Qwen2 always has q/k/v bias (its config has no switch); Llama declares it with attention_bias.
+                AttentionBias = modelType == "qwen2" || (OptBool(c, "attention_bias") ?? false),
                 MlpBias = OptBool(c, "mlp_bias") ?? false,
                 TiedEmbeddings = OptBool(c, "tie_word_embeddings") ?? false,
                 BosTokenId = OptInt(c, "bos_token_id"),

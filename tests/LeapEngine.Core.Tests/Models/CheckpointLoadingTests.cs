@@ -1,0 +1,193 @@
+using System.Text.Json;
+using LeapEngine.Core.Models;
+using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Models.Loading;
+using LeapEngine.Core.Tensors;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Tests.Models;
+
+/// <summary>
+/// Checkpoint layouts the hub uses: prefixes, shards, half precision, untied heads,
+/// Qwen2-style q/k/v bias, grouped-query attention; and clear errors for broken ones.
+/// </summary>
+public sealed class CheckpointLoadingTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("leap-ckpt-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    private static readonly long[] Ids = [3, 17, 5, 42, 9, 1];
+
+    private static Dictionary<string, object> LlamaConfig(string modelType = "llama", bool bias = false, bool tied = false) => new()
+    {
+        ["model_type"] = modelType, ["hidden_size"] = 32, ["intermediate_size"] = 48, ["num_hidden_layers"] = 2,
+        ["num_attention_heads"] = 4, ["num_key_value_heads"] = 2, ["vocab_size"] = 64, ["max_position_embeddings"] = 64,
+        ["rms_norm_eps"] = 1e-6, ["rope_theta"] = 50000.0, ["attention_bias"] = bias, ["tie_word_embeddings"] = tied,
+    };
+
+    private static Dictionary<string, object> Gpt2Config(bool tied = true) => new()
+    {
+        ["model_type"] = "gpt2", ["vocab_size"] = 64, ["n_positions"] = 32, ["n_embd"] = 32, ["n_layer"] = 2,
+        ["n_head"] = 4, ["activation_function"] = "gelu_new", ["tie_word_embeddings"] = tied,
+    };
+
+    /// <summary>A random model, written to a folder; returns the logits the original gives.</summary>
+    private Tensor WriteRandom(Dictionary<string, object> config, string prefix, Func<Dictionary<string, Tensor>, Dictionary<string, Tensor>>? edit = null,
+        int shards = 1, ScalarType dtype = ScalarType.Float32)
+    {
+        File.WriteAllText(Path.Combine(_dir, "config.json"), JsonSerializer.Serialize(config));
+        var parsed = HuggingFaceConfig.Read(Path.Combine(_dir, "config.json"));
+        using var model = TransformerFactory.CreateRandom(parsed, seed: 1);
+        // Biases are zero in a random model; make them matter.
+        using (no_grad())
+            foreach (var (name, p) in model.named_parameters())
+                if (name.EndsWith("bias")) p.normal_(0, 0.1);
+        var tensors = model.WeightNames().Export()
+            .ToDictionary(kv => (kv.Key == "lm_head.weight" ? "" : prefix) + kv.Key, kv => kv.Value.to_type(dtype));
+        if (edit is not null) tensors = edit(tensors);
+        var names = tensors.Keys.OrderBy(k => k).ToList();
+        if (shards == 1)
+            Safetensors.Save(Path.Combine(_dir, "model.safetensors"), names.Select(n => (n, tensors[n])).ToList());
+        else
+        {
+            var weightMap = new Dictionary<string, string>();
+            for (int s = 0; s < shards; s++)
+            {
+                var file = $"model-{s + 1:00000}-of-{shards:00000}.safetensors";
+                var part = names.Where((_, i) => i % shards == s).ToList();
+                Safetensors.Save(Path.Combine(_dir, file), part.Select(n => (n, tensors[n])).ToList());
+                foreach (var n in part) weightMap[n] = file;
+            }
+            File.WriteAllText(Path.Combine(_dir, "model.safetensors.index.json"), JsonSerializer.Serialize(new { weight_map = weightMap }));
+        }
+        var logits = model.Forward(tensor(Ids).unsqueeze(0)).detach();
+        if (dtype != ScalarType.Float32)
+        {
+            // Compare against the same weights rounded to the stored precision.
+            model.LoadCheckpoint(tensors.ToDictionary(kv => kv.Key, kv => kv.Value.to_type(ScalarType.Float32)), "rounded");
+            logits = model.Forward(tensor(Ids).unsqueeze(0)).detach();
+        }
+        foreach (var t in tensors.Values) t.Dispose();
+        return logits;
+    }
+
+    private Tensor LoadAndRun()
+    {
+        using var loaded = TransformerFactory.LoadHuggingFace(_dir);
+        return loaded.Forward(tensor(Ids).unsqueeze(0));
+    }
+
+    [Theory]
+    [InlineData("model.", false, false, 1)]
+    [InlineData("", false, false, 1)]
+    [InlineData("model.", true, false, 3)]
+    [InlineData("model.", false, true, 2)]
+    public void LlamaVariantsRoundTrip(string prefix, bool bias, bool tied, int shards)
+    {
+        var expected = WriteRandom(LlamaConfig(bias: bias, tied: tied), prefix, shards: shards);
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, "reloaded logits");
+    }
+
+    [Fact]
+    public void Qwen2HasQkvBiasButNoOutputBias()
+    {
+        var config = HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(LlamaConfig("qwen2")));
+        Assert.True(config.AttentionBias);
+        using var model = TransformerFactory.CreateRandom(config, 1);
+        var names = model.WeightNames().Export().Keys.ToHashSet();
+        Assert.Contains("layers.0.self_attn.q_proj.bias", names);
+        Assert.DoesNotContain("layers.0.self_attn.o_proj.bias", names);
+        var expected = WriteRandom(LlamaConfig("qwen2"), "model.");
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, "qwen2 logits");
+    }
+
+    [Theory]
+    [InlineData("transformer.", true)]
+    [InlineData("", false)]
+    public void Gpt2VariantsRoundTripAndIgnoreMaskBuffers(string prefix, bool tied)
+    {
+        var expected = WriteRandom(Gpt2Config(tied), prefix, edit: t =>
+        {
+            t[prefix + "h.0.attn.bias"] = ones(1, 1, 32, 32).tril();
+            t[prefix + "h.1.attn.masked_bias"] = tensor(-1e4f);
+            return t;
+        });
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, "reloaded logits");
+    }
+
+    [Theory]
+    [InlineData(ScalarType.Float16)]
+    [InlineData(ScalarType.BFloat16)]
+    public void HalfPrecisionCheckpointsLoadAsFloat32(ScalarType dtype)
+    {
+        var expected = WriteRandom(LlamaConfig(), "model.", dtype: dtype);
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, $"{dtype} logits");
+    }
+
+    [Fact]
+    public void MissingTensorsAreNamed()
+    {
+        WriteRandom(LlamaConfig(), "model.", edit: t => { t.Remove("model.layers.1.mlp.up_proj.weight"); return t; });
+        var e = Assert.Throws<InvalidDataException>(LoadAndRun);
+        Assert.Contains("layers.1.mlp.up_proj.weight", e.Message);
+    }
+
+    [Fact]
+    public void UnexpectedTensorsAreNamed()
+    {
+        WriteRandom(LlamaConfig(), "model.", edit: t => { t["model.layers.7.self_attn.q_proj.weight"] = zeros(4); return t; });
+        var e = Assert.Throws<InvalidDataException>(LoadAndRun);
+        Assert.Contains("layers.7.self_attn.q_proj.weight", e.Message);
+    }
+
+    [Fact]
+    public void WrongShapesAreNamed()
+    {
+        WriteRandom(LlamaConfig(), "model.", edit: t => { t["model.norm.weight"] = ones(31); return t; });
+        var e = Assert.Throws<InvalidDataException>(LoadAndRun);
+        Assert.Contains("norm.weight", e.Message);
+        Assert.Contains("[31]", e.Message);
+    }
+
+    [Fact]
+    public void UnknownModelTypeIsNamed()
+    {
+        var e = Assert.Throws<NotSupportedException>(() =>
+            HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(new { model_type = "mamba" })));
+        Assert.Contains("mamba", e.Message);
+        Assert.Contains("gpt2", e.Message);
+    }
+
+    [Fact]
+    public void MissingWeightsFileIsAClearError()
+    {
+        File.WriteAllText(Path.Combine(_dir, "config.json"), JsonSerializer.Serialize(LlamaConfig()));
+        var e = Assert.Throws<FileNotFoundException>(() => TransformerFactory.LoadHuggingFace(_dir));
+        Assert.Contains("model.safetensors", e.Message);
+    }
+
+    [Fact]
+    public void SafetensorsRoundTripKeepsDtypesShapesAndMetadata()
+    {
+        var path = Path.Combine(_dir, "t.safetensors");
+        using var a = arange(12, dtype: ScalarType.Float32).reshape(3, 4);
+        using var b = tensor(new long[] { 5, -7 });
+        Safetensors.Save(path, [("a", a), ("b", b)], new Dictionary<string, string> { ["model"] = "x" });
+        var loaded = Safetensors.Load(path);
+        TensorAssert.Close(a, loaded["a"], 0, "a");
+        Assert.Equal(ScalarType.Int64, loaded["b"].dtype);
+        Assert.Equal(new long[] { 5, -7 }, loaded["b"].data<long>().ToArray());
+        Assert.Equal("x", Safetensors.ReadMetadata(path)["model"]);
+    }
+
+    [Fact]
+    public void TruncatedSafetensorsIsAClearError()
+    {
+        var path = Path.Combine(_dir, "t.safetensors");
+        Safetensors.Save(path, [("a", ones(100))]);
+        var bytes = File.ReadAllBytes(path);
+        File.WriteAllBytes(path, bytes[..^40]);
+        Assert.Throws<InvalidDataException>(() => Safetensors.Load(path));
+    }
+}
