@@ -1,10 +1,18 @@
 using System.Diagnostics;
 using LeapEngine.Core.Hooks;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Tests.Models;
 
-/// <summary>Dispose scopes everywhere: a long loop of forwards must not grow native memory.</summary>
+[CollectionDefinition(nameof(SerialMemoryCollection), DisableParallelization = true)]
+public sealed class SerialMemoryCollection;
+
+/// <summary>
+/// Dispose scopes everywhere: a long loop of forwards must not grow native memory. Runs
+/// alone (resident memory is process-wide) and also counts live tensors on this thread.
+/// </summary>
+[Collection(nameof(SerialMemoryCollection))]
 public class NativeMemoryTests
 {
     [Fact]
@@ -26,8 +34,11 @@ public class NativeMemoryTests
         }
         Loop(200);   // warm up allocator pools
         long before = ResidentBytes();
+        long liveBefore = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         Loop(1000);
         long grown = ResidentBytes() - before;
+        long liveGrown = DisposeScopeManager.Statistics.ThreadTotalLiveCount - liveBefore;
+        Assert.True(liveGrown <= 0, $"{liveGrown} more tensors alive after 1,000 forwards");
         // One forward's activations here are ~200 KB; a leak of even one tensor per call would add > 60 MB.
         Assert.True(grown < 24L * 1024 * 1024, $"resident memory grew by {grown / 1024 / 1024} MB over 1,000 forwards");
     }
