@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace LeapEngine.Core.Tokenization;
@@ -5,23 +6,25 @@ namespace LeapEngine.Core.Tokenization;
 /// <summary>Readable text for a token's raw bytes, for display only.</summary>
 internal static class TokenDisplay
 {
-    private static readonly UTF8Encoding Strict = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
-
     /// <summary>
-    /// The bytes as text when they are valid UTF-8 on their own; otherwise every byte written as
-    /// "&lt;0xNN&gt;", the SentencePiece spelling, so a piece of a split character stays visible.
+    /// Valid UTF-8 as text; each byte of an incomplete or invalid sequence (a piece of a character
+    /// split across tokens) written as "&lt;0xNN&gt;", the SentencePiece spelling, so it stays visible.
     /// </summary>
     public static string FromBytes(ReadOnlySpan<byte> bytes)
     {
-        try
+        var sb = new StringBuilder(bytes.Length);
+        while (!bytes.IsEmpty)
         {
-            return Strict.GetString(bytes);
+            if (Rune.DecodeFromUtf8(bytes, out var rune, out int consumed) == OperationStatus.Done)
+            {
+                sb.Append(rune.ToString());
+            }
+            else
+            {
+                foreach (var b in bytes[..consumed]) sb.Append($"<0x{b:X2}>");
+            }
+            bytes = bytes[consumed..];
         }
-        catch (DecoderFallbackException)
-        {
-            var sb = new StringBuilder(bytes.Length * 6);
-            foreach (var b in bytes) sb.Append($"<0x{b:X2}>");
-            return sb.ToString();
-        }
+        return sb.ToString();
     }
 }
