@@ -32,8 +32,10 @@ public static class WordSegmentation
             var span = offsets[t];
             result[t] = -1;
             if (span.Length == 0) continue;
-            // Offsets are non-decreasing in practice; restart the scan if they are not.
-            if (w > 0 && w < words.Count && words[w].Start > span.Start) w = 0;
+            // Offsets are non-decreasing in practice; restart the scan if they are not. The test is on
+            // the word before w (did we skip a word this span still reaches?) so that it also works
+            // once w has run past the last word.
+            if (w > 0 && words[w - 1].End > span.Start) w = 0;
             while (w < words.Count && words[w].End <= span.Start) w++;
             int best = -1, bestOverlap = 0;
             for (int k = w; k < words.Count && words[k].Start < span.End; k++)
