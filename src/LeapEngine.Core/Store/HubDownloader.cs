@@ -231,9 +231,9 @@ internal sealed class HubDownloader
     private static bool IsTransient(Exception e, CancellationToken ct) => e switch
     {
         OperationCanceledException => !ct.IsCancellationRequested, // our stall timeout, not the caller
-        HubStatusException s => s.StatusCode is >= HttpStatusCode.InternalServerError
+        // HTTP errors: the server may recover from 5xx, 408 and 429; any other status is its answer.
+        ModelDownloadException d => d.StatusCode is >= HttpStatusCode.InternalServerError
             or HttpStatusCode.RequestTimeout or HttpStatusCode.TooManyRequests,
-        ModelDownloadException => false,
         RestartException => true, // only after repeated restarts; count it as a failed attempt
         HttpRequestException => true,
         IOException => true,
@@ -242,7 +242,7 @@ internal sealed class HubDownloader
 
     private static ModelDownloadException Failed(string file, Uri url, int attempts, Exception e)
     {
-        if (e is HubStatusException status) return status;
+        if (e is ModelDownloadException answered) return answered;
         var reason = e is OperationCanceledException ? "no data arrived in time" : e.Message;
         var unreachable = e is HttpRequestException { HttpRequestError: HttpRequestError.ConnectionError or HttpRequestError.NameResolutionError };
         var message = unreachable
@@ -266,7 +266,7 @@ internal sealed class HubDownloader
                 $"The hub refused {file} ({url} answered {code}): the token in HF_TOKEN / LEAP_HUB_TOKEN has no access to this repository, or it does not exist.",
             _ => $"Downloading {file} from {url} failed: {code}.",
         };
-        return new HubStatusException(message, file, url, status);
+        return new ModelDownloadException(message, file, url, status);
     }
 
     private static RestartException Restart(string partial)
@@ -274,10 +274,6 @@ internal sealed class HubDownloader
         File.Delete(partial);
         return new RestartException();
     }
-
-    /// <summary>An HTTP error status; retried when it is 5xx, 408 or 429.</summary>
-    private sealed class HubStatusException(string message, string file, Uri url, HttpStatusCode status)
-        : ModelDownloadException(message, file, url, status);
 
     /// <summary>The kept partial file was discarded; the download starts over.</summary>
     private sealed class RestartException : Exception;

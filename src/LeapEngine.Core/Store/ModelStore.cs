@@ -170,7 +170,7 @@ public sealed class ModelStore : IDisposable
                     $"The model folder {full} is incomplete: missing {string.Join(", ", hf.Missing)}.", hf.Missing, [full]);
             if (LooksLikePath(idOrPath))
                 throw new ArgumentException(
-                    $"The folder {full} holds no model: expected config.json (Hugging Face layout) or a llama2.c " +
+                    $"'{idOrPath}' is the folder {full}, which holds no model: expected config.json (Hugging Face layout) or a llama2.c " +
                     "checkpoint (*.bin) with its SentencePiece tokenizer (*.model).", nameof(idOrPath));
             return null; // a folder that happens to share the id's name; resolve the id instead
         }
