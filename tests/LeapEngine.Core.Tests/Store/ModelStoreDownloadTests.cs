@@ -281,4 +281,44 @@ public class ModelStoreDownloadTests
         await Assert.ThrowsAsync<ModelNotAvailableException>(() => store.ResolveAsync("stories260K"));
         Assert.Empty(hub.Requests);
     }
+
+    [Fact]
+    public async Task A_stale_partial_without_a_known_hash_is_discarded_not_joined()
+    {
+        using var temp = new TempDir();
+        var config = Encoding.UTF8.GetBytes("{\"model_type\": \"llama\", \"hidden_size\": 64}");
+        // Bytes left by some earlier, different download: joining them would corrupt config.json.
+        temp.Write("cache/acme/stale/main/config.json.partial", Encoding.UTF8.GetBytes("{\"garbage\""));
+        using var hub = LoopbackHub.Serving(new Dictionary<string, byte[]>
+        {
+            ["acme/stale/resolve/main/config.json"] = config,
+            ["acme/stale/resolve/main/model.safetensors"] = [7, 7, 7],
+        });
+        using var store = new ModelStore(StoreTestOptions.For(temp, hub.Endpoint));
+
+        var model = await store.ResolveAsync("acme/stale");
+
+        Assert.Equal(config, File.ReadAllBytes(Path.Combine(model.Directory, "config.json")));
+        Assert.False(File.Exists(Path.Combine(model.Directory, "config.json.partial")));
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried()
+    {
+        using var temp = new TempDir();
+        var failures = 0;
+        using var hub = new LoopbackHub(request => request.Path.TrimStart('/') switch
+        {
+            StoriesBin when Interlocked.Increment(ref failures) <= 2 => new HubReply(503, [], null),
+            StoriesBin => HubReply.File(request, Checkpoint),
+            StoriesTok => HubReply.File(request, Tokenizer),
+            _ => HubReply.NotFound(),
+        });
+        using var store = new ModelStore(StoreTestOptions.For(temp, hub.Endpoint));
+
+        var model = await store.ResolveAsync("stories260K");
+
+        Assert.Equal(Checkpoint, File.ReadAllBytes(model.CheckpointPath!));
+        Assert.Equal(3, hub.Requests.Count(r => r.Path.EndsWith("stories260K.bin", StringComparison.Ordinal)));
+    }
 }
