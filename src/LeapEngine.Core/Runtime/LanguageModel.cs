@@ -1,0 +1,98 @@
+using LeapEngine.Core.Models;
+using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Models.Loading;
+using LeapEngine.Core.Store;
+using LeapEngine.Core.Tokenization;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Runtime;
+
+/// <summary>
+/// A loaded model ready to use: the network, its tokenizer and where it came from. This is
+/// what every method (attribution, partitioning, optimisation) takes.
+/// </summary>
+public sealed class LanguageModel : IDisposable
+{
+    public LanguageModel(string id, TransformerModel network, ITokenizer tokenizer)
+    {
+        Id = id;
+        Network = network;
+        Tokenizer = tokenizer;
+    }
+
+    public string Id { get; }
+    public TransformerModel Network { get; }
+    public ITokenizer Tokenizer { get; }
+    public ModelConfig Config => Network.Config;
+    public Device Device => Network.Device;
+
+    /// <summary>
+    /// Whether prompts start with BOS by default: Llama-family models were trained that way;
+    /// GPT-2 was not (it only uses &lt;|endoftext|&gt; between documents).
+    /// </summary>
+    public bool AddsBosByDefault => Config.Architecture == Architecture.Llama && BosId is not null;
+
+    public int? BosId => Tokenizer.BosId ?? Config.BosTokenId;
+    public int? EosId => Tokenizer.EosId ?? Config.EosTokenId;
+
+    /// <summary>Loads the files a store resolved.</summary>
+    public static LanguageModel Load(ResolvedModel resolved, Device? device = null)
+    {
+        TransformerModel network;
+        ITokenizer tokenizer;
+        if (resolved.Layout == ModelLayout.Llama2c)
+        {
+            var checkpoint = resolved.CheckpointPath ?? throw new InvalidDataException($"model '{resolved.Id}': no llama2.c checkpoint path");
+            var tokenizerPath = resolved.TokenizerPath
+                ?? throw new InvalidDataException($"model '{resolved.Id}': no tokenizer (.model) beside {checkpoint}");
+            tokenizer = TokenizerLoader.FromFile(tokenizerPath);
+            network = TransformerFactory.LoadLlama2c(checkpoint, device);
+        }
+        else
+        {
+            var config = HuggingFaceConfig.Read(Path.Combine(resolved.Directory, "config.json"));
+            tokenizer = TokenizerLoader.FromDirectory(resolved.Directory, config.ModelType);
+            network = TransformerFactory.LoadHuggingFace(resolved.Directory, device);
+        }
+        if (tokenizer.VocabSize > network.Config.VocabSize)
+        {
+            network.Dispose();
+            throw new InvalidDataException(
+                $"model '{resolved.Id}': the tokenizer has {tokenizer.VocabSize} ids but the model only {network.Config.VocabSize}");
+        }
+        return new LanguageModel(resolved.Id, network, tokenizer);
+    }
+
+    /// <summary>Resolves an id or path through the store (downloading if allowed) and loads it.</summary>
+    public static async Task<LanguageModel> LoadAsync(ModelStore store, string idOrPath, Device? device = null,
+        IProgress<DownloadProgress>? progress = null, CancellationToken ct = default)
+    {
+        var resolved = await store.ResolveAsync(idOrPath, progress, ct).ConfigureAwait(false);
+        return Load(resolved, device);
+    }
+
+    /// <summary>Encodes text; <paramref name="addBos"/> null means the model's default.</summary>
+    public EncodedText Encode(string text, bool? addBos = null)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return Tokenizer.Encode(text, addBos ?? AddsBosByDefault);
+    }
+
+    /// <summary>Token ids of a prompt; an empty prompt becomes BOS (or EOS for GPT-2) so there is something to condition on.</summary>
+    public int[] PromptIds(string text, bool? addBos = null)
+    {
+        var ids = Encode(text, addBos).Ids.ToArray();
+        if (ids.Length > 0) return ids;
+        var start = BosId ?? EosId ?? throw new ArgumentException("the prompt is empty and the model has no BOS token to start from");
+        return [start];
+    }
+
+    public string Decode(IEnumerable<int> ids) => Tokenizer.Decode(ids);
+
+    /// <summary>Continues a text prompt; returns the new token ids.</summary>
+    public int[] Generate(string prompt, GenerationOptions options, bool? addBos = null, CancellationToken ct = default,
+        Action<int, int>? onToken = null) =>
+        TextGenerator.Generate(Network, PromptIds(prompt, addBos), options, EosId, ct, onToken);
+
+    public void Dispose() => Network.Dispose();
+}
