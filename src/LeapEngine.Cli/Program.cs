@@ -1,3 +1,4 @@
-using TorchSharp;
-var t = torch.ones(2, 3);
-Console.WriteLine(t.sum().item<float>());
+using LeapEngine.Cli;
+
+// leap: the engine on this machine, no server. Each command lives in Commands/.
+return await LeapCli.Build().Parse(args).InvokeAsync();

@@ -22,7 +22,7 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
 
     public ModelConfig Config { get; }
 
-    /// <summary>Every hook point by its TransformerLens name, in call order.</summary>
+    /// <summary>Every hook point by its TransformerLens name (module registration order).</summary>
     public IReadOnlyDictionary<string, HookPoint> HookPoints => _hookPoints;
 
     /// <summary>The input token embedding matrix W_E [vocab, d_model].</summary>

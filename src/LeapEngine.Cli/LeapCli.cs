@@ -1,0 +1,17 @@
+using System.CommandLine;
+using LeapEngine.Cli.Commands;
+
+namespace LeapEngine.Cli;
+
+public static class LeapCli
+{
+    public static RootCommand Build()
+    {
+        var root = new RootCommand("leap — LeapEngine's interpretability engine on this machine (no server needed)");
+        foreach (var option in CommonOptions.Global) root.Options.Add(option);
+        root.Subcommands.Add(ModelsCommand.Create());
+        root.Subcommands.Add(GenerateCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        return root;
+    }
+}
