@@ -1,0 +1,77 @@
+using LeapEngine.Core.Tensors;
+using LeapEngine.Core.Tests;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Cli.Tests;
+
+[Collection(nameof(ConsoleCollection))]
+public sealed class CoreCommandsTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("leap-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task ModelsListsBuiltInsAndLocalFolders()
+    {
+        var (code, output, _) = await CliHarness.RunAsync("models");
+        Assert.Equal(0, code);
+        Assert.Matches(@"stories260K\s+Llama2c\s+ModelsDir\s+present", output);
+        Assert.Matches(@"stories260K-hf\s+HuggingFace\s+ModelsDir\s+present", output);
+        Assert.Contains("gpt2", output);
+    }
+
+    [Fact]
+    public async Task GenerateContinuesGreedilyLikeRunC()
+    {
+        var (code, output, err) = await CliHarness.RunAsync("generate", "--model", "stories260K", "--max-tokens", "24");
+        Assert.True(code == 0, err);
+        Assert.Equal("Once upon a time, there was a little girl named Lily. She loved to play outsid", output.Trim());
+    }
+
+    [Fact]
+    public async Task RunWritesIdsLogitsAndHooksThatMatchTheReference()
+    {
+        var ids = "1,403,407,261,378,432,383,286,261,376,298,315,421,395,317,426,338,401,396,267,337,410,408,419,292";
+        var path = Path.Combine(_dir, "out.safetensors");
+        var (code, output, err) = await CliHarness.RunAsync("run", "--model", "stories260K-hf", "--ids", ids,
+            "--hooks", "hook_embed,blocks.2.hook_resid_post,blocks.4.hook_resid_mid,blocks.0.attn.hook_pattern", "--out", path);
+        Assert.True(code == 0, err);
+        Assert.Contains("next token candidates", output);
+        var written = Safetensors.Load(path);
+        var expected = Safetensors.Load(SharedFiles.Fixture("stories260K", "expected.safetensors"));
+        Assert.Equal(ScalarType.Int64, written["input_ids"].dtype);
+        foreach (var (name, tensor) in expected)
+        {
+            Assert.True(written.ContainsKey(name), $"missing {name}");
+            Assert.Equal(tensor.shape, written[name].shape);
+            double diff = (tensor.to(ScalarType.Float64) - written[name].to(ScalarType.Float64)).abs().max().item<double>();
+            Assert.True(diff <= 1e-4, $"{name}: max abs difference {diff}");
+        }
+    }
+
+    [Theory]
+    [InlineData("run --model stories260K --ids 1,999", "[0, 512)")]
+    [InlineData("run --model stories260K --text hi --hooks blocks.9.hook_resid_post", "unknown hook point")]
+    [InlineData("run --model owner/missing --text hi", "not available offline")]
+    [InlineData("run --model stories260K --ids 1,x", "'x' is not a token id")]
+    [InlineData("generate --model stories260K --temperature -1", "temperature")]
+    public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
+    {
+        var (code, _, err) = await CliHarness.RunAsync(args.Split(' '));
+        Assert.NotEqual(0, code);
+        Assert.Contains(expected, err);
+        Assert.DoesNotContain("   at ", err);   // no stack trace
+    }
+
+    [Fact]
+    public async Task EveryCommandHasHelp()
+    {
+        foreach (var command in new[] { "models", "generate", "run" })
+        {
+            var (code, output, _) = await CliHarness.RunAsync(command, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("Usage:", output);
+        }
+    }
+}
