@@ -39,6 +39,28 @@ public static class Measure
         return best;
     }
 
+    /// <summary>
+    /// Times <paramref name="work"/> and the matmul yardstick in alternating rounds, so both
+    /// see the same machine load; returns the best seconds of the work and the best matmul
+    /// rate (the least disturbed round of each) and the median per-round ratio.
+    /// </summary>
+    public static (double BestSeconds, double BestMatmulGflops, double MedianRatio) AgainstMatmul(
+        Action work, double workFlops, int rounds)
+    {
+        work();   // warm-up
+        var seconds = new double[rounds];
+        var rates = new double[rounds];
+        var ratios = new double[rounds];
+        for (int r = 0; r < rounds; r++)
+        {
+            rates[r] = MatmulGflops();
+            seconds[r] = MedianSeconds(work, runs: 1, warmup: 0);
+            ratios[r] = workFlops / seconds[r] / 1e9 / rates[r];
+        }
+        Array.Sort(ratios);
+        return (seconds.Min(), rates.Max(), ratios[rounds / 2]);
+    }
+
     public static int IntArg(string[] args, string name, int fallback)
     {
         int i = Array.IndexOf(args, name);
