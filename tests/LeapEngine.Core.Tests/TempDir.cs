@@ -1,11 +1,11 @@
-namespace LeapEngine.Core.Tests.Store;
+namespace LeapEngine.Core.Tests;
 
 /// <summary>A fresh folder under the temp dir, deleted with everything in it on dispose.</summary>
 public sealed class TempDir : IDisposable
 {
     public TempDir()
     {
-        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "leap-store-" + Guid.NewGuid().ToString("N"));
+        Path = System.IO.Path.Combine(System.IO.Path.GetTempPath(), "leap-test-" + Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(Path);
     }
 
