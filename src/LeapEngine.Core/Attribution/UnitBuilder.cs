@@ -17,19 +17,17 @@ public static class UnitBuilder
         foreach (var segment in rendered.Segments)
         {
             var tokens = TokensOf(encoded, rendered, segment);
+            // Tokens and chunks report their tokens' characters; words and spans their own.
             var groups = spec.Kind switch
             {
-                UnitKind.Token => tokens.Select(t => new[] { t }).ToList(),
-                UnitKind.Chunk => tokens.Chunk(spec.ChunkSize).ToList(),
+                UnitKind.Token => tokens.Select(t => (new[] { t }, Extent(encoded, segment, [t]))).ToList(),
+                UnitKind.Chunk => tokens.Chunk(spec.ChunkSize).Select(g => (g, Extent(encoded, segment, g))).ToList(),
                 UnitKind.Word => WordGroups(encoded, segment, tokens),
                 _ => SpanGroups(encoded, segment, tokens, spans!),
             };
-            foreach (var group in groups)
-            {
-                var (start, end) = Extent(encoded, segment, group);
-                units.Add(new AttributionUnit(units.Count, segment.Name, start, end - start,
-                    segment.Text.Substring(start, end - start), group));
-            }
+            foreach (var (group, extent) in groups)
+                units.Add(new AttributionUnit(units.Count, segment.Name, extent.Start, extent.Length,
+                    segment.Text.Substring(extent.Start, extent.Length), group));
         }
         if (spec.Kind == UnitKind.Spans)
             foreach (var s in spans!)
@@ -60,18 +58,18 @@ public static class UnitBuilder
     }
 
     /// <summary>Whitespace words of the segment's own text; each token goes to the word it overlaps most.</summary>
-    private static List<int[]> WordGroups(EncodedText encoded, SegmentSpan segment, List<int> tokens)
+    private static List<(int[], TextSpan)> WordGroups(EncodedText encoded, SegmentSpan segment, List<int> tokens)
     {
         var words = WordSegmentation.Words(segment.Text);
         var local = tokens.Select(t => Clip(encoded.Offsets[t], segment)).ToList();
         var wordOf = WordSegmentation.AssignTokensToWords(words, local);
         return tokens.Select((t, i) => (t, w: wordOf[i])).Where(x => x.w >= 0)
-            .GroupBy(x => x.w).OrderBy(g => g.Key).Select(g => g.Select(x => x.t).ToArray()).ToList();
+            .GroupBy(x => x.w).OrderBy(g => g.Key).Select(g => (g.Select(x => x.t).ToArray(), words[g.Key])).ToList();
     }
 
-    private static List<int[]> SpanGroups(EncodedText encoded, SegmentSpan segment, List<int> tokens, IReadOnlyList<UnitSpan> spans)
+    private static List<(int[], TextSpan)> SpanGroups(EncodedText encoded, SegmentSpan segment, List<int> tokens, IReadOnlyList<UnitSpan> spans)
     {
-        var groups = new List<int[]>();
+        var groups = new List<(int[], TextSpan)>();
         var taken = new HashSet<int>();
         foreach (var s in spans.Where(s => s.Segment == segment.Name).OrderBy(s => s.Start))
         {
@@ -86,17 +84,18 @@ public static class UnitBuilder
             if (group.Length == 0) throw new ArgumentException($"span [{s.Start}, {s.Start + s.Length}) of '{segment.Name}' covers no token");
             if (group.Any(t => !taken.Add(t)))
                 throw new ArgumentException($"span [{s.Start}, {s.Start + s.Length}) of '{segment.Name}' shares a token with another span; spans must not overlap");
-            groups.Add(group);
+            groups.Add((group, new TextSpan(s.Start, s.Length)));
         }
         return groups;
     }
 
     /// <summary>Character extent of a group of tokens in the segment's own text.</summary>
-    private static (int Start, int End) Extent(EncodedText encoded, SegmentSpan segment, int[] group)
+    private static TextSpan Extent(EncodedText encoded, SegmentSpan segment, int[] group)
     {
         var clipped = group.Select(t => Clip(encoded.Offsets[t], segment)).Where(c => c.Length > 0).ToList();
-        if (clipped.Count == 0) return (0, 0);
-        return (clipped.Min(c => c.Start), clipped.Max(c => c.End));
+        if (clipped.Count == 0) return new TextSpan(0, 0);
+        int start = clipped.Min(c => c.Start);
+        return new TextSpan(start, clipped.Max(c => c.End) - start);
     }
 
     /// <summary>A rendered-text span clipped to the segment, relative to the segment's text.</summary>
