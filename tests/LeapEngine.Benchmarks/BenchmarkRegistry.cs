@@ -13,5 +13,7 @@ public static class BenchmarkRegistry
     public static IReadOnlyList<IBenchmark> All { get; } =
     [
         new ForwardThroughputBenchmark(),
+        new AttributionCostBenchmark(),
+        new HipeVsItpBenchmark(),
     ];
 }

@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Text.Json;
+using LeapEngine.Cli.Attribution;
+using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Cli.Commands;
+
+/// <summary>leap attribute — which parts of the prompt made the model say this? (ItP or HiPe)</summary>
+public static class AttributeCommand
+{
+    public static Command Create()
+    {
+        var model = CommonOptions.Model();
+        var text = CommonOptions.Text("Prompt text (the user segment)");
+        var system = new Option<string?>("--system") { Description = "System prompt: attributed too, with its influence reported" };
+        var method = new Option<string>("--method") { Description = "itp (one unit at a time) or hipe (hierarchical)", DefaultValueFactory = _ => "itp" };
+        var unit = new Option<string>("--unit") { Description = "token, word or chunk:K", DefaultValueFactory = _ => "word" };
+        var perturb = new Option<string>("--perturb") { Description = "remove, token:X, nearest:N (-1 = farthest) or hide", DefaultValueFactory = _ => "remove" };
+        var template = new Option<string>("--template") { Description = "auto, plain, chatml or llama3", DefaultValueFactory = _ => "auto" };
+        var completion = new Option<string?>("--completion") { Description = "Completion to explain (default: the model's greedy completion)" };
+        var maxTokens = new Option<int>("--max-tokens") { Description = "Length of the greedy completion", DefaultValueFactory = _ => 16 };
+        var faithfulness = new Option<bool>("--faithfulness") { Description = "Also compute deletion/insertion curves and ERASER metrics" };
+        var json = new Option<string?>("--json") { Description = "Write the full result as JSON to this file" };
+        var html = new Option<string?>("--html") { Description = "Write a self-contained HTML page (heatmap + unit x output matrix)" };
+        var chunk = new Option<int?>("--hipe-chunk") { Description = "HiPe: units per first-stage chunk (default: half the units)" };
+        var threshold = new Option<string>("--hipe-threshold") { Description = "HiPe: midrange, static:X or either:X", DefaultValueFactory = _ => "midrange" };
+        var mode = new Option<EvaluationMode>("--mode") { Description = "Naive, Batched or BatchedPrefixCache", DefaultValueFactory = _ => EvaluationMode.BatchedPrefixCache };
+        var noColor = new Option<bool>("--no-color") { Description = "Plain text heatmap: [unit score] instead of colours (also when NO_COLOR is set)" };
+        var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
+        {
+            model, text, system, method, unit, perturb, template, completion, maxTokens, faithfulness, json, html, chunk, threshold, mode, noColor,
+        };
+        CliRunner.SetAction(command, async (parse, ct) =>
+        {
+            var request = new AttributionRequest
+            {
+                Text = parse.GetValue(text) ?? throw new ArgumentException("give the prompt with --text"),
+                System = parse.GetValue(system),
+                Method = parse.GetValue(method)!,
+                Unit = parse.GetValue(unit)!,
+                Perturbation = parse.GetValue(perturb)!,
+                Template = parse.GetValue(template)!,
+                Completion = parse.GetValue(completion),
+                MaxNewTokens = parse.GetValue(maxTokens),
+                Faithfulness = parse.GetValue(faithfulness),
+                Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)!),
+                Evaluation = new EvaluationOptions { Mode = parse.GetValue(mode) },
+            };
+            using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
+            request.Validate(lm);
+            var progress = new ConsoleProgress();
+            var result = AttributionEngine.Run(lm, request, progress, ct);
+            Console.Error.Write("\r\u001b[K");
+            bool color = !parse.GetValue(noColor) && Environment.GetEnvironmentVariable("NO_COLOR") is null && !Console.IsOutputRedirected;
+            TerminalReport.Write(result, Console.Out, color);
+            if (parse.GetValue(json) is { } jsonPath)
+            {
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(result, JsonOptions), ct);
+                Console.WriteLine($"wrote {Path.GetFullPath(jsonPath)}");
+            }
+            if (parse.GetValue(html) is { } htmlPath)
+            {
+                await File.WriteAllTextAsync(htmlPath, HtmlReport.Render(result), ct);
+                Console.WriteLine($"wrote {Path.GetFullPath(htmlPath)}");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary>snake_case like the hosted API, so a CLI file and an API response read the same.</summary>
+    public static JsonSerializerOptions JsonOptions { get; } = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
+    };
+
+    private static HipeOptions ParseHipe(int? chunk, string threshold)
+    {
+        var parts = threshold.Split(':', 2);
+        var mode = parts[0].Trim().ToLowerInvariant() switch
+        {
+            "midrange" => HipeThreshold.MidRange,
+            "static" => HipeThreshold.Static,
+            "either" => HipeThreshold.Either,
+            _ => throw new ArgumentException($"--hipe-threshold '{threshold}': use midrange, static:X or either:X"),
+        };
+        double value = new HipeOptions().StaticThreshold;
+        if (parts.Length == 2 && !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out value))
+            throw new ArgumentException($"--hipe-threshold '{threshold}': X must be a number (a log-prob drop)");
+        return new HipeOptions { InitialChunkSize = chunk, Threshold = mode, StaticThreshold = value };
+    }
+
+    /// <summary>Draws "forward passes done/planned" on stderr, in place.</summary>
+    private sealed class ConsoleProgress : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) =>
+            Console.Error.Write($"\r{value.Unit} {value.Done}/{value.Total}{(value.Message is { } m ? $"  {m}" : "")}\u001b[K");
+    }
+}

@@ -1,0 +1,37 @@
+namespace LeapEngine.Core.Attribution;
+
+/// <summary>Which chunks HiPe splits further.</summary>
+public enum HipeThreshold
+{
+    /// <summary>Mean running saliency at least the mid-range (max + min) / 2 of all units.</summary>
+    MidRange,
+    /// <summary>|score| above <see cref="HipeOptions.StaticThreshold"/>.</summary>
+    Static,
+    /// <summary>Either of the two.</summary>
+    Either,
+}
+
+/// <summary>How a unit's attribution combines the chunks that covered it (each chunk contributes score / chunk size).</summary>
+public enum HipeAggregation { Mean, Sum, Finest }
+
+public sealed record HipeOptions
+{
+    /// <summary>Units per first-stage chunk; null = half the units (at least 2).</summary>
+    public int? InitialChunkSize { get; init; }
+    public HipeThreshold Threshold { get; init; } = HipeThreshold.MidRange;
+    /// <summary>Log-probability drop above which a chunk is split (Static and Either modes).</summary>
+    public double StaticThreshold { get; init; } = 1.0;
+    /// <summary>Most stages (the first-stage chunks are stage 1).</summary>
+    public int MaxDepth { get; init; } = 32;
+    /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
+    public double MinSaliency { get; init; } = 1e-4;
+    public HipeAggregation Aggregation { get; init; } = HipeAggregation.Mean;
+
+    public void Validate()
+    {
+        if (InitialChunkSize is < 1) throw new ArgumentException($"HiPe initial chunk size must be at least 1, got {InitialChunkSize}");
+        if (MaxDepth < 1) throw new ArgumentException($"HiPe max depth must be at least 1, got {MaxDepth}");
+        if (StaticThreshold < 0 || double.IsNaN(StaticThreshold)) throw new ArgumentException("HiPe static threshold must be a non-negative number");
+        if (MinSaliency < 0 || double.IsNaN(MinSaliency)) throw new ArgumentException("HiPe min saliency must be a non-negative number");
+    }
+}

@@ -1,0 +1,211 @@
+using LeapEngine.Core.Models.Common;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Attribution;
+
+/// <summary>How perturbed prompts are run: all three give the same numbers (to float rounding).</summary>
+public enum EvaluationMode
+{
+    /// <summary>One full forward per perturbed prompt, logits at every position: the reference.</summary>
+    Naive,
+    /// <summary>Several perturbed prompts per forward (right-padded), logits only where the completion is scored.</summary>
+    Batched,
+    /// <summary>Batched, and the unperturbed prefix runs once: its keys/values are shared by every row of a batch.</summary>
+    BatchedPrefixCache,
+}
+
+public sealed record EvaluationOptions
+{
+    public EvaluationMode Mode { get; init; } = EvaluationMode.BatchedPrefixCache;
+    /// <summary>At most this many perturbed prompts per forward pass.</summary>
+    public int MaxBatchSize { get; init; } = 32;
+    /// <summary>At most this many token positions (rows x longest new sequence) per forward pass: bounds memory.</summary>
+    public int MaxBatchTokens { get; init; } = 8192;
+
+    public void Validate()
+    {
+        if (MaxBatchSize < 1) throw new ArgumentException($"max batch size must be at least 1, got {MaxBatchSize}");
+        if (MaxBatchTokens < 1) throw new ArgumentException($"max batch tokens must be at least 1, got {MaxBatchTokens}");
+    }
+}
+
+/// <summary>
+/// Teacher-forces a fixed completion after perturbed prompts and returns the log-probability
+/// of each completion token. Counts what it costs (evaluations, forward passes, token positions).
+/// </summary>
+public sealed class PerturbationEvaluator
+{
+    private readonly TransformerModel _model;
+    private readonly int[] _prompt;
+    private readonly int[] _completion;
+    private readonly EvaluationOptions _options;
+
+    public PerturbationEvaluator(TransformerModel model, IReadOnlyList<int> prompt, IReadOnlyList<int> completion, EvaluationOptions? options = null)
+    {
+        if (prompt.Count == 0) throw new ArgumentException("the prompt must hold at least one token");
+        if (completion.Count == 0) throw new ArgumentException("the completion must hold at least one token");
+        _model = model;
+        _prompt = prompt.ToArray();
+        _completion = completion.ToArray();
+        _options = options ?? new EvaluationOptions();
+        _options.Validate();
+    }
+
+    /// <summary>Perturbed prompts scored so far.</summary>
+    public long Evaluations { get; private set; }
+    public long ForwardPasses { get; private set; }
+    /// <summary>Token positions run through the network (padding included): the cost that matters.</summary>
+    public long ForwardTokens { get; private set; }
+
+    /// <summary>Log-probability of every completion token after each prompt: [items][completion].</summary>
+    public float[][] LogProbs(IReadOnlyList<PerturbedPrompt> items, Action<int>? onDone = null, CancellationToken ct = default)
+    {
+        foreach (var item in items)
+        {
+            if (item.Ids.Length == 0) throw new ArgumentException("a perturbed prompt must hold at least one token");
+            if (item.Ids.Length + _completion.Length > _model.Config.ContextLength)
+                throw new ArgumentException(
+                    $"{item.Ids.Length} prompt + {_completion.Length} completion tokens exceed the model's context length of {_model.Config.ContextLength}");
+        }
+        var results = new float[items.Count][];
+        using var noGrad = no_grad();
+        if (_options.Mode == EvaluationMode.Naive)
+        {
+            for (int i = 0; i < items.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                results[i] = Naive(items[i]);
+                onDone?.Invoke(1);
+            }
+        }
+        else
+        {
+            bool cached = _options.Mode == EvaluationMode.BatchedPrefixCache;
+            // Sorted by the shared prefix, the prefix cache only ever grows from one batch to the next.
+            var order = Enumerable.Range(0, items.Count).ToList();
+            if (cached) order = order.OrderBy(i => SharedPrefix(items[i])).ToList();
+            using var prefix = new KvCache(_model.Config.NLayers);
+            foreach (var batch in Batches(order, items, cached))
+            {
+                ct.ThrowIfCancellationRequested();
+                int shared = cached ? batch.Min(i => SharedPrefix(items[i])) : 0;
+                if (shared > 0) ExtendPrefix(prefix, shared);
+                var rows = RunBatch(batch.Select(i => items[i]).ToList(), shared, shared > 0 ? prefix : null);
+                for (int r = 0; r < batch.Count; r++) results[batch[r]] = rows[r];
+                onDone?.Invoke(batch.Count);
+            }
+        }
+        Evaluations += items.Count;
+        return results;
+    }
+
+    /// <summary>
+    /// Leading tokens this prompt shares with the original that can come from the cache. At
+    /// least one prompt token stays in the pass: its logits predict the first completion token.
+    /// </summary>
+    private static int SharedPrefix(PerturbedPrompt p) => Math.Max(0, Math.Min(p.FirstChanged, p.Ids.Length - 1));
+
+    private IEnumerable<List<int>> Batches(List<int> order, IReadOnlyList<PerturbedPrompt> items, bool cached)
+    {
+        var batch = new List<int>();
+        int longest = 0, shared = int.MaxValue;
+        foreach (int i in order)
+        {
+            int s = cached ? Math.Min(shared, SharedPrefix(items[i])) : 0;
+            int length = Math.Max(longest, items[i].Ids.Length + _completion.Length - s);
+            if (batch.Count > 0 && (batch.Count + 1 > _options.MaxBatchSize || (long)(batch.Count + 1) * length > _options.MaxBatchTokens))
+            {
+                yield return batch;
+                batch = new List<int>();
+                s = cached ? SharedPrefix(items[i]) : 0;
+                length = items[i].Ids.Length + _completion.Length - s;
+            }
+            batch.Add(i);
+            longest = length;
+            shared = s;
+        }
+        if (batch.Count > 0) yield return batch;
+    }
+
+    /// <summary>Runs original prompt tokens [cache length, length) into the batch-1 prefix cache.</summary>
+    private void ExtendPrefix(KvCache prefix, int length)
+    {
+        int have = (int)prefix.Length;
+        if (have >= length) return;
+        using var scope = NewDisposeScope();
+        var ids = tensor(_prompt[have..length].Select(t => (long)t).ToArray(), device: _model.Device).unsqueeze(0); // [1, token]
+        _model.Forward(ids, new ForwardOptions { Cache = prefix, LogitsFrom = -1 });
+        ForwardPasses++;
+        ForwardTokens += length - have;
+    }
+
+    /// <summary>
+    /// One pass over rows that share the first <paramref name="shared"/> original tokens (held
+    /// by <paramref name="prefix"/> when shared &gt; 0): each row runs the rest of its prompt and the
+    /// completion, right-padded; positions are explicit so hidden tokens keep theirs.
+    /// </summary>
+    private float[][] RunBatch(List<PerturbedPrompt> rows, int shared, KvCache? prefix)
+    {
+        using var scope = NewDisposeScope();
+        int b = rows.Count, m = _completion.Length;
+        int longest = rows.Max(r => r.Ids.Length + m - shared);
+        var ids = new long[b, longest];
+        var mask = new long[b, longest];
+        var positions = new long[b, longest];
+        var scored = new long[b, m];   // index (in this pass) of the logits row that predicts completion token j
+        int from = rows.Min(r => r.Ids.Length - 1 - shared);
+        for (int r = 0; r < b; r++)
+        {
+            var row = rows[r];
+            int length = row.Ids.Length + m - shared;
+            for (int j = 0; j < longest; j++)
+            {
+                int p = shared + j;
+                positions[r, j] = p;
+                if (j >= length) continue;
+                ids[r, j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
+                mask[r, j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
+            }
+            for (int j = 0; j < m; j++) scored[r, j] = row.Ids.Length - 1 - shared + j - from;
+        }
+        var device = _model.Device;
+        using var cache = prefix?.ExpandBatch(b);
+        var logits = _model.Forward(tensor(ids, device: device), new ForwardOptions
+        {
+            AttentionMask = tensor(mask, device: device),
+            Positions = tensor(positions, device: device),
+            Cache = cache,
+            LogitsFrom = from,
+        });                                                                                 // [batch, token - from, vocab]
+        ForwardPasses++;
+        ForwardTokens += (long)b * longest;
+        var rowIndex = tensor(scored, device: device).unsqueeze(2).expand(b, m, logits.shape[2]); // [batch, completion, vocab]
+        var logProbs = logits.gather(1, rowIndex).to(ScalarType.Float32).log_softmax(-1);      // [batch, completion, vocab]
+        var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(0).unsqueeze(2)
+            .expand(b, m, 1);                                                                   // [batch, completion, 1]
+        var picked = logProbs.gather(2, targets).squeeze(2).cpu().data<float>().ToArray();     // [batch * completion]
+        return Enumerable.Range(0, b).Select(r => picked[(r * m)..((r + 1) * m)]).ToArray();
+    }
+
+    /// <summary>The reference: the whole sequence, batch 1, logits at every position.</summary>
+    private float[] Naive(PerturbedPrompt row)
+    {
+        using var scope = NewDisposeScope();
+        var device = _model.Device;
+        var sequence = row.Ids.Concat(_completion).Select(t => (long)t).ToArray();
+        ForwardOptions? options = null;
+        if (row.Hidden is { } hidden)
+            options = new ForwardOptions
+            {
+                AttentionMask = tensor(sequence.Select((_, i) => i < hidden.Length && hidden[i] ? 0L : 1L).ToArray(), device: device).unsqueeze(0),
+                Positions = arange(sequence.Length, dtype: ScalarType.Int64, device: device).unsqueeze(0),
+            };
+        var logits = _model.Forward(tensor(sequence, device: device).unsqueeze(0), options);   // [1, token, vocab]
+        ForwardPasses++;
+        ForwardTokens += sequence.Length;
+        var logProbs = logits[0].narrow(0, row.Ids.Length - 1, _completion.Length)
+            .to(ScalarType.Float32).log_softmax(-1);                                            // [completion, vocab]
+        var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(1);
+        return logProbs.gather(1, targets).squeeze(1).cpu().data<float>().ToArray();
+    }
+}

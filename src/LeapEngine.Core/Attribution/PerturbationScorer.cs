@@ -1,0 +1,81 @@
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Core.Attribution;
+
+/// <summary>
+/// The effect of one perturbation on the completion, per output token: the drop in
+/// log-probability (original − perturbed) and in probability. Positive = the perturbed part
+/// supported the completion.
+/// </summary>
+public sealed record CompletionDrop(double[] LogProb, double[] Probability)
+{
+    public double Total => LogProb.Sum();
+    public double ProbabilityTotal => Probability.Sum();
+}
+
+/// <summary>Counts evaluations done against those planned and reports them as "forward passes".</summary>
+public sealed class EvaluationProgress(IProgress<ProgressUpdate>? progress)
+{
+    public const string Unit = "forward passes";
+    public long Done { get; private set; }
+    public long Planned { get; private set; }
+
+    /// <summary>Adds work to the plan (HiPe plans stage by stage, so the total can grow).</summary>
+    public void Plan(long evaluations, string? message = null)
+    {
+        Planned += evaluations;
+        progress?.Report(new ProgressUpdate(Done, Planned, Unit, message));
+    }
+
+    public void Advance(long evaluations)
+    {
+        Done += evaluations;
+        progress?.Report(new ProgressUpdate(Done, Planned, Unit));
+    }
+}
+
+/// <summary>
+/// Scores sets of units: perturbs their tokens together, teacher-forces the completion and
+/// returns the drop against the unperturbed prompt. ItP, HiPe and faithfulness all go through it.
+/// </summary>
+public sealed class PerturbationScorer
+{
+    private readonly Perturber _perturber;
+    private readonly EvaluationProgress _progress;
+
+    public PerturbationScorer(Perturber perturber, PerturbationEvaluator evaluator, IReadOnlyList<AttributionUnit> units,
+        EvaluationProgress progress, CancellationToken ct)
+    {
+        _perturber = perturber;
+        Evaluator = evaluator;
+        Units = units;
+        _progress = progress;
+        Cancellation = ct;
+        BaseLogProbs = Evaluate([perturber.Apply([])], "scoring the unperturbed prompt")[0];
+    }
+
+    public PerturbationEvaluator Evaluator { get; }
+    public IReadOnlyList<AttributionUnit> Units { get; }
+    public CancellationToken Cancellation { get; }
+    /// <summary>Log-probability of each completion token after the original prompt.</summary>
+    public float[] BaseLogProbs { get; }
+    public double BaseLogProb => BaseLogProbs.Sum(x => (double)x);
+
+    /// <summary>Drops for perturbing each given set of units (unit indices) together.</summary>
+    public CompletionDrop[] Score(IReadOnlyList<IReadOnlyList<int>> unitSets, string? message = null)
+    {
+        var prompts = unitSets.Select(set => _perturber.Apply(set.SelectMany(u => Units[u].Tokens))).ToList();
+        return Evaluate(prompts, message).Select(Drop).ToArray();
+    }
+
+    /// <summary>Completion log-probabilities after arbitrary prompts (counted and reported like the rest).</summary>
+    public float[][] Evaluate(IReadOnlyList<PerturbedPrompt> prompts, string? message = null)
+    {
+        _progress.Plan(prompts.Count, message);
+        return Evaluator.LogProbs(prompts, done => _progress.Advance(done), Cancellation);
+    }
+
+    public CompletionDrop Drop(float[] logProbs) => new(
+        BaseLogProbs.Select((b, j) => (double)b - logProbs[j]).ToArray(),
+        BaseLogProbs.Select((b, j) => Math.Exp(b) - Math.Exp(logProbs[j])).ToArray());
+}

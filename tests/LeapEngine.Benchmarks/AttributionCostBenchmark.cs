@@ -1,0 +1,112 @@
+using System.Diagnostics;
+using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Models;
+using LeapEngine.Core.Runtime;
+using LeapEngine.Core.Store;
+using LeapEngine.Core.Tokenization;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Benchmarks;
+
+/// <summary>
+/// ItP cost, token units, remove: (a) naive (one full forward per perturbation, all logits),
+/// (b) batched (completion logits only), (c) batched + prefix KV cache; prompts of 64, 256 and
+/// 1024 tokens with a 16-token completion, on stories260K (context 512: longer prompts are
+/// cut to what fits) and a random GPT-2-small-shaped model. Also checks (b) and (c) against (a).
+/// </summary>
+public sealed class AttributionCostBenchmark : IBenchmark
+{
+    public string Name => "attribution-cost";
+    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --repeats 3 --models stories,gpt2)";
+
+    public int Run(string[] args)
+    {
+        var lengths = Arg(args, "--lengths", "64,256,1024").Split(',').Select(int.Parse).ToArray();
+        var models = Arg(args, "--models", "stories,gpt2").Split(',');
+        int sampleAbove = Measure.IntArg(args, "--sample-above", 256), sample = Measure.IntArg(args, "--sample", 64);
+        int repeats = Measure.IntArg(args, "--repeats", 3);
+        const int completionLength = 16;
+        Console.WriteLine($"threads: {get_num_threads()}; load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; matmul (fp32, same process): {Measure.MatmulGflops():F1} GFLOP/s");
+        Console.WriteLine("| model | prompt tokens | perturbations run | mode | wall s, best of rounds (all n+1) | forward tokens (all n+1) | speed-up vs naive | max |diff| vs naive |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var name in models)
+        {
+            using var lm = name == "stories" ? LoadStories() : Gpt2Small();
+            foreach (int requested in lengths)
+            {
+                int n = Math.Min(requested, lm.Config.ContextLength - completionLength);
+                var prompt = PromptOf(lm, n);
+                var completion = TextGeneratorCompletion(lm, prompt, completionLength);
+                var perturber = new Perturber(lm, prompt, PerturbationSpec.Remove);
+                int first = lm.AddsBosByDefault ? 1 : 0;
+                // Long prompts on the big model: an evenly spaced sample of units, scaled up (cost depends on position, so spacing keeps it fair).
+                int stride = n > sampleAbove ? Math.Max(1, (n - first) / sample) : 1;
+                var positions = Enumerable.Range(first, n - first).Where(p => (p - first) % stride == 0).ToList();
+                var items = positions.Select(p => perturber.Apply([p])).Prepend(perturber.Apply([])).ToList();
+                double scale = (double)(n - first + 1) / items.Count;
+                var modes = new[] { EvaluationMode.Naive, EvaluationMode.Batched, EvaluationMode.BatchedPrefixCache };
+                var best = modes.ToDictionary(m => m, _ => double.MaxValue);
+                var results = new Dictionary<EvaluationMode, (float[][] LogProbs, long Tokens)>();
+                // Modes interleaved and the fastest of several rounds kept: a shared machine's load then hits all three alike.
+                for (int round = 0; round < repeats; round++)
+                    foreach (var mode in modes)
+                    {
+                        var evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, new EvaluationOptions { Mode = mode });
+                        if (round == 0) evaluator.LogProbs(items.Take(2).ToList());   // warm-up
+                        evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, new EvaluationOptions { Mode = mode });
+                        var sw = Stopwatch.StartNew();
+                        var logProbs = evaluator.LogProbs(items);
+                        best[mode] = Math.Min(best[mode], sw.Elapsed.TotalSeconds * scale);
+                        results[mode] = (logProbs, evaluator.ForwardTokens);
+                    }
+                var reference = results[EvaluationMode.Naive].LogProbs;
+                double naiveSeconds = best[EvaluationMode.Naive];
+                foreach (var mode in modes)
+                {
+                    double seconds = best[mode];
+                    var result = results[mode].LogProbs;
+                    double diff = result.Zip(reference).Max(p => p.First.Zip(p.Second).Max(x => Math.Abs(x.First - x.Second)));
+                    string run = stride > 1 ? $"{items.Count} of {n - first + 1} (scaled)" : $"{items.Count}";
+                    string label = name == "stories" ? "stories260K" : "gpt2-small-shaped (random)";
+                    string cut = n < requested ? $" (asked {requested}; context 512)" : "";
+                    Console.WriteLine($"| {label} | {n}{cut} | {run} | {mode} | {seconds:F2} | {results[mode].Tokens * scale:F0} | {naiveSeconds / seconds:F1}x | {diff:E1} |");
+                }
+            }
+        }
+        return 0;
+    }
+
+    private static string Arg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
+
+    private static LanguageModel LoadStories()
+    {
+        using var store = new ModelStore(ModelStoreOptions.FromEnvironment() with { Offline = true });
+        return LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
+    }
+
+    private static LanguageModel Gpt2Small()
+    {
+        var config = new ModelConfig
+        {
+            Architecture = Architecture.Gpt2, ModelType = "gpt2", VocabSize = 50257, DModel = 768, NLayers = 12,
+            NHeads = 12, NKvHeads = 12, DHead = 64, DMlp = 3072, ContextLength = 1040, NormEps = 1e-5,
+            Activation = "gelu_new", TiedEmbeddings = true,
+        };
+        return new LanguageModel("gpt2-small-random", TransformerFactory.CreateRandom(config, seed: 0), Gpt2Tokenizer.FromTiktokenData());
+    }
+
+    /// <summary>Exactly n prompt tokens: a story repeated and cut (BOS first where the model uses it).</summary>
+    private static int[] PromptOf(LanguageModel lm, int n)
+    {
+        const string story = "Once upon a time, there was a little girl named Lily. She loved to play outside in the park with her red ball. ";
+        var ids = lm.Encode(string.Concat(Enumerable.Repeat(story, 1 + n / 10))).Ids;
+        return ids.Take(n).ToArray();
+    }
+
+    private static int[] TextGeneratorCompletion(LanguageModel lm, int[] prompt, int length) =>
+        TextGenerator.Generate(lm.Network, prompt, new GenerationOptions { MaxNewTokens = length, StopAtEos = false });
+}

@@ -1,0 +1,92 @@
+using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Core.Tests.Attribution;
+
+/// <summary>Batched and batched + prefix-cached evaluation give the naive numbers (one full forward each) to 1e-4.</summary>
+public class EvaluatorEquivalenceTests
+{
+    private const string Prompt = "Once upon a time, there was a little girl named Lily. She loved to play with her ball in the park.";
+
+    public static TheoryData<string, string> Cases()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var model in new[] { "stories", "gpt2" })
+            foreach (var perturbation in new[] { "remove", "token:7", "nearest:1", "nearest:-1", "hide" })
+                data.Add(model, perturbation);
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void AllModesAgreeForSingleUnitsAndUnitSets(string name, string perturbation)
+    {
+        using var model = AttributionModels.Load(name);
+        var prompt = model.Encode(Prompt).Ids.ToArray();
+        var completion = model.Generate(Prompt, new GenerationOptions { MaxNewTokens = 6 });
+        var perturber = new Perturber(model, prompt, PerturbationSpec.Parse(perturbation));
+        int first = model.AddsBosByDefault ? 1 : 0;   // BOS is never perturbed
+
+        // Every single token, then sets: contiguous chunks, scattered pairs, the end, everything but BOS.
+        var sets = Enumerable.Range(first, prompt.Length - first).Select(p => new[] { p }).ToList();
+        var random = new Random(3);
+        for (int i = 0; i < 12; i++)
+        {
+            int a = random.Next(first, prompt.Length), length = random.Next(1, 6);
+            sets.Add(Enumerable.Range(a, Math.Min(length, prompt.Length - a)).ToArray());
+            sets.Add([random.Next(first, prompt.Length), random.Next(first, prompt.Length)]);
+        }
+        sets.Add([prompt.Length - 2, prompt.Length - 1]);
+        sets.Add(Enumerable.Range(first, prompt.Length - first).ToArray());
+        var items = sets.Select(s => perturber.Apply(s)).Prepend(perturber.Apply([])).ToList();
+
+        float[][] Run(EvaluationMode mode, int batch) =>
+            new PerturbationEvaluator(model.Network, prompt, completion,
+                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400 }).LogProbs(items);
+        var naive = Run(EvaluationMode.Naive, 1);
+        var batched = Run(EvaluationMode.Batched, 7);
+        var cached = Run(EvaluationMode.BatchedPrefixCache, 7);
+        var cachedLarge = Run(EvaluationMode.BatchedPrefixCache, 64);
+        Assert.True(AttributionModels.MaxDiff(naive, batched) <= 1e-4, $"batched vs naive: {AttributionModels.MaxDiff(naive, batched):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, cached) <= 1e-4, $"cached vs naive: {AttributionModels.MaxDiff(naive, cached):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, cachedLarge) <= 1e-4, $"cached (one big batch) vs naive: {AttributionModels.MaxDiff(naive, cachedLarge):E2}");
+        // The perturbations must actually change something, or the comparison proves nothing.
+        Assert.True(naive.Skip(1).Any(r => Math.Abs(r.Sum() - naive[0].Sum()) > 1e-3), "no perturbation changed the completion's log-probability");
+    }
+
+    [Theory]
+    [MemberData(nameof(AttributionModels.Both), MemberType = typeof(AttributionModels))]
+    public void PrefixCacheRunsFewerTokensThanNaive(string name)
+    {
+        using var model = AttributionModels.Load(name);
+        var prompt = model.Encode(Prompt).Ids.ToArray();
+        int[] completion = [prompt[2], prompt[3], prompt[4]];
+        var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
+        var items = Enumerable.Range(1, prompt.Length - 1).Select(p => perturber.Apply([p])).ToList();
+        var naive = new PerturbationEvaluator(model.Network, prompt, completion, new EvaluationOptions { Mode = EvaluationMode.Naive });
+        // Small batches: a batch shares only its shortest prefix, so the saving shows when batches are small against the prompt.
+        var cached = new PerturbationEvaluator(model.Network, prompt, completion, new EvaluationOptions { MaxBatchSize = 4 });
+        naive.LogProbs(items);
+        cached.LogProbs(items);
+        Assert.Equal(items.Count, naive.ForwardPasses);
+        Assert.True(cached.ForwardPasses < naive.ForwardPasses);
+        // Each perturbation reruns only what follows the unit (plus the completion): about half of the prompt.
+        Assert.True(cached.ForwardTokens < 0.7 * naive.ForwardTokens, $"cached {cached.ForwardTokens} vs naive {naive.ForwardTokens} tokens");
+    }
+
+    [Fact]
+    public void HiddenTokensKeepTheirPositions()
+    {
+        using var model = AttributionModels.Stories();
+        var prompt = model.Encode(Prompt).Ids.ToArray();
+        int[] completion = [prompt[5]];
+        var hide = new Perturber(model, prompt, PerturbationSpec.Parse("hide")).Apply([3]);
+        var remove = new Perturber(model, prompt, PerturbationSpec.Remove).Apply([3]);
+        var evaluator = new PerturbationEvaluator(model.Network, prompt, completion);
+        var result = evaluator.LogProbs([hide, remove]);
+        // Hiding keeps later tokens at their original positions; removing shifts them: Llama's rotary positions tell the two apart.
+        Assert.True(Math.Abs(result[0][0] - result[1][0]) > 1e-4, "hide and remove gave the same log-probability");
+        Assert.Equal(prompt.Length, hide.Ids.Length);
+        Assert.True(hide.Hidden![3]);
+    }
+}
