@@ -10,7 +10,11 @@ public enum EvaluationMode
     Naive,
     /// <summary>Several perturbed prompts per forward (right-padded), logits only where the completion is scored.</summary>
     Batched,
-    /// <summary>Batched, and the unperturbed prefix runs once: its keys/values are shared by every row of a batch.</summary>
+    /// <summary>
+    /// Batched, and the unperturbed prompt runs once: every row reuses the keys/values of the
+    /// original tokens before its first change (the rest of the cache is masked for that row)
+    /// and runs only its own suffix and the completion.
+    /// </summary>
     BatchedPrefixCache,
 }
 
@@ -68,6 +72,7 @@ public sealed class PerturbationEvaluator
                     $"{item.Ids.Length} prompt + {_completion.Length} completion tokens exceed the model's context length of {_model.Config.ContextLength}");
         }
         var results = new float[items.Count][];
+        if (items.Count == 0) return results;
         using var noGrad = no_grad();
         if (_options.Mode == EvaluationMode.Naive)
         {
@@ -81,16 +86,15 @@ public sealed class PerturbationEvaluator
         else
         {
             bool cached = _options.Mode == EvaluationMode.BatchedPrefixCache;
-            // Sorted by the shared prefix, the prefix cache only ever grows from one batch to the next.
+            // Sorted by shared prefix, neighbours in a batch have similar suffix lengths (little padding).
             var order = Enumerable.Range(0, items.Count).ToList();
             if (cached) order = order.OrderBy(i => SharedPrefix(items[i])).ToList();
             using var prefix = new KvCache(_model.Config.NLayers);
+            if (cached) ExtendPrefix(prefix, items.Max(SharedPrefix));
             foreach (var batch in Batches(order, items, cached))
             {
                 ct.ThrowIfCancellationRequested();
-                int shared = cached ? batch.Min(i => SharedPrefix(items[i])) : 0;
-                if (shared > 0) ExtendPrefix(prefix, shared);
-                var rows = RunBatch(batch.Select(i => items[i]).ToList(), shared, shared > 0 ? prefix : null);
+                var rows = RunBatch(batch.Select(i => items[i]).ToList(), cached && prefix.Length > 0 ? prefix : null);
                 for (int r = 0; r < batch.Count; r++) results[batch[r]] = rows[r];
                 onDone?.Invoke(batch.Count);
             }
@@ -108,21 +112,18 @@ public sealed class PerturbationEvaluator
     private IEnumerable<List<int>> Batches(List<int> order, IReadOnlyList<PerturbedPrompt> items, bool cached)
     {
         var batch = new List<int>();
-        int longest = 0, shared = int.MaxValue;
+        int longest = 0;
         foreach (int i in order)
         {
-            int s = cached ? Math.Min(shared, SharedPrefix(items[i])) : 0;
-            int length = Math.Max(longest, items[i].Ids.Length + _completion.Length - s);
+            int length = Math.Max(longest, items[i].Ids.Length + _completion.Length - (cached ? SharedPrefix(items[i]) : 0));
             if (batch.Count > 0 && (batch.Count + 1 > _options.MaxBatchSize || (long)(batch.Count + 1) * length > _options.MaxBatchTokens))
             {
                 yield return batch;
                 batch = new List<int>();
-                s = cached ? SharedPrefix(items[i]) : 0;
-                length = items[i].Ids.Length + _completion.Length - s;
+                length = items[i].Ids.Length + _completion.Length - (cached ? SharedPrefix(items[i]) : 0);
             }
             batch.Add(i);
             longest = length;
-            shared = s;
         }
         if (batch.Count > 0) yield return batch;
     }
@@ -140,36 +141,41 @@ public sealed class PerturbationEvaluator
     }
 
     /// <summary>
-    /// One pass over rows that share the first <paramref name="shared"/> original tokens (held
-    /// by <paramref name="prefix"/> when shared &gt; 0): each row runs the rest of its prompt and the
-    /// completion, right-padded; positions are explicit so hidden tokens keep theirs.
+    /// One pass over perturbed prompts. With <paramref name="prefix"/> (the original prompt's
+    /// cache, batch 1) each row sees only the cached tokens before its first change and runs
+    /// the rest of its prompt and the completion; without it, rows run whole. Rows are
+    /// right-padded; positions are explicit so hidden tokens keep theirs.
     /// </summary>
-    private float[][] RunBatch(List<PerturbedPrompt> rows, int shared, KvCache? prefix)
+    private float[][] RunBatch(List<PerturbedPrompt> rows, KvCache? prefix)
     {
         using var scope = NewDisposeScope();
         int b = rows.Count, m = _completion.Length;
-        int longest = rows.Max(r => r.Ids.Length + m - shared);
+        int cached = (int)(prefix?.Length ?? 0);
+        var shared = rows.Select(r => prefix is null ? 0 : SharedPrefix(r)).ToArray();
+        int longest = rows.Select((r, i) => r.Ids.Length + m - shared[i]).Max();
         var ids = new long[b, longest];
         var mask = new long[b, longest];
         var positions = new long[b, longest];
+        var visible = new long[b, Math.Max(cached, 1)];
         var scored = new long[b, m];   // index (in this pass) of the logits row that predicts completion token j
-        int from = rows.Min(r => r.Ids.Length - 1 - shared);
+        int from = rows.Select((r, i) => r.Ids.Length - 1 - shared[i]).Min();
         for (int r = 0; r < b; r++)
         {
             var row = rows[r];
-            int length = row.Ids.Length + m - shared;
+            int s = shared[r], length = row.Ids.Length + m - s;
+            for (int j = 0; j < s; j++) visible[r, j] = 1;
             for (int j = 0; j < longest; j++)
             {
-                int p = shared + j;
+                int p = s + j;
                 positions[r, j] = p;
                 if (j >= length) continue;
                 ids[r, j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
                 mask[r, j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
             }
-            for (int j = 0; j < m; j++) scored[r, j] = row.Ids.Length - 1 - shared + j - from;
+            for (int j = 0; j < m; j++) scored[r, j] = row.Ids.Length - 1 - s + j - from;
         }
         var device = _model.Device;
-        using var cache = prefix?.ExpandBatch(b);
+        using var cache = prefix?.ExpandBatch(b, tensor(visible, device: device));
         var logits = _model.Forward(tensor(ids, device: device), new ForwardOptions
         {
             AttentionMask = tensor(mask, device: device),
