@@ -167,8 +167,8 @@ public sealed class PerturbationEvaluator
             for (int j = 0; j < longest; j++)
             {
                 int p = s + j;
+                if (j >= length) continue;   // padding: masked, position 0 keeps it inside the context
                 positions[r, j] = p;
-                if (j >= length) continue;
                 ids[r, j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
                 mask[r, j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
             }

@@ -25,6 +25,23 @@ public class InputValidationTests
     }
 
     [Fact]
+    public void ExplicitPositionsBoundTheContextInsteadOfTheKeyCount()
+    {
+        using var model = TestModels.Gpt2Tiny();
+        using var noGrad = no_grad();
+        using var cache = new KvCache(model.Config.NLayers);
+        model.Forward(zeros(1, 100, dtype: ScalarType.Int64), new ForwardOptions { Cache = cache }).Dispose();
+        // 100 cached keys + 50 new tokens exceed 128, but the new tokens sit at positions 10..59.
+        using var expanded = cache.ExpandBatch(1, ones(1, 100).narrow(1, 0, 100) * arange(100).lt(10));
+        using var ok = model.Forward(zeros(1, 50, dtype: ScalarType.Int64),
+            new ForwardOptions { Cache = expanded, Positions = arange(10, 60, dtype: ScalarType.Int64).unsqueeze(0) });
+        Assert.Equal(50, ok.shape[1]);
+        var e = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 2, dtype: ScalarType.Int64),
+            new ForwardOptions { Positions = tensor(new long[] { 127, 128 }).unsqueeze(0) }));
+        Assert.Contains("context length", e.Message);
+    }
+
+    [Fact]
     public void WrongShapesAreRejected()
     {
         using var model = TestModels.Stories();

@@ -122,6 +122,15 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
     {
         if (batch < 1 || tokens < 1)
             throw new ArgumentException($"input must hold at least one token in one sequence, got [{batch}, {tokens}]");
+        if (options?.Positions is { } positions)
+        {
+            // Explicit positions (e.g. a masked cache that holds more keys than any row sees):
+            // what must fit the context is the largest position, not the number of keys.
+            if (positions.numel() > 0 && (positions.min().item<long>() < 0 || positions.max().item<long>() >= Config.ContextLength))
+                throw new ArgumentException(
+                    $"positions must lie in [0, {Config.ContextLength}) (the model's context length); got up to {positions.max().item<long>()}");
+            return;
+        }
         long total = tokens + (options?.Cache?.Length ?? 0);
         if (total > Config.ContextLength)
             throw new ArgumentException($"{total} tokens exceed the model's context length of {Config.ContextLength}");
