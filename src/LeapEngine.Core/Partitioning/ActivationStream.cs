@@ -62,7 +62,7 @@ public static class ActivationStream
         {
             ct.ThrowIfCancellationRequested();
             index++;
-            if (text is null) continue;
+            if (string.IsNullOrWhiteSpace(text)) continue;   // blank lines carry nothing to partition
             var encoded = model.Encode(text);
             int length = Math.Min(encoded.Count, maxLength);
             var rows = SelectedPositions(encoded.Ids, length, model.BosId, positions);

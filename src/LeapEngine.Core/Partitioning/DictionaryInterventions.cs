@@ -88,7 +88,7 @@ public sealed partial class ExemplarDictionary
             using var logitsAfter = NextTokenLogProbs(model.Network, promptIds);
             lpAfter = targetIds is null ? null : Scoring.ContinuationLogProbs(model.Network, promptIds, targetIds).Sum();
             using var p = logitsBefore.exp();
-            kl = (p * (logitsBefore - logitsAfter)).sum().item<float>();
+            kl = (p * (logitsBefore - logitsAfter)).sum().item<double>();
         }
         return new InterventionReport
         {
