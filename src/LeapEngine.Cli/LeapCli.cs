@@ -12,6 +12,7 @@ public static class LeapCli
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(PartitionCommand.Create());
         return root;
     }
 }

@@ -79,7 +79,7 @@ public sealed class ActivationNormaliser
             if (sqE is null)
             {
                 var (best, idx) = dot.max(1);
-                dists.Add(1 - best);
+                dists.Add((1 - best).clamp_min(0));   // rounding can make u.e exceed 1 a hair
                 indices.Add(idx);
             }
             else

@@ -70,7 +70,7 @@ public sealed partial class ExemplarDictionary
         ArgumentNullException.ThrowIfNull(prompt);
         if (maxNewTokens < 0) throw new ArgumentException($"max new tokens must be >= 0, got {maxNewTokens}");
         var promptIds = model.PromptIds(prompt);
-        var targetIds = target is null ? null : model.Encode(target, addBos: false).Ids.ToArray();
+        var targetIds = target is null ? null : ContinuationIds(model, prompt, promptIds, target);
         if (targetIds is { Length: 0 }) throw new ArgumentException("the target continuation encodes to no tokens");
         if (promptIds.Length + (targetIds?.Length ?? 0) > model.Config.ContextLength)
             throw new ArgumentException($"prompt and target exceed the model's context length of {model.Config.ContextLength}");
@@ -93,10 +93,30 @@ public sealed partial class ExemplarDictionary
         return new InterventionReport
         {
             Kind = kind, Regions = regions, Alpha = alpha, Hook = Info.Hook, Prompt = prompt,
-            Before = model.Decode(before), After = model.Decode(after), Target = target,
+            Before = Continuation(model, promptIds, before), After = Continuation(model, promptIds, after), Target = target,
             TargetLogProbBefore = lpBefore, TargetLogProbAfter = lpAfter, TargetLogProbChange = lpAfter - lpBefore,
             NextTokenKl = kl,
         };
+    }
+
+    /// <summary>
+    /// Target tokens as they follow the prompt: encoding prompt + target and dropping the
+    /// prompt's tokens keeps the tokenizer's spacing (SentencePiece would otherwise prefix a
+    /// second space); falls back to encoding the target alone when the prompt's tokens change.
+    /// </summary>
+    private static int[] ContinuationIds(LanguageModel model, string prompt, int[] promptIds, string target)
+    {
+        var joint = model.Encode(prompt + target).Ids;
+        if (joint.Count > promptIds.Length && joint.Take(promptIds.Length).SequenceEqual(promptIds))
+            return joint.Skip(promptIds.Length).ToArray();
+        return model.Encode(target, addBos: false).Ids.ToArray();
+    }
+
+    /// <summary>New tokens as text that reads on from the prompt (decoding them alone drops a leading space).</summary>
+    private static string Continuation(LanguageModel model, int[] promptIds, int[] generated)
+    {
+        string head = model.Decode(promptIds), all = model.Decode(promptIds.Concat(generated));
+        return all.StartsWith(head, StringComparison.Ordinal) ? all[head.Length..] : model.Decode(generated);
     }
 
     private static Tensor NextTokenLogProbs(TransformerModel network, int[] promptIds)

@@ -5,17 +5,18 @@ namespace LeapEngine.Core.Partitioning.Corpora;
 
 /// <summary>
 /// Turns a corpus spec into texts: a file (one text per line, or JSONL with a "text" field),
-/// or a generator: stories:N, technical:N, random:N (random-token strings), optional :SEED.
+/// or a generator: stories:N, technical:N, random:N (random-token strings), samples:N (the
+/// model's own sampled stories), optional :SEED.
 /// </summary>
 public static class CorpusSource
 {
-    public const string Help = "a file (one text per line, or .jsonl with a \"text\" field) or a generator: stories:N, technical:N, random:N (append :SEED)";
+    public const string Help = "a file (one text per line, or .jsonl with a \"text\" field) or a generator: stories:N, technical:N, random:N (random tokens), samples:N (the model's own samples); append :SEED";
 
     public static IEnumerable<string> Open(string spec, LanguageModel? model = null)
     {
         if (string.IsNullOrWhiteSpace(spec)) throw new ArgumentException($"empty corpus spec; give {Help}");
         var parts = spec.Split(':');
-        if (parts[0] is "stories" or "technical" or "random" && parts.Length is 2 or 3)
+        if (parts[0] is "stories" or "technical" or "random" or "samples" && parts.Length is 2 or 3)
         {
             if (!int.TryParse(parts[1], out int count) || count < 1)
                 throw new ArgumentException($"corpus '{spec}': the count must be a positive integer");
@@ -26,7 +27,8 @@ public static class CorpusSource
             {
                 "stories" => StoryCorpus.Generate(count, seed),
                 "technical" => OtherCorpora.TechnicalText(count, seed),
-                _ => OtherCorpora.RandomTokens(model ?? throw new ArgumentException("random-token corpora need the model"), count, seed: seed),
+                "random" => OtherCorpora.RandomTokens(model ?? throw new ArgumentException("random-token corpora need the model"), count, seed: seed),
+                _ => OtherCorpora.ModelSamples(model ?? throw new ArgumentException("sampled corpora need the model"), count, seed),
             };
         }
         if (!File.Exists(spec)) throw new FileNotFoundException($"corpus file '{spec}' not found; give {Help}");

@@ -47,5 +47,23 @@ public static class OtherCorpora
         }
     }
 
+    /// <summary>
+    /// The model's own sampled stories (from BOS, temperature 0.8, up to 80 tokens): text in the
+    /// distribution the model was trained on that no template produced, for an honest in-set.
+    /// </summary>
+    public static IEnumerable<string> ModelSamples(LanguageModel model, int count, long seed = 0)
+    {
+        const int batch = 32;
+        var start = model.BosId ?? model.EosId ?? throw new ArgumentException("sampling needs a BOS or EOS token to start from");
+        for (int done = 0; done < count; done += batch)
+        {
+            int n = Math.Min(batch, count - done);
+            var prompts = Enumerable.Repeat((IReadOnlyList<int>)new[] { start }, n).ToList();
+            var options = new GenerationOptions { MaxNewTokens = 80, Temperature = 0.8, Seed = seed * 1_000_003 + done };
+            foreach (var ids in TextGenerator.GenerateBatch(model.Network, prompts, options, model.EosId))
+                yield return model.Decode(ids.Where(id => id != model.EosId)).Trim();
+        }
+    }
+
     private static string Pick(Random rng, string[] options) => options[rng.Next(options.Length)];
 }
