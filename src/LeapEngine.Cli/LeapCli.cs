@@ -13,6 +13,7 @@ public static class LeapCli
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
+        root.Subcommands.Add(PartitionCommand.Create());
         return root;
     }
 }

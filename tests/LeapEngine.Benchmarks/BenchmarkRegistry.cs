@@ -15,5 +15,6 @@ public static class BenchmarkRegistry
         new ForwardThroughputBenchmark(),
         new AttributionCostBenchmark(),
         new HipeVsItpBenchmark(),
+        new PartitionBuildBenchmark(),
     ];
 }

@@ -30,6 +30,13 @@ public static class Safetensors
     public static Dictionary<string, Tensor> Load(string path, Func<string, bool>? include = null, ScalarType? floatType = null)
     {
         using var stream = File.OpenRead(path);
+        return Load(stream, path, include, floatType);
+    }
+
+    /// <summary>Load from a seekable stream (e.g. bytes kept in a database); <paramref name="source"/> names it in errors.</summary>
+    public static Dictionary<string, Tensor> Load(Stream stream, string source, Func<string, bool>? include = null, ScalarType? floatType = null)
+    {
+        string path = source;
         var header = ReadHeader(stream, path, out long dataStart);
         var result = new Dictionary<string, Tensor>();
         try
@@ -61,6 +68,15 @@ public static class Safetensors
     /// <summary>Writes tensors (moved to CPU, made contiguous) with optional string metadata.</summary>
     public static void Save(string path, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        using var stream = File.Create(path);
+        Save(stream, tensors, metadata);
+    }
+
+    /// <summary>Writes the file format to a stream (e.g. a MemoryStream for bytes kept in a database).</summary>
+    public static void Save(Stream stream, IReadOnlyList<(string Name, Tensor Tensor)> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         using var scope = NewDisposeScope();
         var header = new Dictionary<string, object>();
         if (metadata != null) header["__metadata__"] = metadata;
@@ -86,9 +102,6 @@ public static class Safetensors
         Array.Fill(headerBytes, (byte)' ');
         json.CopyTo(headerBytes, 0);
 
-        var dir = Path.GetDirectoryName(Path.GetFullPath(path));
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        using var stream = File.Create(path);
         Span<byte> len = stackalloc byte[8];
         BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
         stream.Write(len);
@@ -100,7 +113,13 @@ public static class Safetensors
     public static IReadOnlyDictionary<string, string> ReadMetadata(string path)
     {
         using var stream = File.OpenRead(path);
-        var json = ReadHeaderJson(stream, path);
+        return ReadMetadata(stream, path);
+    }
+
+    /// <summary>String metadata read from a stream positioned at the start of the format.</summary>
+    public static IReadOnlyDictionary<string, string> ReadMetadata(Stream stream, string source)
+    {
+        var json = ReadHeaderJson(stream, source);
         using var doc = JsonDocument.Parse(json);
         var result = new Dictionary<string, string>();
         if (doc.RootElement.TryGetProperty("__metadata__", out var meta) && meta.ValueKind == JsonValueKind.Object)
