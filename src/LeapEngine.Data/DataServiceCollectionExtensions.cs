@@ -12,18 +12,12 @@ public static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="LeapDbContext"/> (scoped) and <see cref="IDbContextFactory{LeapDbContext}"/>
-    /// on the configured provider, the plans, and a hosted service that applies the checked-in
+    /// on the configured provider, and a hosted service that applies the checked-in
     /// migrations before anything else starts.
     /// </summary>
     public static IServiceCollection AddLeapData(this IServiceCollection services, IConfiguration configuration)
     {
         services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<PlansOptions>().BindConfiguration(PlansOptions.Section)
-            .Validate(p => p.Plans.Count > 0, "Leap:Plans must define at least one plan")
-            .Validate(p => p.Find(p.DefaultPlan) is not null, "Leap:DefaultPlan must name a plan in Leap:Plans")
-            .Validate(p => p.Plans.Values.All(l => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
-                l, new(l), null, validateAllProperties: true)), "every plan's limits must be positive and in range")
-            .ValidateOnStart();
 
         var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
         var connection = data.ResolvedConnectionString();
@@ -40,6 +34,18 @@ public static class DataServiceCollectionExtensions
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LeapDbContext>>().CreateDbContext());
         services.AddHostedService<DatabaseMigrator>();
+        return services;
+    }
+
+    /// <summary>Plans from configuration (Leap:Plans, Leap:DefaultPlan), validated at start.</summary>
+    public static IServiceCollection AddLeapPlans(this IServiceCollection services)
+    {
+        services.AddOptions<PlansOptions>().BindConfiguration(PlansOptions.Section)
+            .Validate(p => p.Plans.Count > 0, "Leap:Plans must define at least one plan")
+            .Validate(p => p.Find(p.DefaultPlan) is not null, "Leap:DefaultPlan must name a plan in Leap:Plans")
+            .Validate(p => p.Plans.Values.All(l => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+                l, new(l), null, validateAllProperties: true)), "every plan's limits must be positive and in range")
+            .ValidateOnStart();
         return services;
     }
 

@@ -6,7 +6,7 @@ namespace LeapEngine.Jobs.Handlers;
 /// <summary>A job request: every job runs on one model.</summary>
 public interface IJobRequest
 {
-    string Model { get; }
+    string Model { get; set; }
 }
 
 /// <summary>
