@@ -93,6 +93,18 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
         await _loop;
     }
 
+    /// <summary>Stops watching and writes the last progress report, so a job that was quicker than one tick still shows it.</summary>
+    public async Task StopAndFlushAsync()
+    {
+        await StopAsync();
+        if (_latest is not { } p || p == _written) return;
+        await using var scope = _scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
+        await JobStore.ReportProgressAsync(db, _job.Id, _job.Attempt, p.Done, p.Total, p.Unit, p.Message, DateTime.UtcNow,
+            CancellationToken.None);
+        _written = p;
+    }
+
     public async ValueTask DisposeAsync()
     {
         await StopAsync();

@@ -70,7 +70,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             log.LogInformation("Running {Type} job {JobId} (attempt {Attempt}) on {Model}", job.Type, jobId, job.Attempt, request.Model);
             var output = await Task.Run(() => type.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token),
                 cancel.Token);
-            await monitor.StopAsync();
+            await monitor.StopAndFlushAsync();
             await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Succeeded, execution.Usage.Tokens,
                 System.Text.Json.JsonSerializer.Serialize(output.Result, LeapJson.Options), output.Bytes));
         }

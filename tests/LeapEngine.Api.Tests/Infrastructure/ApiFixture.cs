@@ -1,0 +1,77 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeapEngine.Data;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeapEngine.Api.Tests.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class ApiCollection : ICollectionFixture<ApiFixture>
+{
+    public const string Name = "api";
+}
+
+/// <summary>
+/// One PostgreSQL cluster and one API (with an in-process worker) shared by the functional
+/// tests; each test creates its own tenants, so tests do not see each other's jobs or quota.
+/// </summary>
+public sealed class ApiFixture : IAsyncLifetime
+{
+    /// <summary>Every progress step of a job waits this long, so a running job can be observed and cancelled.</summary>
+    public const int StepDelayMs = 20;
+
+    public PostgresServer Postgres { get; private set; } = null!;
+    public LeapApiFactory Factory { get; private set; } = null!;
+    public HttpClient Operator { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        Postgres = await PostgresServer.StartAsync();
+        Factory = new LeapApiFactory(await Postgres.CreateDatabaseAsync("leap_api"), runWorkerInProcess: true, StepDelayMs);
+        Operator = Client(LeapApiFactory.OperatorKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await Factory.DisposeAsync();
+        await Postgres.DisposeAsync();
+    }
+
+    public HttpClient Client(string? key)
+    {
+        var client = Factory.CreateClient();
+        if (key is not null) client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return client;
+    }
+
+    /// <summary>A new tenant on <paramref name="plan"/> with a read+write key, through the operator API.</summary>
+    public Task<Tenant> NewTenantAsync(string plan = "test") => NewTenantAsync(Operator, plan, Client);
+
+    public static async Task<Tenant> NewTenantAsync(HttpClient operatorClient, string plan, Func<string?, HttpClient> client)
+    {
+        var created = await operatorClient.PostAsJsonAsync("/v1/admin/tenants", new { name = $"t-{Guid.NewGuid():N}"[..12], plan });
+        Assert.Equal(HttpStatusCode.Created, created.StatusCode);
+        var tenantId = (await created.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>();
+        var keyResponse = await operatorClient.PostAsync($"/v1/admin/tenants/{tenantId}/keys", Json(new { name = "test" }));
+        Assert.Equal(HttpStatusCode.Created, keyResponse.StatusCode);
+        var key = (await keyResponse.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>();
+        return new Tenant(tenantId, key, client(key));
+    }
+
+    public T Db<T>(Func<LeapDbContext, T> query)
+    {
+        using var scope = Factory.Services.CreateScope();
+        return query(scope.ServiceProvider.GetRequiredService<LeapDbContext>());
+    }
+
+    public static StringContent Json(object body) =>
+        new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    public static StringContent RawJson(string body) => new(body, Encoding.UTF8, "application/json");
+}
+
+public sealed record Tenant(string Id, string Key, HttpClient Http);

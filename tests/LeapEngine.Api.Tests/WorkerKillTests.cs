@@ -1,0 +1,153 @@
+using System.Diagnostics;
+using System.Net.Http.Json;
+using System.Text.Json.Nodes;
+using LeapEngine.Api.Tests.Infrastructure;
+using LeapEngine.Core.Tests;
+using LeapEngine.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace LeapEngine.Api.Tests;
+
+/// <summary>
+/// Production shape: the API without an in-process worker, and LeapEngine.Worker processes on
+/// the same PostgreSQL. A worker SIGKILLed mid-job leaves the job to another worker after the
+/// invisibility timeout; the job completes once, with one result and one settlement.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class WorkerKillTests(ApiFixture api)
+{
+    private const int InvisibilitySeconds = 3;
+
+    [Fact]
+    public async Task A_worker_killed_mid_job_leaves_it_to_another_that_completes_it_once()
+    {
+        // A database of its own, so the shared fixture's in-process worker cannot take the job.
+        var connection = await api.Postgres.CreateDatabaseAsync("leap_fault");
+        await using var factory = new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0);
+        var op = factory.CreateClient();
+        op.DefaultRequestHeaders.Authorization = new("Bearer", LeapApiFactory.OperatorKey);
+        var tenant = await ApiFixture.NewTenantAsync(op, "test", key =>
+        {
+            var c = factory.CreateClient();
+            c.DefaultRequestHeaders.Authorization = new("Bearer", key);
+            return c;
+        });
+
+        var submitted = await JobClient.SubmitGenerationAsync(tenant.Http, new { prompt = "Once upon a time", max_tokens = 120, stop_at_eos = false });
+        var id = submitted["id"]!.GetValue<string>();
+
+        using var first = StartWorker(connection);
+        JsonObject running;
+        try
+        {
+            running = await JobClient.PollAsync(tenant.Http, id, j => j["progress"]!["done"]!.GetValue<long>() >= 3, TimeSpan.FromSeconds(60));
+        }
+        catch
+        {
+            Console.Error.WriteLine(first.Output());
+            throw;
+        }
+        first.Kill();   // SIGKILL: no shutdown, no cleanup, the job row says running
+        Assert.Equal("running", running["status"]!.GetValue<string>());
+        Assert.True(running["progress"]!["done"]!.GetValue<long>() < 120, "the job finished before the kill; slow it down");
+
+        var killedAt = DateTime.UtcNow;
+        using var second = StartWorker(connection);
+        JsonObject done;
+        try
+        {
+            done = await JobClient.WaitFinalAsync(tenant.Http, id, TimeSpan.FromSeconds(90));
+        }
+        catch
+        {
+            Console.Error.WriteLine(second.Output());
+            throw;
+        }
+        Assert.Equal("succeeded", done["status"]!.GetValue<string>());
+        Assert.True(DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(60), "recovery took longer than the invisibility timeout allows");
+        var expected = GenerationJobTests.ExpectedTokens("Once upon a time", 120, stopAtEos: false);
+        Assert.Equal(expected, done["result"]!["tokens"]!.AsArray().Select(t => t!.GetValue<int>()).ToArray());
+
+        // Exactly once: a second attempt ran it, one result, and the quota was settled once.
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<LeapEngine.Data.LeapDbContext>();
+        var jobs = await db.Jobs.AsNoTracking().ToListAsync();
+        var row = Assert.Single(jobs);
+        Assert.Equal(JobStatus.Succeeded, row.Status);
+        Assert.Equal(2, row.Attempt);
+        var ledger = await db.UsageMonths.AsNoTracking().SingleAsync();
+        long promptTokens = done["result"]!["prompt_tokens"]!.GetValue<long>();
+        Assert.Equal(promptTokens + 120, ledger.UsedTokens);
+        Assert.Equal(0, ledger.ReservedTokens);
+        Assert.Equal(1, ledger.JobsSucceeded);
+        Assert.Equal(0, ledger.JobsFailed);
+        Assert.Equal(0, (await db.Tenants.AsNoTracking().SingleAsync()).ActiveJobs);
+
+        var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
+        Assert.Equal(promptTokens + 120, usage["used_model_tokens"]!.GetValue<long>());
+    }
+
+    private static WorkerProcess StartWorker(string connection)
+    {
+        var dll = WorkerDll();
+        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add(dll);
+        var env = start.Environment;
+        env["DOTNET_ENVIRONMENT"] = "Production";
+        env["Leap__Database__Provider"] = "postgres";
+        env["Leap__Database__ConnectionString"] = connection;
+        env["Leap__Models__ModelsDir"] = SharedFiles.ModelsDir;
+        env["Leap__Models__Served__0__Id"] = "stories260K";
+        env["Leap__Models__Served__0__Class"] = "small";
+        env["Leap__Jobs__InvisibilityTimeoutSeconds"] = InvisibilitySeconds.ToString();
+        env["Leap__Jobs__QueuePollIntervalSeconds"] = "0.2";
+        env["Leap__Jobs__ProgressIntervalMs"] = "100";
+        // 120 tokens at 60 ms each: long enough to be killed mid-way, short enough for the second run.
+        env["Leap__Jobs__StepDelayMs"] = "60";
+        return new WorkerProcess(Process.Start(start)!);
+    }
+
+    /// <summary>The worker built beside this test assembly's configuration (Debug or Release).</summary>
+    private static string WorkerDll()
+    {
+        var testDir = new DirectoryInfo(AppContext.BaseDirectory);            // tests/LeapEngine.Api.Tests/bin/{cfg}/net10.0/linux-x64/
+        var parts = testDir.FullName.TrimEnd('/').Split('/');
+        int bin = Array.LastIndexOf(parts, "bin");
+        var tail = string.Join('/', parts[(bin + 1)..]);                       // {cfg}/net10.0/linux-x64
+        var repo = string.Join('/', parts[..bin]) + "/../..";
+        var dll = Path.GetFullPath(Path.Combine(repo, "src", "LeapEngine.Worker", "bin", tail, "LeapEngine.Worker.dll"));
+        Assert.True(File.Exists(dll), $"LeapEngine.Worker was not built at {dll}");
+        return dll;
+    }
+
+    private sealed class WorkerProcess : IDisposable
+    {
+        private readonly Process _process;
+        private readonly System.Text.StringBuilder _output = new();
+
+        public WorkerProcess(Process process)
+        {
+            _process = process;
+            _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+            _process.BeginOutputReadLine();
+            _process.BeginErrorReadLine();
+        }
+
+        public string Output() { lock (_output) return _output.ToString(); }
+
+        /// <summary>SIGKILL (Process.Kill sends SIGKILL on Linux).</summary>
+        public void Kill()
+        {
+            _process.Kill(entireProcessTree: true);
+            _process.WaitForExit(10_000);
+        }
+
+        public void Dispose()
+        {
+            if (!_process.HasExited) Kill();
+            _process.Dispose();
+        }
+    }
+}
