@@ -21,12 +21,13 @@ public sealed class QuotaTests(ApiFixture api)
         foreach (var refused in responses.Where(r => r.StatusCode != HttpStatusCode.Accepted))
             await JobClient.AssertProblemAsync(refused, HttpStatusCode.PaymentRequired, "quota-exceeded");
 
-        var first = (await accepted[0].Content.ReadFromJsonAsync<JsonObject>())!;
-        long cost = first["usage"]!["reserved_model_tokens"]!.GetValue<long>();
+        var jobs = new List<JsonObject>();
+        foreach (var r in accepted) jobs.Add((await r.Content.ReadFromJsonAsync<JsonObject>())!);
+        long cost = jobs[0]["usage"]!["reserved_model_tokens"]!.GetValue<long>();
         Assert.Equal(100 / cost, accepted.Count);
 
-        foreach (var r in accepted)
-            await JobClient.WaitFinalAsync(tenant.Http, (await r.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        foreach (var job in jobs)
+            Assert.Equal("succeeded", (await JobClient.WaitFinalAsync(tenant.Http, job["id"]!.GetValue<string>()))["status"]!.GetValue<string>());
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
         Assert.Equal(cost * accepted.Count, usage["used_model_tokens"]!.GetValue<long>());
         Assert.True(usage["used_model_tokens"]!.GetValue<long>() <= 100);
@@ -61,7 +62,7 @@ public sealed class QuotaTests(ApiFixture api)
             HttpStatusCode.Forbidden, "forbidden");
 
         var tenant = await api.NewTenantAsync();            // 'test' plan: at most 64 prompt tokens
-        var longPrompt = string.Join(' ', Enumerable.Repeat("word", 200));
+        var longPrompt = string.Join(' ', Enumerable.Repeat("cat", 70));   // over 64 tokens, within the context
         var response = await JobClient.PostGenerationAsync(tenant.Http, new { prompt = longPrompt, max_tokens = 1 });
         await JobClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
         Assert.Contains("64", await response.Content.ReadAsStringAsync());

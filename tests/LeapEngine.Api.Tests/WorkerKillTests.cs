@@ -23,8 +23,7 @@ public sealed class WorkerKillTests(ApiFixture api)
     public async Task A_worker_killed_mid_job_leaves_it_to_another_that_completes_it_once()
     {
         // A database of its own, so the shared fixture's in-process worker cannot take the job.
-        var connection = await api.Postgres.CreateDatabaseAsync("leap_fault");
-        await using var factory = new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0);
+        var (factory, connection) = await api.ProductionApiAsync();
         var op = factory.CreateClient();
         op.DefaultRequestHeaders.Authorization = new("Bearer", LeapApiFactory.OperatorKey);
         var tenant = await ApiFixture.NewTenantAsync(op, "test", key =>
@@ -72,17 +71,18 @@ public sealed class WorkerKillTests(ApiFixture api)
         // Exactly once: a second attempt ran it, one result, and the quota was settled once.
         using var scope = factory.Services.CreateScope();
         var db = scope.ServiceProvider.GetRequiredService<LeapEngine.Data.LeapDbContext>();
-        var jobs = await db.Jobs.AsNoTracking().ToListAsync();
+        var tenantId = Guid.ParseExact(tenant.Id["ten_".Length..], "N");
+        var jobs = await db.Jobs.AsNoTracking().Where(j => j.TenantId == tenantId).ToListAsync();
         var row = Assert.Single(jobs);
         Assert.Equal(JobStatus.Succeeded, row.Status);
         Assert.Equal(2, row.Attempt);
-        var ledger = await db.UsageMonths.AsNoTracking().SingleAsync();
+        var ledger = await db.UsageMonths.AsNoTracking().SingleAsync(u => u.TenantId == tenantId);
         long promptTokens = done["result"]!["prompt_tokens"]!.GetValue<long>();
         Assert.Equal(promptTokens + 120, ledger.UsedTokens);
         Assert.Equal(0, ledger.ReservedTokens);
         Assert.Equal(1, ledger.JobsSucceeded);
         Assert.Equal(0, ledger.JobsFailed);
-        Assert.Equal(0, (await db.Tenants.AsNoTracking().SingleAsync()).ActiveJobs);
+        Assert.Equal(0, (await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId)).ActiveJobs);
 
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
         Assert.Equal(promptTokens + 120, usage["used_model_tokens"]!.GetValue<long>());

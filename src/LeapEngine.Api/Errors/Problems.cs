@@ -1,6 +1,7 @@
 using System.Text.Json;
 using LeapEngine.Jobs;
 using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
 
 namespace LeapEngine.Api.Errors;
 
@@ -31,6 +32,9 @@ public static class Problems
             retryAfter: retryAfterSeconds);
     public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
         Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
+    /// <summary>Any other status the framework produced without a body.</summary>
+    public static ProblemResult Generic(int status) =>
+        Make(status, "http-" + status, ReasonPhrases.GetReasonPhrase(status), $"the request was refused with HTTP {status}");
     public static ProblemResult Internal() =>
         Make(500, "internal", "Internal error", "an unexpected error occurred; quote the request_id when reporting it");
 

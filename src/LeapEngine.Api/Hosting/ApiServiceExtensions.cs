@@ -42,9 +42,19 @@ public static class ApiServiceExtensions
         app.UseStatusCodePages(async ctx =>
         {
             // Whatever the framework answers without a body (405, an unmatched route) still gets a problem.
-            var status = ctx.HttpContext.Response.StatusCode;
-            if (status == 404) await Problems.WriteAsync(ctx.HttpContext, Problems.NotFound($"route '{ctx.HttpContext.Request.Path}'"));
-            else if (status == 405) await Problems.WriteAsync(ctx.HttpContext, Problems.Validation("this route does not accept that HTTP method"));
+            var http = ctx.HttpContext;
+            var problem = http.Response.StatusCode switch
+            {
+                404 => Problems.NotFound($"route '{http.Request.Path}'"),
+                405 => Problems.Validation("this route does not accept that HTTP method"),
+                413 => Problems.PayloadTooLarge(null),
+                415 => Problems.UnsupportedMediaType(),
+                >= 500 => Problems.Internal(),
+                // Route and query values that fail to bind (?limit=abc) end here as a bare 400.
+                400 => Problems.Validation("a route or query parameter is malformed (e.g. text where a number is expected)"),
+                var other => Problems.Generic(other),
+            };
+            await Problems.WriteAsync(http, problem);
         });
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseAuthentication();

@@ -35,8 +35,26 @@ public sealed class ApiFixture : IAsyncLifetime
         Operator = Client(LeapApiFactory.OperatorKey);
     }
 
+    /// <summary>
+    /// A second API without an in-process worker, on a database of its own (production shape,
+    /// for tests that run LeapEngine.Worker processes). Created on first use and kept until the
+    /// end: Hangfire keeps process-wide state (its log provider) that must not outlive a host.
+    /// </summary>
+    public async Task<(LeapApiFactory Factory, string ConnectionString)> ProductionApiAsync()
+    {
+        if (_production is null)
+        {
+            var connection = await Postgres.CreateDatabaseAsync("leap_prod");
+            _production = (new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0), connection);
+        }
+        return _production.Value;
+    }
+
+    private (LeapApiFactory, string)? _production;
+
     public async Task DisposeAsync()
     {
+        if (_production is { } p) await p.Item1.DisposeAsync();
         await Factory.DisposeAsync();
         await Postgres.DisposeAsync();
     }
