@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Api.Tests.Infrastructure;
@@ -88,66 +87,17 @@ public sealed class WorkerKillTests(ApiFixture api)
         Assert.Equal(promptTokens + 120, usage["used_model_tokens"]!.GetValue<long>());
     }
 
-    private static WorkerProcess StartWorker(string connection)
+    private static ChildProcess StartWorker(string connection) => ChildProcess.Start("LeapEngine.Worker", new Dictionary<string, string>
     {
-        var dll = WorkerDll();
-        var start = new ProcessStartInfo("dotnet") { WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true };
-        start.ArgumentList.Add(dll);
-        var env = start.Environment;
-        env["DOTNET_ENVIRONMENT"] = "Production";
-        env["Leap__Database__Provider"] = "postgres";
-        env["Leap__Database__ConnectionString"] = connection;
-        env["Leap__Models__ModelsDir"] = SharedFiles.ModelsDir;
-        env["Leap__Models__Served__0__Id"] = "stories260K";
-        env["Leap__Models__Served__0__Class"] = "small";
-        env["Leap__Jobs__InvisibilityTimeoutSeconds"] = InvisibilitySeconds.ToString();
-        env["Leap__Jobs__QueuePollIntervalSeconds"] = "0.2";
-        env["Leap__Jobs__ProgressIntervalMs"] = "100";
+        ["Leap__Database__Provider"] = "postgres",
+        ["Leap__Database__ConnectionString"] = connection,
+        ["Leap__Models__ModelsDir"] = SharedFiles.ModelsDir,
+        ["Leap__Models__Served__0__Id"] = "stories260K",
+        ["Leap__Models__Served__0__Class"] = "small",
+        ["Leap__Jobs__InvisibilityTimeoutSeconds"] = InvisibilitySeconds.ToString(),
+        ["Leap__Jobs__QueuePollIntervalSeconds"] = "0.2",
+        ["Leap__Jobs__ProgressIntervalMs"] = "100",
         // 120 tokens at 60 ms each: long enough to be killed mid-way, short enough for the second run.
-        env["Leap__Jobs__StepDelayMs"] = "60";
-        return new WorkerProcess(Process.Start(start)!);
-    }
-
-    /// <summary>The worker built beside this test assembly's configuration (Debug or Release).</summary>
-    private static string WorkerDll()
-    {
-        var testDir = new DirectoryInfo(AppContext.BaseDirectory);            // tests/LeapEngine.Api.Tests/bin/{cfg}/net10.0/linux-x64/
-        var parts = testDir.FullName.TrimEnd('/').Split('/');
-        int bin = Array.LastIndexOf(parts, "bin");
-        var tail = string.Join('/', parts[(bin + 1)..]);                       // {cfg}/net10.0/linux-x64
-        var repo = string.Join('/', parts[..bin]) + "/../..";
-        var dll = Path.GetFullPath(Path.Combine(repo, "src", "LeapEngine.Worker", "bin", tail, "LeapEngine.Worker.dll"));
-        Assert.True(File.Exists(dll), $"LeapEngine.Worker was not built at {dll}");
-        return dll;
-    }
-
-    private sealed class WorkerProcess : IDisposable
-    {
-        private readonly Process _process;
-        private readonly System.Text.StringBuilder _output = new();
-
-        public WorkerProcess(Process process)
-        {
-            _process = process;
-            _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-            _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
-            _process.BeginOutputReadLine();
-            _process.BeginErrorReadLine();
-        }
-
-        public string Output() { lock (_output) return _output.ToString(); }
-
-        /// <summary>SIGKILL (Process.Kill sends SIGKILL on Linux).</summary>
-        public void Kill()
-        {
-            _process.Kill(entireProcessTree: true);
-            _process.WaitForExit(10_000);
-        }
-
-        public void Dispose()
-        {
-            if (!_process.HasExited) Kill();
-            _process.Dispose();
-        }
-    }
+        ["Leap__Jobs__StepDelayMs"] = "60",
+    });
 }
