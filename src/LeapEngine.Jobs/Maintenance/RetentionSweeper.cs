@@ -12,7 +12,7 @@ namespace LeapEngine.Jobs.Maintenance;
 /// Deletes finished jobs (with their results) older than Leap:Database:RetentionDays, and
 /// idempotency records older than a day (the window in which a client may replay a POST).
 /// </summary>
-internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<DataOptions> options, ILogger<RetentionSweeper> log)
+public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<DataOptions> options, ILogger<RetentionSweeper> log)
     : BackgroundService
 {
     public static readonly TimeSpan IdempotencyWindow = TimeSpan.FromHours(24);
@@ -34,15 +34,20 @@ internal sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<Dat
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
-        var now = DateTime.UtcNow;
+        int deleted = await SweepAsync(db, options.Value.RetentionDays, DateTime.UtcNow, ct);
+        if (deleted > 0) log.LogInformation("Retention: deleted {Count} finished job(s)", deleted);
+    }
+
+    /// <summary>One sweep as of <paramref name="now"/>; returns the number of jobs deleted. Queued and running jobs are never touched.</summary>
+    public static async Task<int> SweepAsync(LeapDbContext db, int retentionDays, DateTime now, CancellationToken ct)
+    {
         var keysBefore = now - IdempotencyWindow;
         await db.IdempotencyRecords.Where(r => r.CreatedAt < keysBefore).ExecuteDeleteAsync(ct);
-        if (options.Value.RetentionDays == 0) return;
-        var jobsBefore = now.AddDays(-options.Value.RetentionDays);
-        int deleted = await db.Jobs
+        if (retentionDays == 0) return 0;
+        var jobsBefore = now.AddDays(-retentionDays);
+        return await db.Jobs
             .Where(j => (j.Status == JobStatus.Succeeded || j.Status == JobStatus.Failed || j.Status == JobStatus.Cancelled)
                         && j.FinishedAt < jobsBefore)
             .ExecuteDeleteAsync(ct);
-        if (deleted > 0) log.LogInformation("Deleted {Count} job(s) finished before {Before:u}", deleted, jobsBefore);
     }
 }

@@ -86,6 +86,12 @@ public sealed class ApiFixture : IAsyncLifetime
         return query(scope.ServiceProvider.GetRequiredService<LeapDbContext>());
     }
 
+    public async Task<T> DbAsync<T>(Func<LeapDbContext, Task<T>> query)
+    {
+        await using var scope = Factory.Services.CreateAsyncScope();
+        return await query(scope.ServiceProvider.GetRequiredService<LeapDbContext>());
+    }
+
     public static StringContent Json(object body) =>
         new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
