@@ -68,8 +68,13 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             var request = type.Deserialize(job.RequestJson);
             using var lease = await pool.LeaseAsync(request.Model, cancel.Token);
             log.LogInformation("Running {Type} job {JobId} (attempt {Attempt}) on {Model}", job.Type, jobId, job.Attempt, request.Model);
-            var output = await Task.Run(() => type.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token),
-                cancel.Token);
+            var output = await Task.Run(() =>
+            {
+                // Tensors a handler leaves undisposed on this thread die with the run, not with the process.
+                // Methods are CPU/GPU-bound, so blocking this pool thread for the run costs nothing.
+                using var tensors = TorchSharp.torch.NewDisposeScope();
+                return type.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token).GetAwaiter().GetResult();
+            }, cancel.Token);
             await monitor.StopAndFlushAsync();
             await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Succeeded, execution.Usage.Tokens,
                 System.Text.Json.JsonSerializer.Serialize(output.Result, LeapJson.Options), output.Bytes));
