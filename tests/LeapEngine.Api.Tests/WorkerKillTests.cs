@@ -23,14 +23,7 @@ public sealed class WorkerKillTests(ApiFixture api)
     {
         // A database of its own, so the shared fixture's in-process worker cannot take the job.
         var (factory, connection) = await api.ProductionApiAsync();
-        var op = factory.CreateClient();
-        op.DefaultRequestHeaders.Authorization = new("Bearer", LeapApiFactory.OperatorKey);
-        var tenant = await ApiFixture.NewTenantAsync(op, "test", key =>
-        {
-            var c = factory.CreateClient();
-            c.DefaultRequestHeaders.Authorization = new("Bearer", key);
-            return c;
-        });
+        var tenant = await api.NewProductionTenantAsync();
 
         var submitted = await JobClient.SubmitGenerationAsync(tenant.Http, new { prompt = "Once upon a time", max_tokens = 120, stop_at_eos = false });
         var id = submitted["id"]!.GetValue<string>();
@@ -87,7 +80,7 @@ public sealed class WorkerKillTests(ApiFixture api)
         Assert.Equal(promptTokens + 120, usage["used_model_tokens"]!.GetValue<long>());
     }
 
-    private static ChildProcess StartWorker(string connection) => ChildProcess.Start("LeapEngine.Worker", new Dictionary<string, string>
+    internal static ChildProcess StartWorker(string connection, int stepDelayMs = 60, int workers = 2) => ChildProcess.Start("LeapEngine.Worker", new Dictionary<string, string>
     {
         ["Leap__Database__Provider"] = "postgres",
         ["Leap__Database__ConnectionString"] = connection,
@@ -98,6 +91,7 @@ public sealed class WorkerKillTests(ApiFixture api)
         ["Leap__Jobs__QueuePollIntervalSeconds"] = "0.2",
         ["Leap__Jobs__ProgressIntervalMs"] = "100",
         // 120 tokens at 60 ms each: long enough to be killed mid-way, short enough for the second run.
-        ["Leap__Jobs__StepDelayMs"] = "60",
+        ["Leap__Jobs__StepDelayMs"] = stepDelayMs.ToString(),
+        ["Leap__Jobs__WorkerCount"] = workers.ToString(),
     });
 }

@@ -45,12 +45,30 @@ public sealed class ApiFixture : IAsyncLifetime
         if (_production is null)
         {
             var connection = await Postgres.CreateDatabaseAsync("leap_prod");
-            _production = (new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0), connection);
+            // Nothing runs jobs here until a test starts a worker process, so jobs stay queued: a small
+            // queue bound shows the engine's 503 when saturated.
+            _production = (new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0,
+                new Dictionary<string, string> { ["Leap:Jobs:MaxQueuedJobs"] = ProductionMaxQueuedJobs.ToString() }), connection);
         }
         return _production.Value;
     }
 
     private (LeapApiFactory, string)? _production;
+
+    public const int ProductionMaxQueuedJobs = 3;
+
+    /// <summary>A tenant of the production-shape API.</summary>
+    public async Task<Tenant> NewProductionTenantAsync(string plan = "test")
+    {
+        var (factory, _) = await ProductionApiAsync();
+        HttpClient Make(string? key)
+        {
+            var c = factory.CreateClient();
+            if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }
+        return await NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
+    }
 
     public async Task DisposeAsync()
     {

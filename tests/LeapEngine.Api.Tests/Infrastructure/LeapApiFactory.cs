@@ -8,7 +8,8 @@ namespace LeapEngine.Api.Tests.Infrastructure;
 /// The real API (Program) on a real PostgreSQL database, configured as production would be
 /// except for test plans, a known operator key and short polling intervals.
 /// </summary>
-public sealed class LeapApiFactory(string connectionString, bool runWorkerInProcess, int stepDelayMs) : WebApplicationFactory<Program>
+public sealed class LeapApiFactory(string connectionString, bool runWorkerInProcess, int stepDelayMs,
+    IReadOnlyDictionary<string, string>? extra = null) : WebApplicationFactory<Program>
 {
     public const string OperatorKey = "test-operator-key-7c1f0e0d9b";
 
@@ -47,5 +48,6 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         builder.UseSetting("Leap:Jobs:StepDelayMs", stepDelayMs.ToString());
         builder.UseSetting("Leap:Jobs:WorkerCount", "4");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
     }
 }
