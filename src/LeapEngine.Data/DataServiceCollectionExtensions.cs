@@ -24,7 +24,8 @@ public static class DataServiceCollectionExtensions
         if (data.IsPostgres)
         {
             services.AddDbContextFactory<PostgresLeapDbContext>(o => o.UseNpgsql(connection,
-                npgsql => npgsql.EnableRetryOnFailure(3)));
+                // Ride out blips (failover, restarts) briefly; a longer outage becomes a 503 the client retries.
+                npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(2), null)));
             services.AddSingleton<IDbContextFactory<LeapDbContext>, ContextFactory<PostgresLeapDbContext>>();
         }
         else

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using LeapEngine.Api.Tests.Infrastructure;
@@ -21,7 +20,7 @@ public sealed class StandaloneRestartTests
     public async Task Keys_are_printed_once_and_a_job_survives_a_crash_of_the_whole_server()
     {
         var dataDir = Path.Combine(Path.GetTempPath(), $"leap-standalone-{Guid.NewGuid():N}");
-        int port = FreePort();
+        int port = PostgresServer.FreePort();
         var environment = new Dictionary<string, string>
         {
             ["LEAP_DATA_DIR"] = dataDir,
@@ -71,12 +70,5 @@ public sealed class StandaloneRestartTests
         {
             try { Directory.Delete(dataDir, recursive: true); } catch (IOException) { }
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -70,8 +70,30 @@ public sealed class ApiFixture : IAsyncLifetime
         return await NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
     }
 
+    /// <summary>
+    /// An API (no in-process worker) on a PostgreSQL cluster of its own that a test may stop and
+    /// start; kept until the end like <see cref="ProductionApiAsync"/>.
+    /// </summary>
+    public async Task<(LeapApiFactory Factory, PostgresServer Server)> OutageApiAsync()
+    {
+        if (_outage is null)
+        {
+            var server = await PostgresServer.StartLocalAsync();
+            var connection = await server.CreateDatabaseAsync("leap_outage");
+            _outage = (new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0), server);
+        }
+        return _outage.Value;
+    }
+
+    private (LeapApiFactory, PostgresServer)? _outage;
+
     public async Task DisposeAsync()
     {
+        if (_outage is { } o)
+        {
+            await o.Item1.DisposeAsync();
+            await o.Item2.DisposeAsync();
+        }
         if (_production is { } p) await p.Item1.DisposeAsync();
         await Factory.DisposeAsync();
         await Postgres.DisposeAsync();

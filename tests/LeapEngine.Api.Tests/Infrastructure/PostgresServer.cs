@@ -31,7 +31,12 @@ public sealed class PostgresServer : IAsyncDisposable
     {
         if (Environment.GetEnvironmentVariable("LEAP_TEST_POSTGRES") is { Length: > 0 } given)
             return new PostgresServer(given, null, null, false);
+        return await StartLocalAsync();
+    }
 
+    /// <summary>A private cluster from the local binaries, whatever LEAP_TEST_POSTGRES says (tests that stop the server need one).</summary>
+    public static async Task<PostgresServer> StartLocalAsync()
+    {
         var binDir = Directory.Exists("/usr/lib/postgresql")
             ? Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
                 .Where(d => File.Exists(Path.Combine(d, "initdb"))).OrderDescending().FirstOrDefault()
@@ -53,11 +58,23 @@ public sealed class PostgresServer : IAsyncDisposable
             dataDir, binDir, root);
         await server.RunPgAsync("initdb", ["-D", dataDir, "-A", "trust", "-U", "postgres", "--no-sync", "-E", "UTF8"]);
         // Durability is irrelevant for a throwaway cluster; speed is not.
-        await server.RunPgAsync("pg_ctl", ["-D", dataDir, "-w", "-t", "60", "-l", Path.Combine(dataDir, "server.log"), "-o",
-            $"-p {port} -k {socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
-            "-c full_page_writes=off -c max_connections=400", "start"]);
+        server._startOptions = $"-p {port} -k {socketDir} -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off " +
+                               "-c full_page_writes=off -c max_connections=400";
+        await server.StartServerAsync();
         return server;
     }
+
+    private string? _startOptions;
+
+    /// <summary>Starts the (stopped) local cluster again.</summary>
+    public Task StartServerAsync() =>
+        RunPgAsync("pg_ctl", ["-D", _dataDir!, "-w", "-t", "60", "-l", Path.Combine(_dataDir!, "server.log"), "-o", _startOptions!, "start"]);
+
+    /// <summary>
+    /// Stops the local cluster, dropping every connection (an outage, as clients see it). A fast,
+    /// clean shutdown: with fsync and synchronous commit off, an immediate one could lose data.
+    /// </summary>
+    public Task StopServerAsync() => RunPgAsync("pg_ctl", ["-D", _dataDir!, "-m", "fast", "-w", "stop"]);
 
     /// <summary>Creates an empty database and returns its connection string.</summary>
     public async Task<string> CreateDatabaseAsync(string prefix)
@@ -97,7 +114,7 @@ public sealed class PostgresServer : IAsyncDisposable
             throw new InvalidOperationException($"{file} {string.Join(' ', args)} exited {process.ExitCode}: {await stderr} {await stdout}");
     }
 
-    private static int FreePort()
+    public static int FreePort()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
