@@ -53,6 +53,11 @@ public sealed class ProductSurfaceTests(ApiFixture api)
         Assert.Equal("bearer", doc["components"]!["securitySchemes"]!["bearer"]!["scheme"]!.GetValue<string>());
         var generation = doc["components"]!["schemas"]!["GenerationRequest"]!["properties"]!.AsObject();
         Assert.True(generation.ContainsKey("max_tokens"), "request schemas should be snake_case like the wire");
+        Assert.Contains("context", generation["max_tokens"]!["description"]!.GetValue<string>());   // from the request's XML docs
+        var post = paths["/v1/generations"]!["post"]!;
+        Assert.Equal("Once upon a time", post["requestBody"]!["content"]!["application/json"]!["example"]!["prompt"]!.GetValue<string>());
+        Assert.Equal("queued", post["responses"]!["202"]!["content"]!["application/json"]!["example"]!["status"]!.GetValue<string>());
+        Assert.Equal("succeeded", paths["/v1/jobs/{id}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["example"]!["status"]!.GetValue<string>());
     }
 
     [Fact]

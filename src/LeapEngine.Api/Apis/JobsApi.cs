@@ -18,9 +18,10 @@ public static class JobsApi
     {
         var jobs = app.MapGroup("/v1/jobs").WithTags("Jobs");
         jobs.MapGet("/", ListAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("ListJobs")
-            .WithSummary("List jobs, newest first (cursor pagination: limit, after; filters: status, type)");
+            .WithSummary("List jobs, newest first (cursor pagination: limit, after; filters: status, type)")
+            .Produces<ListView<JobView>>();
         jobs.MapGet("/{id}", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("GetJob")
-            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over");
+            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over").Produces<JobView>();
         jobs.MapGet("/{id}/events", EventsAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobEvents")
             .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
@@ -28,7 +29,7 @@ public static class JobsApi
             .WithSummary("Binary part of a result (tensors as safetensors), when the job produced one")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
         jobs.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(LeapClaims.WritePolicy).WithName("CancelJob")
-            .WithSummary("Cancel a job: a queued job is cancelled at once, a running one stops within seconds");
+            .WithSummary("Cancel a job: a queued job is cancelled at once, a running one stops within seconds").Produces<JobView>();
         return app;
     }
 

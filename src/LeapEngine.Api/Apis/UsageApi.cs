@@ -16,7 +16,8 @@ public static class UsageApi
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/usage", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithTags("Usage").WithName("GetUsage")
-            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward)");
+            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward)")
+            .Produces<UsageView>();
         return app;
     }
 

@@ -27,8 +27,9 @@ public static class OpenApiSetup
                 Description = "An API key: from the first start's console output, POST /v1/keys, or the operator.",
             });
             o.AddSecurityRequirement(doc => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", doc)] = [] });
-            var xml = Path.Combine(AppContext.BaseDirectory, "LeapEngine.Api.xml");
-            if (File.Exists(xml)) o.IncludeXmlComments(xml);
+            o.OperationFilter<OpenApiExamples>();
+            foreach (var name in new[] { "LeapEngine.Api.xml", "LeapEngine.Jobs.xml" })
+                if (Path.Combine(AppContext.BaseDirectory, name) is var xml && File.Exists(xml)) o.IncludeXmlComments(xml);
         });
         services.ConfigureHttpJsonOptions(o => LeapJson.Configure(o.SerializerOptions));
         // Swashbuckle reads the MVC options to name schema properties: keep them snake_case like the wire.

@@ -11,7 +11,7 @@ public interface IJobRequest
 
 /// <summary>
 /// One job type (generation, attribution, dictionary build...). The API calls
-/// <see cref="ValidateAsync"/> before anything is queued; a worker calls <see cref="RunAsync"/>
+/// <see cref="Validate"/> before anything is queued; a worker calls <see cref="RunAsync"/>
 /// with the model leased from its pool. Register with
 /// <c>services.AddJobHandler&lt;TRequest, THandler&gt;("type")</c>.
 /// </summary>
