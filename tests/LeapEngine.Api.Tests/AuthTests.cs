@@ -124,6 +124,20 @@ public sealed class AuthTests(ApiFixture api)
         Assert.Equal("pro", (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!["plan"]!.GetValue<string>());
         var unknown = await api.Operator.PatchAsync($"/v1/admin/tenants/{tenant.Id}", ApiFixture.Json(new { plan = "gold" }));
         await JobClient.AssertProblemAsync(unknown, HttpStatusCode.BadRequest, "invalid-request");
+        // Creating POSTs of the operator honour Idempotency-Key too.
+        async Task<HttpResponseMessage> CreateOnce()
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/admin/tenants") { Content = ApiFixture.Json(new { name = "Once", plan = "free" }) };
+            request.Headers.Add("Idempotency-Key", $"tenant-{tenant.Id}");
+            return await api.Operator.SendAsync(request);
+        }
+        var a = await CreateOnce();
+        var b = await CreateOnce();
+        Assert.Equal(HttpStatusCode.Created, a.StatusCode);
+        Assert.Equal(HttpStatusCode.Created, b.StatusCode);
+        Assert.Equal(await a.Content.ReadAsStringAsync(), await b.Content.ReadAsStringAsync());
+        Assert.Equal("true", b.Headers.GetValues("Idempotent-Replayed").Single());
+
         var missing = await api.Operator.GetAsync($"/v1/admin/tenants/ten_{Guid.NewGuid():N}");
         await JobClient.AssertProblemAsync(missing, HttpStatusCode.NotFound, "not-found");
     }

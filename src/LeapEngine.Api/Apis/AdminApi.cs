@@ -15,6 +15,9 @@ namespace LeapEngine.Api.Apis;
 /// <summary>Operator routes: plans (read from configuration), tenants, and keys of any tenant.</summary>
 public static class AdminApi
 {
+    /// <summary>Idempotency keys of operator requests live in their own namespace (no tenant has this id).</summary>
+    private static readonly Guid OperatorScope = Guid.Empty;
+
     public static IEndpointRouteBuilder MapAdminApi(this IEndpointRouteBuilder app)
     {
         var admin = app.MapGroup("/v1/admin").WithTags("Admin").RequireAuthorization(LeapClaims.OperatorPolicy);
@@ -49,10 +52,14 @@ public static class AdminApi
             return Problems.Validation("name is required (at most 200 characters)", "name");
         var plan = request.Plan ?? plans.Value.DefaultPlan;
         if (plans.Value.Find(plan) is null) return UnknownPlan(plan, plans.Value);
-        var tenant = new Tenant { Id = Guid.NewGuid(), Name = request.Name, Plan = plan, CreatedAt = DateTime.UtcNow };
-        db.Tenants.Add(tenant);
-        await db.SaveChangesAsync();
-        return TypedResults.Created($"/v1/admin/tenants/{PublicIds.Tenant(tenant.Id)}", TenantView.From(tenant));
+        return await Idempotency.RunAsync(context, db, OperatorScope, body.Raw, async () =>
+        {
+            var tenant = new Tenant { Id = Guid.NewGuid(), Name = request.Name, Plan = plan, CreatedAt = DateTime.UtcNow };
+            db.Tenants.Add(tenant);
+            await db.SaveChangesAsync();
+            return new CreatedResponse(StatusCodes.Status201Created, JsonSerializer.Serialize(TenantView.From(tenant), LeapJson.Options),
+                $"/v1/admin/tenants/{PublicIds.Tenant(tenant.Id)}");
+        });
     }
 
     private static async Task<IResult> GetTenantAsync(LeapDbContext db, string id) =>
@@ -93,8 +100,11 @@ public static class AdminApi
         if (tenant is null) return Problems.NotFound($"tenant '{id}'");
         var body = await JsonBody.ReadAsync<CreateKeyRequest>(context.Request, context.RequestAborted);
         if (body.Problem is not null) return body.Problem;
-        var (key, problem) = await KeyIssuer.IssueAsync(db, tenant.Id, body.Value!, context.RequestAborted);
-        return problem ?? (IResult)new CreatedResponse(StatusCodes.Status201Created, JsonSerializer.Serialize(key, LeapJson.Options), null);
+        return await Idempotency.RunAsync(context, db, OperatorScope, body.Raw, async () =>
+        {
+            var (key, problem) = await KeyIssuer.IssueAsync(db, tenant.Id, body.Value!, context.RequestAborted);
+            return problem ?? (IResult)new CreatedResponse(StatusCodes.Status201Created, JsonSerializer.Serialize(key, LeapJson.Options), null);
+        });
     }
 
     private static async Task<IResult> RevokeKeyAsync(LeapDbContext db, string id)
