@@ -26,6 +26,8 @@ public static class JobsServiceCollectionExtensions
     {
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations()
+            .Validate(m => m.Served.Count > 0, "Leap:Models:Served is empty: serve at least one model (appsettings.json in the " +
+                "app's content root, i.e. the folder it is started from, or Leap__Models__Served__0__Id / __Class)")
             .Validate(m => m.Served.All(s => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(s, new(s), null, true)),
                 "every Leap:Models:Served entry needs an Id and a Class of lowercase letters and digits")
             .ValidateOnStart();

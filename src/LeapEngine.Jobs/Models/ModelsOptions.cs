@@ -17,7 +17,7 @@ public sealed class ModelsOptions
     [Required] public string Device { get; set; } = "cpu";
 
     /// <summary>Models a client may name; the first is the default.</summary>
-    [MinLength(1)] public List<ServedModel> Served { get; set; } = [];
+    public List<ServedModel> Served { get; set; } = [];
 
     /// <summary>Loaded copies kept per model (one per concurrently running job on it).</summary>
     [Range(1, 64)] public int MaxInstancesPerModel { get; set; } = 2;
