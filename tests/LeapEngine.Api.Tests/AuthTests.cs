@@ -81,6 +81,16 @@ public sealed class AuthTests(ApiFixture api)
         await JobClient.AssertProblemAsync(await tenant.Http.GetAsync("/v1/admin/tenants"), HttpStatusCode.Forbidden, "forbidden");
         await JobClient.AssertProblemAsync(await api.Operator.GetAsync("/v1/jobs"), HttpStatusCode.Forbidden, "forbidden");
 
+        // No escalation: a write-only key cannot mint a key that can also read.
+        var writeOnlyResponse = await tenant.Http.PostAsync("/v1/keys", ApiFixture.Json(new { scopes = new[] { "write" } }));
+        var writeOnly = api.Client((await writeOnlyResponse.Content.ReadFromJsonAsync<JsonObject>())!["key"]!.GetValue<string>());
+        await JobClient.AssertProblemAsync(await writeOnly.PostAsync("/v1/keys", ApiFixture.Json(new { scopes = new[] { "read", "write" } })),
+            HttpStatusCode.Forbidden, "forbidden");
+        await JobClient.AssertProblemAsync(await writeOnly.PostAsync("/v1/keys", ApiFixture.Json(new { name = "default scopes" })),
+            HttpStatusCode.Forbidden, "forbidden");
+        Assert.Equal(HttpStatusCode.Created,
+            (await writeOnly.PostAsync("/v1/keys", ApiFixture.Json(new { scopes = new[] { "write" } }))).StatusCode);
+
         var badScope = await tenant.Http.PostAsync("/v1/keys", ApiFixture.Json(new { scopes = new[] { "admin" } }));
         await JobClient.AssertProblemAsync(badScope, HttpStatusCode.BadRequest, "invalid-request");
     }

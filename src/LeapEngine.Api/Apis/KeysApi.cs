@@ -38,6 +38,11 @@ public static class KeysApi
         var body = await JsonBody.ReadAsync<CreateKeyRequest>(context.Request, context.RequestAborted);
         if (body.Problem is not null) return body.Problem;
         var tenantId = context.User.TenantOf();
+        // A key can only mint keys with scopes it holds itself: no escalation from write-only to read+write.
+        var held = context.User.FindAll(LeapClaims.Scope).Select(c => c.Value).ToHashSet();
+        var asked = body.Value!.Scopes ?? [.. ApiKeys.KnownScopes];
+        if (asked.Select(s => s.Trim().ToLowerInvariant()).FirstOrDefault(s => ApiKeys.KnownScopes.Contains(s) && !held.Contains(s)) is { } missing)
+            return Problems.Forbidden($"this key lacks the '{missing}' scope, so it cannot create a key that has it");
         return await Idempotency.RunAsync(context, db, tenantId, body.Raw, async () =>
         {
             var (key, problem) = await KeyIssuer.IssueAsync(db, tenantId, body.Value!, context.RequestAborted);
