@@ -20,10 +20,14 @@ namespace LeapEngine.Api.Apis;
 /// </summary>
 public static class JobSubmissionEndpoint
 {
-    public static RouteHandlerBuilder MapJobSubmission<TRequest>(this IEndpointRouteBuilder app, string pattern, string type)
+    /// <param name="fromRoute">Copies route values into the request, e.g. for "/v1/dictionaries/{id}/assign":
+    /// <c>(http, r) =&gt; r.DictionaryId = (string)http.Request.RouteValues["id"]!</c>. It runs after the body is read
+    /// and before validation, so the handler checks those values (and their owner) like any other field.</param>
+    public static RouteHandlerBuilder MapJobSubmission<TRequest>(this IEndpointRouteBuilder app, string pattern, string type,
+        Action<HttpContext, TRequest>? fromRoute = null)
         where TRequest : class, IJobRequest =>
         app.MapPost(pattern, (HttpContext context, LeapDbContext db, JobSubmitter submitter, IOptions<PlansOptions> plans,
-                IOptions<ModelsOptions> models) => SubmitAsync<TRequest>(context, db, submitter, plans.Value, models.Value, type))
+                IOptions<ModelsOptions> models) => SubmitAsync(context, db, submitter, plans.Value, models.Value, type, fromRoute))
             .RequireAuthorization(LeapClaims.WritePolicy)
             .Accepts<TRequest>("application/json")
             .Produces<JobView>(StatusCodes.Status202Accepted)
@@ -34,11 +38,12 @@ public static class JobSubmissionEndpoint
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
 
     private static async Task<IResult> SubmitAsync<TRequest>(HttpContext context, LeapDbContext db, JobSubmitter submitter,
-        PlansOptions plans, ModelsOptions models, string type) where TRequest : class, IJobRequest
+        PlansOptions plans, ModelsOptions models, string type, Action<HttpContext, TRequest>? fromRoute) where TRequest : class, IJobRequest
     {
         var body = await JsonBody.ReadAsync<TRequest>(context.Request, context.RequestAborted);
         if (body.Problem is not null) return body.Problem;
         var request = body.Value!;
+        fromRoute?.Invoke(context, request);
         if (string.IsNullOrWhiteSpace(request.Model)) request.Model = models.Served[0].Id;
 
         var tenantId = context.User.TenantOf();

@@ -1,5 +1,4 @@
 using LeapEngine.Core.Runtime;
-using LeapEngine.Data.Plans;
 using LeapEngine.Jobs.Handlers;
 
 namespace LeapEngine.Jobs.Generation;
@@ -13,8 +12,9 @@ public sealed class GenerationHandler : IJobHandler<GenerationRequest>
     public const int MaxPromptChars = 20_000;
     public const int MaxNewTokens = 1024;
 
-    public JobEstimate Validate(GenerationRequest r, LanguageModel model, PlanLimits plan)
+    public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, GenerationRequest r, CancellationToken ct)
     {
+        var model = validation.Model;
         if (r.Prompt is null) throw new JobRequestException("prompt", "prompt is required (use \"\" to start from BOS)");
         if (r.Prompt.Length > MaxPromptChars)
             throw new JobRequestException("prompt", $"prompt has {r.Prompt.Length} characters; at most {MaxPromptChars} are accepted");
@@ -32,7 +32,7 @@ public sealed class GenerationHandler : IJobHandler<GenerationRequest>
         if (promptTokens + r.MaxTokens > context)
             throw new JobRequestException(promptTokens >= context ? "prompt" : "max_tokens",
                 $"the prompt has {promptTokens} tokens and max_tokens is {r.MaxTokens}; together they must fit the model's context of {context}");
-        return new JobEstimate(promptTokens, promptTokens + r.MaxTokens);
+        return ValueTask.FromResult(new JobEstimate(promptTokens, promptTokens + r.MaxTokens));
     }
 
     public Task<JobOutput> RunAsync(JobExecution job, GenerationRequest r, LanguageModel model, IProgress<ProgressUpdate> progress,

@@ -11,7 +11,7 @@ public interface IJobRequest
 
 /// <summary>
 /// One job type (generation, attribution, dictionary build...). The API calls
-/// <see cref="Validate"/> before anything is queued; a worker calls <see cref="RunAsync"/>
+/// <see cref="ValidateAsync"/> before anything is queued; a worker calls <see cref="RunAsync"/>
 /// with the model leased from its pool. Register with
 /// <c>services.AddJobHandler&lt;TRequest, THandler&gt;("type")</c>.
 /// </summary>
@@ -19,10 +19,11 @@ public interface IJobHandler<TRequest> where TRequest : class, IJobRequest
 {
     /// <summary>
     /// Checks the request against the model (token counts, context length, shapes, enum values)
-    /// and estimates its cost. Throws <see cref="JobRequestException"/> naming what to fix.
-    /// Runs in the API process: keep it cheap (tokenise, do not run the model).
+    /// and the tenant's objects (e.g. that a dictionary it names is the tenant's own), and
+    /// estimates its cost. Throws <see cref="JobRequestException"/> naming what to fix.
+    /// Runs in the API process: keep it cheap (tokenise, look rows up; do not run the model).
     /// </summary>
-    JobEstimate Validate(TRequest request, LanguageModel model, PlanLimits plan);
+    ValueTask<JobEstimate> ValidateAsync(JobValidation context, TRequest request, CancellationToken ct);
 
     /// <summary>
     /// Does the work. Report progress as the method goes, meter usage on <see cref="JobExecution.Usage"/>,
@@ -32,6 +33,13 @@ public interface IJobHandler<TRequest> where TRequest : class, IJobRequest
     Task<JobOutput> RunAsync(JobExecution job, TRequest request, LanguageModel model, IProgress<ProgressUpdate> progress,
         CancellationToken ct);
 }
+
+/// <summary>What a handler may consult while validating a request in the API.</summary>
+/// <param name="TenantId">The submitting tenant (objects a request names must be its own).</param>
+/// <param name="Model">A shared instance of the requested model: tokenise and read its config, never run or hook it.</param>
+/// <param name="Plan">The tenant's plan.</param>
+/// <param name="Services">Request-scoped services (e.g. the database).</param>
+public sealed record JobValidation(Guid TenantId, LanguageModel Model, PlanLimits Plan, IServiceProvider Services);
 
 /// <summary>What a validated request will cost.</summary>
 /// <param name="PromptTokens">Longest prompt in tokens, checked against the plan's max prompt tokens.</param>

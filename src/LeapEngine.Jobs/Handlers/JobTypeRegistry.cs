@@ -1,6 +1,5 @@
 using System.Text.Json;
 using LeapEngine.Core.Runtime;
-using LeapEngine.Data.Plans;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 
@@ -13,7 +12,7 @@ public sealed class JobType(string name, Type requestType, Type handlerType)
     public Type RequestType { get; } = requestType;
     public Type HandlerType { get; } = handlerType;
 
-    internal Func<IServiceProvider, object, LanguageModel, PlanLimits, JobEstimate> Validate { get; init; } = null!;
+    internal Func<JobValidation, object, CancellationToken, ValueTask<JobEstimate>> Validate { get; init; } = null!;
     internal Func<IServiceProvider, JobExecution, object, LanguageModel, IProgress<ProgressUpdate>, CancellationToken, Task<JobOutput>> Run { get; init; } = null!;
 
     public IJobRequest Deserialize(string json) =>
@@ -52,7 +51,7 @@ public static class JobHandlerRegistration
         services.AddScoped<THandler>();
         services.AddSingleton(new JobType(type, typeof(TRequest), typeof(THandler))
         {
-            Validate = (sp, request, model, plan) => sp.GetRequiredService<THandler>().Validate((TRequest)request, model, plan),
+            Validate = (context, request, ct) => context.Services.GetRequiredService<THandler>().ValidateAsync(context, (TRequest)request, ct),
             Run = (sp, job, request, model, progress, ct) =>
                 sp.GetRequiredService<THandler>().RunAsync(job, (TRequest)request, model, progress, ct),
         });

@@ -40,7 +40,7 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
         JobEstimate estimate;
         try
         {
-            estimate = jobType.Validate(services, request, model, plan);
+            estimate = await jobType.Validate(new JobValidation(tenant.Id, model, plan, services), request, ct);
         }
         catch (JobRequestException e)
         {
