@@ -36,6 +36,7 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> log) : IException
     public static ProblemResult FromSubmission(SubmissionException s) => s.Error switch
     {
         SubmissionError.InvalidRequest => Problems.Validation(s.Message, s.Field),
+        SubmissionError.NotFound => Problems.NotFound(s.Message),
         SubmissionError.ModelNotAllowed => Problems.Forbidden(s.Message),
         SubmissionError.QuotaExceeded => Problems.QuotaExceeded(s.Message),
         _ => Problems.Unavailable(s.Message),

@@ -79,3 +79,12 @@ public sealed class JobRequestException(string field, string message) : Argument
 {
     public string Field { get; } = field;
 }
+
+/// <summary>
+/// A request names an object (a dictionary, an earlier job) that does not exist or belongs to
+/// another tenant: the API answers 404, the same for both, so nothing leaks.
+/// </summary>
+public sealed class JobObjectNotFoundException(string what) : Exception($"{what} was not found")
+{
+    public string What { get; } = what;
+}

@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace LeapEngine.Jobs.Submission;
 
 /// <summary>Why a submission was refused; the API maps each to a status code and a problem type.</summary>
-public enum SubmissionError { InvalidRequest, ModelNotAllowed, QuotaExceeded, Saturated }
+public enum SubmissionError { InvalidRequest, NotFound, ModelNotAllowed, QuotaExceeded, Saturated }
 
 public sealed class SubmissionException(SubmissionError error, string message, string? field = null) : Exception(message)
 {
@@ -41,6 +41,10 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
         try
         {
             estimate = await jobType.Validate(new JobValidation(tenant.Id, model, plan, services), request, ct);
+        }
+        catch (JobObjectNotFoundException e)
+        {
+            throw new SubmissionException(SubmissionError.NotFound, e.What);
         }
         catch (JobRequestException e)
         {
