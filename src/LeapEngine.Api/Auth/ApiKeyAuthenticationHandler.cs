@@ -1,0 +1,77 @@
+using System.Net.Http.Headers;
+using System.Security.Claims;
+using System.Text;
+using System.Text.Encodings.Web;
+using LeapEngine.Api.Errors;
+using LeapEngine.Api.Hosting;
+using LeapEngine.Data;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+
+namespace LeapEngine.Api.Auth;
+
+/// <summary>
+/// "Authorization: Bearer &lt;key&gt;" (or HTTP Basic with the key as password, for the operator's
+/// browser on the dashboard). Looks the key up by prefix on every request, so revocation takes
+/// effect immediately; compares hashes in constant time.
+/// </summary>
+public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSchemeOptions> options, ILoggerFactory logger,
+    UrlEncoder encoder, LeapDbContext db, IOptions<ApiOptions> api)
+    : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+{
+    public const string SchemeName = "ApiKey";
+
+    protected override async Task<AuthenticateResult> HandleAuthenticateAsync()
+    {
+        var presented = PresentedKey();
+        if (presented is null) return AuthenticateResult.NoResult();
+
+        if (api.Value.OperatorKey is { Length: > 0 } operatorKey && ApiKeys.Matches(presented, ApiKeys.Hash(operatorKey)))
+            return Success([new(LeapClaims.Operator, "config"), new(LeapClaims.KeyId, "config")]);
+
+        var prefix = ApiKeys.PrefixOf(presented);
+        if (prefix is null) return AuthenticateResult.Fail("the API key is malformed");
+        var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
+        if (key is null || !ApiKeys.Matches(presented, key.Hash)) return AuthenticateResult.Fail("the API key is not valid");
+        if (key.RevokedAt is not null) return AuthenticateResult.Fail("the API key was revoked");
+        if (key.ExpiresAt is { } expires && expires <= DateTime.UtcNow) return AuthenticateResult.Fail("the API key has expired");
+
+        var claims = new List<Claim> { new(LeapClaims.KeyId, key.Id.ToString()) };
+        if (key.IsOperator) claims.Add(new(LeapClaims.Operator, "db"));
+        if (key.TenantId is { } tenant) claims.Add(new(LeapClaims.TenantId, tenant.ToString()));
+        claims.AddRange(key.Scopes.Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(s => new Claim(LeapClaims.Scope, s)));
+        return Success(claims);
+    }
+
+    private AuthenticateResult Success(IEnumerable<Claim> claims) =>
+        AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(new ClaimsIdentity(claims, SchemeName)), SchemeName));
+
+    private string? PresentedKey()
+    {
+        if (!AuthenticationHeaderValue.TryParse(Request.Headers.Authorization.ToString(), out var header) || header.Parameter is null)
+            return null;
+        if (header.Scheme.Equals("Bearer", StringComparison.OrdinalIgnoreCase)) return header.Parameter.Trim();
+        if (!header.Scheme.Equals("Basic", StringComparison.OrdinalIgnoreCase)) return null;
+        try
+        {
+            var decoded = Encoding.UTF8.GetString(Convert.FromBase64String(header.Parameter));
+            int colon = decoded.IndexOf(':');
+            return colon >= 0 ? decoded[(colon + 1)..] : null;
+        }
+        catch (FormatException) { return null; }
+    }
+
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
+    {
+        var result = await HandleAuthenticateOnceSafeAsync();
+        Response.Headers.WWWAuthenticate = "Bearer realm=\"leapengine\"";
+        await Problems.WriteAsync(Context, Problems.Unauthorized(result.Failure?.Message
+            ?? "send your API key as 'Authorization: Bearer <key>'"));
+    }
+
+    protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
+        Problems.WriteAsync(Context, Problems.Forbidden(Context.User.HasClaim(c => c.Type == LeapClaims.Operator)
+            ? "operator keys manage tenants over /v1/admin; use a tenant's key for this route"
+            : "this key lacks the scope this route needs (read for GET, write for POST)"));
+}

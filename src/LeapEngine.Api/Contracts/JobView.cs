@@ -1,0 +1,60 @@
+using System.Text.Json;
+using LeapEngine.Data.Entities;
+
+namespace LeapEngine.Api.Contracts;
+
+/// <summary>The job object (OpenAI batch / fine-tuning style). Times are Unix seconds.</summary>
+public sealed record JobView(
+    string Id,
+    string Object,
+    string Type,
+    string Status,
+    string Model,
+    long CreatedAt,
+    long? StartedAt,
+    long? FinishedAt,
+    JobProgressView Progress,
+    int? QueuePosition,
+    JobUsageView Usage,
+    JobErrorView? Error,
+    bool CancelRequested,
+    JsonElement Request,
+    JsonElement? Result,
+    JobBytesView? ResultBytes)
+{
+    public static JobView From(JobRecord j, int? queuePosition = null) => new(
+        PublicIds.Job(j.Id), "job", j.Type, j.Status, j.Model,
+        Unix(j.CreatedAt), Unix(j.StartedAt), Unix(j.FinishedAt),
+        new JobProgressView(j.ProgressDone, j.ProgressTotal, j.ProgressUnit, j.ProgressMessage,
+            j.ProgressTotal > 0 ? Math.Round(Math.Clamp((double)j.ProgressDone / j.ProgressTotal, 0, 1), 4) : 0),
+        j.Status == JobStatus.Queued ? queuePosition : null,
+        new JobUsageView(j.ReservedTokens, j.UsedTokens),
+        j.ErrorCode is null ? null : new JobErrorView(j.ErrorCode, j.ErrorMessage ?? ""),
+        j.CancelRequested,
+        Parse(j.RequestJson) ?? default,
+        j.ResultJson is null ? null : Parse(j.ResultJson),
+        j.ResultBytes is null ? null : new JobBytesView($"/v1/jobs/{PublicIds.Job(j.Id)}/result/bytes", j.ResultBytes.Length));
+
+    private static long? Unix(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)).ToUnixTimeSeconds() : null;
+    private static long Unix(DateTime t) => Unix((DateTime?)t)!.Value;
+
+    private static JsonElement? Parse(string json)
+    {
+        using var doc = JsonDocument.Parse(json);
+        return doc.RootElement.Clone();
+    }
+}
+
+/// <param name="Fraction">done / total, 0 when the total is not known yet.</param>
+public sealed record JobProgressView(long Done, long Total, string? Unit, string? Message, double Fraction);
+
+/// <param name="ReservedModelTokens">Upper bound reserved at submission.</param>
+/// <param name="ModelTokens">Model tokens actually processed (forward and backward), once finished.</param>
+public sealed record JobUsageView(long ReservedModelTokens, long? ModelTokens);
+
+public sealed record JobErrorView(string Code, string Message);
+
+public sealed record JobBytesView(string Url, int Size);
+
+/// <summary>A page of a cursor-paginated list.</summary>
+public sealed record ListView<T>(string Object, IReadOnlyList<T> Data, bool HasMore, string? FirstId, string? LastId);

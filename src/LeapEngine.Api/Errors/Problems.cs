@@ -1,0 +1,67 @@
+using System.Text.Json;
+using LeapEngine.Jobs;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.AspNetCore.WebUtilities;
+
+namespace LeapEngine.Api.Errors;
+
+/// <summary>
+/// RFC 9457 problem responses. Each kind has a stable <c>type</c> ("/problems/&lt;slug&gt;", listed
+/// in docs/api.md) that clients can switch on; every problem carries the request's
+/// <c>request_id</c>, which is also in the logs.
+/// </summary>
+public static class Problems
+{
+    public static ProblemResult Validation(string detail, string? field = null) =>
+        Make(400, "invalid-request", "The request is invalid", detail, field is null ? null : new() { ["field"] = field });
+    public static ProblemResult Unauthorized(string detail) => Make(401, "unauthorized", "Authentication required", detail);
+    public static ProblemResult Forbidden(string detail) => Make(403, "forbidden", "Not allowed", detail);
+    public static ProblemResult NotFound(string what) => Make(404, "not-found", "Not found", $"{what} was not found");
+    public static ProblemResult Conflict(string detail) => Make(409, "conflict", "Conflict", detail);
+    public static ProblemResult QuotaExceeded(string detail) => Make(402, "quota-exceeded", "Plan quota exhausted", detail);
+    public static ProblemResult PayloadTooLarge(long? limit) =>
+        Make(413, "payload-too-large", "Request body too large",
+            limit is { } l ? $"the request body exceeds the limit of {l} bytes" : "the request body is too large");
+    public static ProblemResult UnsupportedMediaType() =>
+        Make(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
+    public static ProblemResult IdempotencyMismatch() => Make(422, "idempotency-key-reused", "Idempotency key reused",
+        "this Idempotency-Key was used with a different request body; use a new key for a new request");
+    public static ProblemResult RateLimited(int retryAfterSeconds, int limit) =>
+        Make(429, "rate-limited", "Too many requests",
+            $"this key's plan allows {limit} requests per minute; retry after {retryAfterSeconds} s",
+            retryAfter: retryAfterSeconds);
+    public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
+        Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
+    /// <summary>Any other status the framework produced without a body.</summary>
+    public static ProblemResult Generic(int status) =>
+        Make(status, "http-" + status, ReasonPhrases.GetReasonPhrase(status), $"the request was refused with HTTP {status}");
+    public static ProblemResult Internal() =>
+        Make(500, "internal", "Internal error", "an unexpected error occurred; quote the request_id when reporting it");
+
+    private static ProblemResult Make(int status, string slug, string title, string detail,
+        Dictionary<string, object?>? extensions = null, int? retryAfter = null)
+    {
+        var problem = new ProblemDetails { Status = status, Type = $"/problems/{slug}", Title = title, Detail = detail };
+        foreach (var (k, v) in extensions ?? []) problem.Extensions[k] = v;
+        return new ProblemResult(problem, retryAfter);
+    }
+
+    public static Task WriteAsync(HttpContext context, ProblemResult problem) => problem.ExecuteAsync(context);
+}
+
+/// <summary>A problem response: application/problem+json with request_id, plus Retry-After when given.</summary>
+public sealed class ProblemResult(ProblemDetails problem, int? retryAfterSeconds) : IResult, IStatusCodeHttpResult
+{
+    public ProblemDetails Problem { get; } = problem;
+    public int? StatusCode => Problem.Status;
+
+    public async Task ExecuteAsync(HttpContext context)
+    {
+        Problem.Instance ??= context.Request.Path;
+        Problem.Extensions["request_id"] = context.TraceIdentifier;
+        context.Response.StatusCode = Problem.Status ?? 500;
+        if (retryAfterSeconds is { } s) context.Response.Headers.RetryAfter = s.ToString();
+        context.Response.ContentType = "application/problem+json";
+        await JsonSerializer.SerializeAsync(context.Response.Body, Problem, LeapJson.Options, context.RequestAborted);
+    }
+}

@@ -1,0 +1,30 @@
+using System.ComponentModel.DataAnnotations;
+
+namespace LeapEngine.Api.Hosting;
+
+/// <summary>The API process's own settings (section Leap:Api).</summary>
+public sealed class ApiOptions
+{
+    public const string Section = "Leap:Api";
+
+    /// <summary>Also run jobs in this process (standalone mode). Production sets false and runs LeapEngine.Worker.</summary>
+    public bool RunWorkerInProcess { get; set; } = true;
+
+    /// <summary>
+    /// Operator key from configuration (env Leap__Api__OperatorKey). Without one, the first start
+    /// creates an operator key in the database and prints it once.
+    /// </summary>
+    public string? OperatorKey { get; set; }
+
+    /// <summary>On a first start with an empty database, create a researcher tenant on the default plan and print its key.</summary>
+    public bool BootstrapFreeKey { get; set; } = true;
+
+    /// <summary>Largest request body accepted, in bytes.</summary>
+    [Range(1024, 64 * 1024 * 1024)] public long MaxBodyBytes { get; set; } = 1024 * 1024;
+
+    /// <summary>Longest ?wait= a GET may block for, in seconds.</summary>
+    [Range(0, 600)] public int MaxWaitSeconds { get; set; } = 60;
+
+    /// <summary>A worker counts as alive for /readyz when its heartbeat is younger than this.</summary>
+    [Range(1, 3600)] public int WorkerHeartbeatSeconds { get; set; } = 60;
+}

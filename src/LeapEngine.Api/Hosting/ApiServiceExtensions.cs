@@ -1,0 +1,75 @@
+using Hangfire;
+using LeapEngine.Api.Apis;
+using LeapEngine.Api.Auth;
+using LeapEngine.Api.Errors;
+using LeapEngine.Api.Infrastructure;
+using LeapEngine.Data;
+using LeapEngine.Jobs;
+using Microsoft.AspNetCore.Authentication;
+
+namespace LeapEngine.Api.Hosting;
+
+public static class ApiServiceExtensions
+{
+    /// <summary>Data, jobs (with an in-process worker when Leap:Api:RunWorkerInProcess), auth, problems, OpenAPI.</summary>
+    public static WebApplicationBuilder AddLeapApi(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
+        services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddLeapData(builder.Configuration).AddLeapPlans();
+        services.AddHostedService<StandaloneBootstrap>();
+        services.AddLeapJobs(builder.Configuration, runServer: api.RunWorkerInProcess);
+
+        services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddAuthorizationBuilder()
+            .AddPolicy(LeapClaims.ReadPolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "read"))
+            .AddPolicy(LeapClaims.WritePolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "write"))
+            .AddPolicy(LeapClaims.OperatorPolicy, p => p.RequireClaim(LeapClaims.Operator));
+        services.AddProblemDetails();
+        services.AddExceptionHandler<ExceptionMapping>();
+        services.AddSingleton(TimeProvider.System);
+        services.AddLeapOpenApi();
+        return builder;
+    }
+
+    /// <summary>The middleware pipeline and every route.</summary>
+    public static WebApplication MapLeapApi(this WebApplication app)
+    {
+        app.UseMiddleware<RequestIdMiddleware>();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages(async ctx =>
+        {
+            // Whatever the framework answers without a body (405, an unmatched route) still gets a problem.
+            var http = ctx.HttpContext;
+            var problem = http.Response.StatusCode switch
+            {
+                404 => Problems.NotFound($"route '{http.Request.Path}'"),
+                405 => Problems.Validation("this route does not accept that HTTP method"),
+                413 => Problems.PayloadTooLarge(null),
+                415 => Problems.UnsupportedMediaType(),
+                >= 500 => Problems.Internal(),
+                // Route and query values that fail to bind (?limit=abc) end here as a bare 400.
+                400 => Problems.Validation("a route or query parameter is malformed (e.g. text where a number is expected)"),
+                var other => Problems.Generic(other),
+            };
+            await Problems.WriteAsync(http, problem);
+        });
+        app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseAuthentication();
+        app.UseMiddleware<RateLimitMiddleware>();
+        app.UseAuthorization();
+        app.UseLeapOpenApi();
+        app.MapHangfireDashboard("/jobs-dashboard", new DashboardOptions
+        {
+            Authorization = [new DashboardAuthorization()],
+            DashboardTitle = "LeapEngine jobs",
+        });
+
+        app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
+        app.MapGenerationsApi();
+        // Method resources plug in here: app.MapAttributionsApi(); app.MapDictionariesApi(); app.MapChecksApi(); ...
+        return app;
+    }
+}

@@ -1,0 +1,16 @@
+using LeapEngine.Api.Hosting;
+
+// LeapEngine API. Standalone (default): SQLite under ~/.local/share/leapengine, an in-process
+// worker, stories260K from LEAP_MODELS_DIR; the first start prints an operator key and a
+// free-tier key. Production: Leap__Database__Provider=postgres, Leap__Api__RunWorkerInProcess=false,
+// and LeapEngine.Worker processes on the same database (see docker-compose.yml and deploy/).
+var builder = WebApplication.CreateBuilder(args);
+builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+builder.AddLeapApi();
+
+var app = builder.Build();
+app.MapLeapApi();
+app.Run();
+
+/// <summary>Entry point, visible to WebApplicationFactory in the functional tests.</summary>
+public partial class Program;

@@ -1,0 +1,76 @@
+using LeapEngine.Data.Plans;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LeapEngine.Data;
+
+public static class DataServiceCollectionExtensions
+{
+    /// <summary>
+    /// Registers <see cref="LeapDbContext"/> (scoped) and <see cref="IDbContextFactory{LeapDbContext}"/>
+    /// on the configured provider, and a hosted service that applies the checked-in
+    /// migrations before anything else starts.
+    /// </summary>
+    public static IServiceCollection AddLeapData(this IServiceCollection services, IConfiguration configuration)
+    {
+        services.AddOptions<DataOptions>().BindConfiguration(DataOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+
+        var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
+        var connection = data.ResolvedConnectionString();
+        if (data.IsPostgres)
+        {
+            services.AddDbContextFactory<PostgresLeapDbContext>(o => o.UseNpgsql(connection,
+                // Ride out blips (failover, restarts) briefly; a longer outage becomes a 503 the client retries.
+                npgsql => npgsql.EnableRetryOnFailure(3, TimeSpan.FromSeconds(2), null)));
+            services.AddSingleton<IDbContextFactory<LeapDbContext>, ContextFactory<PostgresLeapDbContext>>();
+        }
+        else
+        {
+            services.AddDbContextFactory<SqliteLeapDbContext>(o => o.UseSqlite(connection));
+            services.AddSingleton<IDbContextFactory<LeapDbContext>, ContextFactory<SqliteLeapDbContext>>();
+        }
+        services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LeapDbContext>>().CreateDbContext());
+        services.AddHostedService<DatabaseMigrator>();
+        return services;
+    }
+
+    /// <summary>Plans from configuration (Leap:Plans, Leap:DefaultPlan), validated at start.</summary>
+    public static IServiceCollection AddLeapPlans(this IServiceCollection services)
+    {
+        services.AddOptions<PlansOptions>().BindConfiguration(PlansOptions.Section)
+            .Validate(p => p.Plans.Count > 0, "Leap:Plans must define at least one plan")
+            .Validate(p => p.Find(p.DefaultPlan) is not null, "Leap:DefaultPlan must name a plan in Leap:Plans")
+            .Validate(p => p.Plans.Values.All(l => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(
+                l, new(l), null, validateAllProperties: true)), "every plan's limits must be positive and in range")
+            .ValidateOnStart();
+        return services;
+    }
+
+    private sealed class ContextFactory<T>(IDbContextFactory<T> inner) : IDbContextFactory<LeapDbContext> where T : LeapDbContext
+    {
+        public LeapDbContext CreateDbContext() => inner.CreateDbContext();
+    }
+}
+
+/// <summary>Applies pending migrations at start (creating the database when missing).</summary>
+internal sealed class DatabaseMigrator(IDbContextFactory<LeapDbContext> factory, IOptions<DataOptions> options,
+    ILogger<DatabaseMigrator> log) : IHostedService
+{
+    public async Task StartAsync(CancellationToken ct)
+    {
+        await using var db = await factory.CreateDbContextAsync(ct);
+        var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
+        if (pending.Count > 0)
+            log.LogInformation("Applying {Count} migration(s) to the {Provider} database: {Migrations}",
+                pending.Count, options.Value.Provider, string.Join(", ", pending));
+        await db.Database.MigrateAsync(ct);
+        // WAL lets the standalone API read while its in-process worker writes.
+        if (!options.Value.IsPostgres) await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", ct);
+    }
+
+    public Task StopAsync(CancellationToken ct) => Task.CompletedTask;
+}

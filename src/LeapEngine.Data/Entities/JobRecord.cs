@@ -1,0 +1,58 @@
+namespace LeapEngine.Data.Entities;
+
+/// <summary>
+/// One unit of long work (an attribution, a dictionary build, a generation...). The Hangfire
+/// job only carries this row's id; everything else (request, progress, result) lives here so
+/// that a retry on another worker starts from the same facts and stores exactly one result.
+/// </summary>
+public sealed class JobRecord
+{
+    public Guid Id { get; set; }
+    public Guid TenantId { get; set; }
+    /// <summary>Registered job type, e.g. "generation", "attribution".</summary>
+    public required string Type { get; set; }
+    public string Status { get; set; } = JobStatus.Queued;
+    public required string Model { get; set; }
+    /// <summary>Hangfire queue it was put on (priority and model class).</summary>
+    public required string Queue { get; set; }
+    /// <summary>The validated request as JSON (snake_case, as the client sent it after normalisation).</summary>
+    public required string RequestJson { get; set; }
+    public DateTime CreatedAt { get; set; }
+    public DateTime? StartedAt { get; set; }
+    public DateTime? FinishedAt { get; set; }
+    public DateTime UpdatedAt { get; set; }
+
+    public long ProgressDone { get; set; }
+    public long ProgressTotal { get; set; }
+    public string? ProgressUnit { get; set; }
+    public string? ProgressMessage { get; set; }
+
+    /// <summary>Upper bound reserved at submission, in model tokens, on <see cref="ReservedMonth"/>'s ledger.</summary>
+    public long ReservedTokens { get; set; }
+    public required string ReservedMonth { get; set; }
+    public long? UsedTokens { get; set; }
+
+    public string? ErrorCode { get; set; }
+    public string? ErrorMessage { get; set; }
+    public string? ResultJson { get; set; }
+    public byte[]? ResultBytes { get; set; }
+
+    /// <summary>Incremented each time a worker starts the job; only the latest attempt may finish it.</summary>
+    public int Attempt { get; set; }
+    /// <summary>Set by POST /cancel on a running job; the worker notices and stops.</summary>
+    public bool CancelRequested { get; set; }
+    public string? HangfireJobId { get; set; }
+}
+
+/// <summary>Job status values as stored and as shown to clients.</summary>
+public static class JobStatus
+{
+    public const string Queued = "queued";
+    public const string Running = "running";
+    public const string Succeeded = "succeeded";
+    public const string Failed = "failed";
+    public const string Cancelled = "cancelled";
+
+    public static readonly string[] All = [Queued, Running, Succeeded, Failed, Cancelled];
+    public static bool IsFinal(string status) => status is Succeeded or Failed or Cancelled;
+}

@@ -1,0 +1,16 @@
+namespace LeapEngine.Data.Entities;
+
+/// <summary>
+/// Compute ledger of one tenant for one UTC month, in model tokens processed (forward and
+/// backward). Submissions reserve an upper bound; the job settles to what it really used.
+/// </summary>
+public sealed class UsageMonth
+{
+    public Guid TenantId { get; set; }
+    /// <summary>yyyy-MM.</summary>
+    public required string Month { get; set; }
+    public long UsedTokens { get; set; }
+    public long ReservedTokens { get; set; }
+    public int JobsSucceeded { get; set; }
+    public int JobsFailed { get; set; }
+}

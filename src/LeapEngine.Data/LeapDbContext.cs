@@ -1,0 +1,97 @@
+using System.Text;
+using LeapEngine.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeapEngine.Data;
+
+/// <summary>
+/// The engine's relational model. Two provider-specific subclasses carry their own migrations
+/// (<see cref="PostgresLeapDbContext"/> for production, <see cref="SqliteLeapDbContext"/> for the
+/// zero-setup standalone mode); code depends on this base type only.
+/// </summary>
+public abstract class LeapDbContext(DbContextOptions options) : DbContext(options)
+{
+    public DbSet<Tenant> Tenants => Set<Tenant>();
+    public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
+    public DbSet<UsageMonth> UsageMonths => Set<UsageMonth>();
+    public DbSet<JobRecord> Jobs => Set<JobRecord>();
+    public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
+    public DbSet<DictionaryRecord> Dictionaries => Set<DictionaryRecord>();
+
+    protected override void OnModelCreating(ModelBuilder b)
+    {
+        b.Entity<Tenant>(e =>
+        {
+            e.ToTable("tenants");
+            e.Property(t => t.Name).HasMaxLength(200);
+            e.Property(t => t.Plan).HasMaxLength(64);
+            e.Property(t => t.QuotaDay).HasMaxLength(10);
+        });
+        b.Entity<ApiKeyRecord>(e =>
+        {
+            e.ToTable("api_keys");
+            e.HasIndex(k => k.Prefix).IsUnique();
+            e.HasIndex(k => k.TenantId);
+            e.Property(k => k.Prefix).HasMaxLength(32);
+            e.Property(k => k.Name).HasMaxLength(200);
+            e.Property(k => k.Scopes).HasMaxLength(64);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(k => k.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<UsageMonth>(e =>
+        {
+            e.ToTable("usage_months");
+            e.HasKey(u => new { u.TenantId, u.Month });
+            e.Property(u => u.Month).HasMaxLength(7);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(u => u.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<JobRecord>(e =>
+        {
+            e.ToTable("jobs");
+            // Listing is per tenant, newest first; the status index serves re-enqueueing and retention.
+            e.HasIndex(j => new { j.TenantId, j.CreatedAt });
+            e.HasIndex(j => new { j.Status, j.FinishedAt });
+            e.Property(j => j.Type).HasMaxLength(64);
+            e.Property(j => j.Status).HasMaxLength(16);
+            e.Property(j => j.Model).HasMaxLength(200);
+            e.Property(j => j.Queue).HasMaxLength(64);
+            e.Property(j => j.ReservedMonth).HasMaxLength(7);
+            e.Property(j => j.ProgressUnit).HasMaxLength(64);
+            e.Property(j => j.ErrorCode).HasMaxLength(64);
+            e.Property(j => j.HangfireJobId).HasMaxLength(64);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(j => j.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<IdempotencyRecord>(e =>
+        {
+            e.ToTable("idempotency_records");
+            e.HasKey(r => new { r.TenantId, r.Key });
+            e.Property(r => r.Key).HasMaxLength(255);
+            e.Property(r => r.RequestHash).HasMaxLength(64);
+            e.HasIndex(r => r.CreatedAt);
+        });
+        b.Entity<DictionaryRecord>(e =>
+        {
+            e.ToTable("dictionaries");
+            e.HasIndex(d => new { d.TenantId, d.CreatedAt });
+            e.Property(d => d.Model).HasMaxLength(200);
+            e.Property(d => d.HookPoint).HasMaxLength(128);
+            e.Property(d => d.Name).HasMaxLength(200);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(d => d.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+
+        // snake_case columns, so the schema reads the same from psql as the API's JSON.
+        foreach (var entity in b.Model.GetEntityTypes())
+            foreach (var property in entity.GetProperties())
+                property.SetColumnName(SnakeCase(property.Name));
+    }
+
+    private static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (int i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0) sb.Append('_');
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,85 @@
+using LeapEngine.Data.Entities;
+using LeapEngine.Data.Plans;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeapEngine.Data;
+
+/// <summary>Why a reservation was refused; null when it was granted.</summary>
+public enum QuotaRefusal { ConcurrentJobs, JobsPerDay, ComputePerMonth }
+
+/// <summary>
+/// Reserves plan quota atomically at submission and settles or releases it when a job ends.
+/// Each check is a single conditional UPDATE (the limit is in the WHERE clause), so under
+/// concurrent submissions the database serialises the row and nobody overspends: PostgreSQL
+/// re-evaluates the WHERE against the row a concurrent transaction committed.
+/// </summary>
+public static class QuotaLedger
+{
+    public static string MonthOf(DateTime utc) => utc.ToString("yyyy-MM");
+    public static string DayOf(DateTime utc) => utc.ToString("yyyy-MM-dd");
+
+    /// <summary>
+    /// Reserves one job slot and <paramref name="tokens"/> of monthly compute inside the caller's
+    /// transaction. Returns the refusal, or null when reserved.
+    /// </summary>
+    public static async Task<QuotaRefusal?> ReserveAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, long tokens,
+        DateTime now, CancellationToken ct)
+    {
+        var day = DayOf(now);
+        var month = MonthOf(now);
+        int slot = await db.Tenants
+            .Where(t => t.Id == tenantId && t.ActiveJobs < plan.ConcurrentJobs
+                        && (t.QuotaDay == day ? t.JobsToday : 0) < plan.JobsPerDay)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(t => t.ActiveJobs, t => t.ActiveJobs + 1)
+                .SetProperty(t => t.JobsToday, t => t.QuotaDay == day ? t.JobsToday + 1 : 1)
+                .SetProperty(t => t.QuotaDay, day), ct);
+        if (slot == 0)
+        {
+            var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId, ct);
+            return tenant.ActiveJobs >= plan.ConcurrentJobs ? QuotaRefusal.ConcurrentJobs : QuotaRefusal.JobsPerDay;
+        }
+        int compute = await db.UsageMonths
+            .Where(u => u.TenantId == tenantId && u.Month == month
+                        && u.UsedTokens + u.ReservedTokens + tokens <= plan.ComputeTokensPerMonth)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedTokens, u => u.ReservedTokens + tokens), ct);
+        return compute == 0 ? QuotaRefusal.ComputePerMonth : null;
+    }
+
+    /// <summary>
+    /// Makes sure the month's ledger row exists. Runs outside any transaction: a lost insert race
+    /// is harmless (the row is there either way) but would abort a PostgreSQL transaction.
+    /// </summary>
+    public static async Task EnsureMonthAsync(LeapDbContext db, Guid tenantId, DateTime now, CancellationToken ct)
+    {
+        var month = MonthOf(now);
+        if (await db.UsageMonths.AnyAsync(u => u.TenantId == tenantId && u.Month == month, ct)) return;
+        db.UsageMonths.Add(new UsageMonth { TenantId = tenantId, Month = month });
+        try { await db.SaveChangesAsync(ct); }
+        catch (DbUpdateException)
+        {
+            // A concurrent submission inserted it first; anything else is a real failure.
+            if (!await db.UsageMonths.AnyAsync(u => u.TenantId == tenantId && u.Month == month, ct)) throw;
+        }
+        finally { db.ChangeTracker.Clear(); }
+    }
+
+    /// <summary>
+    /// Returns a finished job's reservation: the slot is freed, the reserved tokens leave the
+    /// ledger and <paramref name="usedTokens"/> (0 on failure or cancellation) are charged.
+    /// Call once, in the transaction that moved the job to its final status.
+    /// </summary>
+    public static async Task SettleAsync(LeapDbContext db, JobRecord job, long usedTokens, bool succeeded, CancellationToken ct)
+    {
+        await db.Tenants.Where(t => t.Id == job.TenantId && t.ActiveJobs > 0)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.ActiveJobs, t => t.ActiveJobs - 1), ct);
+        long reserved = job.ReservedTokens;
+        int ok = succeeded ? 1 : 0, bad = succeeded ? 0 : 1;
+        await db.UsageMonths.Where(u => u.TenantId == job.TenantId && u.Month == job.ReservedMonth)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.ReservedTokens, u => u.ReservedTokens - reserved)
+                .SetProperty(u => u.UsedTokens, u => u.UsedTokens + usedTokens)
+                .SetProperty(u => u.JobsSucceeded, u => u.JobsSucceeded + ok)
+                .SetProperty(u => u.JobsFailed, u => u.JobsFailed + bad), ct);
+    }
+}

@@ -1,0 +1,81 @@
+using Hangfire;
+using Hangfire.PostgreSql;
+using LeapEngine.Data;
+using LeapEngine.Jobs.Execution;
+using LeapEngine.Jobs.Generation;
+using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Maintenance;
+using LeapEngine.Jobs.Models;
+using LeapEngine.Jobs.Scheduling;
+using LeapEngine.Jobs.Submission;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace LeapEngine.Jobs;
+
+public static class JobsServiceCollectionExtensions
+{
+    /// <summary>
+    /// Job machinery: Hangfire storage (PostgreSQL when the database is, else in memory with the
+    /// jobs table as the durable record), the scheduler, the submitter, the model pool and the
+    /// job types. With <paramref name="runServer"/> this process also runs jobs (the worker, or
+    /// the API in standalone mode).
+    /// </summary>
+    public static IServiceCollection AddLeapJobs(this IServiceCollection services, IConfiguration configuration, bool runServer)
+    {
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations()
+            .Validate(m => m.Served.Count > 0, "Leap:Models:Served is empty: serve at least one model (appsettings.json in the " +
+                "app's content root, i.e. the folder it is started from, or Leap__Models__Served__0__Id / __Class)")
+            .Validate(m => m.Served.All(s => System.ComponentModel.DataAnnotations.Validator.TryValidateObject(s, new(s), null, true)),
+                "every Leap:Models:Served entry needs an Id and a Class of lowercase letters and digits")
+            .ValidateOnStart();
+
+        var data = configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
+        var jobs = configuration.GetSection(JobsOptions.Section).Get<JobsOptions>() ?? new JobsOptions();
+        services.AddHangfire(cfg =>
+        {
+            cfg.SetDataCompatibilityLevel(CompatibilityLevel.Version_180)
+                .UseSimpleAssemblyNameTypeSerializer()
+                .UseRecommendedSerializerSettings();
+            if (data.IsPostgres)
+                cfg.UsePostgreSqlStorage(o => o.UseNpgsqlConnection(data.ResolvedConnectionString()), new PostgreSqlStorageOptions
+                {
+                    QueuePollInterval = TimeSpan.FromSeconds(jobs.QueuePollIntervalSeconds),
+                    InvisibilityTimeout = TimeSpan.FromSeconds(jobs.InvisibilityTimeoutSeconds),
+                    // The fetched row's timestamp is refreshed while the worker lives, so only a dead worker's job reappears.
+                    UseSlidingInvisibilityTimeout = true,
+                    PrepareSchemaIfNecessary = true,
+                });
+            else
+                cfg.UseInMemoryStorage();
+        });
+
+        services.AddSingleton<ModelPool>();
+        services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
+        services.AddScoped<JobSubmitter>();
+        services.AddTransient<JobRunner>();
+        services.AddJobHandler<GenerationRequest, GenerationHandler>("generation");
+        // Method jobs plug in here, next to generation (see JobHandlerRegistration.AddJobHandler).
+
+        if (runServer)
+        {
+            services.AddHangfireServer((sp, o) =>
+            {
+                var models = sp.GetRequiredService<IOptions<ModelsOptions>>().Value;
+                var classes = configuration.GetSection("Leap:Jobs:Classes").Get<string[]>();
+                o.Queues = JobQueues.All(models, classes);
+                o.WorkerCount = jobs.WorkerCount;
+                o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
+                o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+                o.HeartbeatInterval = TimeSpan.FromSeconds(5);
+                o.ServerCheckInterval = TimeSpan.FromSeconds(30);
+                o.ServerTimeout = TimeSpan.FromSeconds(60);
+            });
+            services.AddHostedService<RetentionSweeper>();
+            if (!data.IsPostgres) services.AddHostedService<UnfinishedJobRecovery>();
+        }
+        return services;
+    }
+}

@@ -1,0 +1,120 @@
+using LeapEngine.Data;
+using LeapEngine.Data.Entities;
+using LeapEngine.Data.Plans;
+using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Models;
+using LeapEngine.Jobs.Scheduling;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+
+namespace LeapEngine.Jobs.Submission;
+
+/// <summary>Why a submission was refused; the API maps each to a status code and a problem type.</summary>
+public enum SubmissionError { InvalidRequest, NotFound, ModelNotAllowed, QuotaExceeded, Saturated }
+
+public sealed class SubmissionException(SubmissionError error, string message, string? field = null) : Exception(message)
+{
+    public SubmissionError Error { get; } = error;
+    public string? Field { get; } = field;
+}
+
+/// <summary>
+/// Validates a job request, reserves the tenant's quota, stores the job row and enqueues it,
+/// in that order: nothing reaches a queue that was not validated and paid for.
+/// </summary>
+public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, JobTypeRegistry registry, ModelPool pool, IJobScheduler scheduler,
+    IOptions<ModelsOptions> models, IOptions<JobsOptions> jobs, ILogger<JobSubmitter> log)
+{
+    public async Task<JobRecord> SubmitAsync(Tenant tenant, PlanLimits plan, string type, IJobRequest request, CancellationToken ct)
+    {
+        var jobType = registry.Find(type) ?? throw new InvalidOperationException($"job type '{type}' is not registered");
+        var served = models.Value.Find(request.Model ?? "")
+            ?? throw new SubmissionException(SubmissionError.InvalidRequest,
+                $"model '{request.Model}' is not served here; GET /v1/models lists the ones that are", "model");
+        if (!plan.AllowsModel(served.Id))
+            throw new SubmissionException(SubmissionError.ModelNotAllowed,
+                $"the '{tenant.Plan}' plan does not include model '{served.Id}'", "model");
+
+        var model = await pool.ForValidationAsync(served.Id, ct);
+        JobEstimate estimate;
+        try
+        {
+            estimate = await jobType.Validate(new JobValidation(tenant.Id, model, plan, services), request, ct);
+        }
+        catch (JobObjectNotFoundException e)
+        {
+            throw new SubmissionException(SubmissionError.NotFound, e.What);
+        }
+        catch (JobRequestException e)
+        {
+            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message, e.Field);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message);
+        }
+        if (estimate.PromptTokens > plan.MaxPromptTokens)
+            throw new SubmissionException(SubmissionError.InvalidRequest,
+                $"the prompt has {estimate.PromptTokens} tokens; the '{tenant.Plan}' plan allows at most {plan.MaxPromptTokens}", "prompt");
+
+        if (await db.Jobs.CountAsync(j => j.Status == JobStatus.Queued, ct) >= jobs.Value.MaxQueuedJobs)
+            throw new SubmissionException(SubmissionError.Saturated, "the engine has too many queued jobs; try again shortly");
+
+        var now = DateTime.UtcNow;
+        var job = new JobRecord
+        {
+            Id = Guid.NewGuid(),
+            TenantId = tenant.Id,
+            Type = type,
+            Model = served.Id,
+            Queue = JobQueues.For(plan.Priority, served.Class),
+            RequestJson = System.Text.Json.JsonSerializer.Serialize(request, jobType.RequestType, LeapJson.Options),
+            CreatedAt = now,
+            UpdatedAt = now,
+            ReservedTokens = estimate.MaxModelTokens,
+            ReservedMonth = QuotaLedger.MonthOf(now),
+        };
+
+        await QuotaLedger.EnsureMonthAsync(db, tenant.Id, now, ct);
+        var strategy = db.Database.CreateExecutionStrategy();
+        await strategy.ExecuteAsync(async () =>
+        {
+            db.ChangeTracker.Clear();
+            await using var tx = await db.Database.BeginTransactionAsync(ct);
+            var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, estimate.MaxModelTokens, now, ct);
+            if (refusal is { } r)
+            {
+                await tx.RollbackAsync(ct);
+                throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, estimate));
+            }
+            db.Jobs.Add(job);
+            await db.SaveChangesAsync(ct);
+            await tx.CommitAsync(ct);
+        });
+
+        try
+        {
+            job.HangfireJobId = scheduler.Enqueue(job.Id, job.Queue);
+            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, job.HangfireJobId), ct);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogError(e, "Could not enqueue job {JobId}; failing it and releasing its quota", job.Id);
+            await JobStore.FinishAsync(db, job, null, new JobStore.Outcome(JobStatus.Failed, 0, ErrorCode: "enqueue_failed",
+                ErrorMessage: "the job could not be queued"), DateTime.UtcNow, CancellationToken.None);
+            throw new SubmissionException(SubmissionError.Saturated, "the job queue is unavailable; try again shortly");
+        }
+        log.LogInformation("Queued {Type} job {JobId} for tenant {TenantId} on {Queue}, reserving {Tokens} model tokens",
+            type, job.Id, tenant.Id, job.Queue, estimate.MaxModelTokens);
+        return job;
+    }
+
+    private static string Explain(QuotaRefusal refusal, string planName, PlanLimits plan, JobEstimate estimate) => refusal switch
+    {
+        QuotaRefusal.ConcurrentJobs => $"the '{planName}' plan runs at most {plan.ConcurrentJobs} jobs at once; wait for one to finish",
+        QuotaRefusal.JobsPerDay => $"the '{planName}' plan allows {plan.JobsPerDay} jobs per day, all used today",
+        _ => $"this job may use up to {estimate.MaxModelTokens} model tokens, more than is left of the '{planName}' plan's " +
+             $"{plan.ComputeTokensPerMonth} per month (GET /v1/usage shows what is left)",
+    };
+}

@@ -1,0 +1,20 @@
+using LeapEngine.Data;
+using LeapEngine.Jobs;
+
+// LeapEngine worker: a Hangfire server on the shared PostgreSQL database. It owns a pool of
+// loaded models on its device and runs the queues of the model classes it is given
+// (Leap__Jobs__Classes__0=small ...; default: every served class). Scale out by starting more.
+var builder = Host.CreateApplicationBuilder(args);
+builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+var data = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
+if (!data.IsPostgres)
+{
+    Console.Error.WriteLine("leap-worker: set Leap__Database__Provider=postgres and Leap__Database__ConnectionString; " +
+                            "the standalone (sqlite) mode runs jobs inside the API process instead");
+    return 2;
+}
+builder.Services.AddLeapData(builder.Configuration);
+builder.Services.AddLeapJobs(builder.Configuration, runServer: true);
+
+await builder.Build().RunAsync();
+return 0;

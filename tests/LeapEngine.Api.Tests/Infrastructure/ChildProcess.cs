@@ -1,0 +1,77 @@
+using System.Diagnostics;
+using System.Text;
+
+namespace LeapEngine.Api.Tests.Infrastructure;
+
+/// <summary>
+/// A built LeapEngine program (API or worker) run as a separate process, so a test can SIGKILL
+/// it the way a crash or an OOM killer would.
+/// </summary>
+public sealed class ChildProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StringBuilder _output = new();
+
+    private ChildProcess(Process process)
+    {
+        _process = process;
+        _process.OutputDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.ErrorDataReceived += (_, e) => { lock (_output) _output.AppendLine(e.Data); };
+        _process.BeginOutputReadLine();
+        _process.BeginErrorReadLine();
+    }
+
+    /// <summary>Starts src/{project}/bin/{same configuration as the tests}/…/{project}.dll with extra environment.</summary>
+    public static ChildProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    {
+        var dll = BuiltDll(project);
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.ArgumentList.Add(dll);
+        start.Environment["DOTNET_ENVIRONMENT"] = "Production";
+        start.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
+        foreach (var (k, v) in environment) start.Environment[k] = v;
+        return new ChildProcess(Process.Start(start)!);
+    }
+
+    public string Output() { lock (_output) return _output.ToString(); }
+
+    /// <summary>Waits until the output contains <paramref name="text"/>.</summary>
+    public async Task WaitForOutputAsync(string text, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (!Output().Contains(text))
+        {
+            if (_process.HasExited) throw new InvalidOperationException($"the process exited ({_process.ExitCode}): {Output()}");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"'{text}' did not appear: {Output()}");
+            await Task.Delay(50);
+        }
+    }
+
+    /// <summary>SIGKILL (what Process.Kill sends on Linux): no shutdown, no cleanup.</summary>
+    public void Kill()
+    {
+        if (_process.HasExited) return;
+        _process.Kill(entireProcessTree: true);
+        _process.WaitForExit(10_000);
+    }
+
+    public void Dispose()
+    {
+        Kill();
+        _process.Dispose();
+    }
+
+    private static string BuiltDll(string project)
+    {
+        // The tests run from tests/LeapEngine.Api.Tests/bin/{configuration}/net10.0/linux-x64/.
+        var parts = Path.TrimEndingDirectorySeparator(AppContext.BaseDirectory).Split('/');
+        int bin = Array.LastIndexOf(parts, "bin");
+        var repo = Path.GetFullPath(Path.Combine(string.Join('/', parts[..bin]), "..", ".."));
+        var dll = Path.Combine([repo, "src", project, "bin", .. parts[(bin + 1)..], project + ".dll"]);
+        if (!File.Exists(dll)) throw new FileNotFoundException($"{project} was not built at {dll}");
+        return dll;
+    }
+}

@@ -1,0 +1,53 @@
+using LeapEngine.Core.Tests;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+
+namespace LeapEngine.Api.Tests.Infrastructure;
+
+/// <summary>
+/// The real API (Program) on a real PostgreSQL database, configured as production would be
+/// except for test plans, a known operator key and short polling intervals.
+/// </summary>
+public sealed class LeapApiFactory(string connectionString, bool runWorkerInProcess, int stepDelayMs,
+    IReadOnlyDictionary<string, string>? extra = null) : WebApplicationFactory<Program>
+{
+    public const string OperatorKey = "test-operator-key-7c1f0e0d9b";
+
+    /// <summary>Plans the tests use, by what they exercise.</summary>
+    public static readonly Dictionary<string, string> Settings = new()
+    {
+        ["Leap:Plans:test:MaxPromptTokens"] = "64",
+        ["Leap:Plans:test:JobsPerDay"] = "10000",
+        ["Leap:Plans:test:ConcurrentJobs"] = "50",
+        ["Leap:Plans:test:ComputeTokensPerMonth"] = "100000000",
+        ["Leap:Plans:test:RequestsPerMinute"] = "100000",
+        ["Leap:Plans:test:Priority"] = "1",
+        ["Leap:Plans:compute:ComputeTokensPerMonth"] = "100",
+        ["Leap:Plans:compute:ConcurrentJobs"] = "50",
+        ["Leap:Plans:compute:RequestsPerMinute"] = "100000",
+        ["Leap:Plans:daily:JobsPerDay"] = "3",
+        ["Leap:Plans:daily:ConcurrentJobs"] = "50",
+        ["Leap:Plans:daily:RequestsPerMinute"] = "100000",
+        ["Leap:Plans:slow:RequestsPerMinute"] = "5",
+        ["Leap:Plans:nomodels:AllowedModels:0"] = "some-other-model",
+        ["Leap:Plans:nomodels:RequestsPerMinute"] = "100000",
+    };
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        builder.UseSetting("Leap:Database:Provider", "postgres");
+        builder.UseSetting("Leap:Database:ConnectionString", connectionString);
+        builder.UseSetting("Leap:Api:OperatorKey", OperatorKey);
+        builder.UseSetting("Leap:Api:BootstrapFreeKey", "false");
+        builder.UseSetting("Leap:Api:RunWorkerInProcess", runWorkerInProcess ? "true" : "false");
+        builder.UseSetting("Leap:Api:MaxBodyBytes", "65536");
+        builder.UseSetting("Leap:Models:ModelsDir", SharedFiles.ModelsDir);
+        builder.UseSetting("Leap:Jobs:QueuePollIntervalSeconds", "0.1");
+        builder.UseSetting("Leap:Jobs:ProgressIntervalMs", "100");
+        builder.UseSetting("Leap:Jobs:StepDelayMs", stepDelayMs.ToString());
+        builder.UseSetting("Leap:Jobs:WorkerCount", "4");
+        foreach (var (key, value) in Settings) builder.UseSetting(key, value);
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+    }
+}
