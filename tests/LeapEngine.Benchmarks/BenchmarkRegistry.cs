@@ -13,5 +13,6 @@ public static class BenchmarkRegistry
     public static IReadOnlyList<IBenchmark> All { get; } =
     [
         new ForwardThroughputBenchmark(),
+        new PromptOptimisationBenchmark(),
     ];
 }
