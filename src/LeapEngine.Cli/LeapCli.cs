@@ -12,6 +12,8 @@ public static class LeapCli
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(OptimiseCommand.Create());
+        root.Subcommands.Add(GlitchCommand.Create());
         return root;
     }
 }

@@ -38,10 +38,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         using var store = new ModelStore(options);
         using var model = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
 
-        Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}, matmul yardstick: {Measure.MatmulGflops():F1} GFLOP/s");
+        Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}, matmul yardstick: {Measure.MatmulGflops():F1} GFLOP/s, load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, init {init}");
         Console.WriteLine($"stories260K; {Targets.Length} targets x {seeds} seeds; {steps} steps, length {length}, {candidates} candidates; stop at first verified prompt");
-        var rows = new List<(OptimisationMethod Method, string Target, OptimisationResult Result)>();
+        var rows = new List<(OptimisationMethod Method, string Target, OptimisationResult Result, double CpuSeconds)>();
+        using var process = Process.GetCurrentProcess();
         var total = Stopwatch.StartNew();
         foreach (var method in methods)
             foreach (var target in Targets)
@@ -52,8 +53,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         Target = target, Method = method, Steps = steps, Length = length, Candidates = candidates, Seed = seed,
                         LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                     };
+                    process.Refresh();
+                    var cpuBefore = process.TotalProcessorTime;
                     var result = PromptOptimiser.Run(model, request);
-                    rows.Add((method, target, result));
+                    process.Refresh();
+                    rows.Add((method, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                     var first = result.Successes.FirstOrDefault();
                     Console.WriteLine($"{method,-8} {Quote(target),-14} seed {seed}: " + (first is null
                         ? $"no success in {result.StepsRun} steps ({result.Seconds:F2} s)"
@@ -61,8 +65,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                 }
 
         Console.WriteLine();
-        Console.WriteLine("| method | runs succeeded | targets solved (any seed) | median steps to first success | median s to first success | mean target log-prob | median prompt perplexity |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        Console.WriteLine("| method | runs succeeded | targets solved (any seed) | median steps to first success | median wall s to first success | CPU s per step | mean target log-prob | median prompt perplexity |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var group in rows.GroupBy(r => r.Method))
         {
             var wins = group.Where(r => r.Result.Successes.Count > 0).ToList();
@@ -70,6 +74,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             int solved = group.GroupBy(r => r.Target).Count(t => t.Any(r => r.Result.Successes.Count > 0));
             Console.WriteLine($"| {group.Key} | {wins.Count}/{group.Count()} ({100.0 * wins.Count / group.Count():F0}%) | {solved}/{Targets.Length} | " +
                 $"{Median(firsts.Select(f => (double)f.Step)):F0} | {Median(firsts.Select(f => f.SecondsElapsed)):F2} | " +
+                $"{group.Sum(r => r.CpuSeconds) / group.Sum(r => r.Result.StepsRun) * 1000:F1} ms | " +
                 $"{(firsts.Count > 0 ? firsts.Average(f => f.TargetLogProb) : double.NaN):F2} | " +
                 $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} |");
         }

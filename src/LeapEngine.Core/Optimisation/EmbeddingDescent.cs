@@ -21,6 +21,7 @@ internal sealed class EmbeddingDescent : IDisposable
     {
         _problem = problem;
         using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
         _x = startDirections.to(ScalarType.Float32).clone().DetachFromDisposeScope();
         _m = zeros_like(_x).DetachFromDisposeScope();
         _v = zeros_like(_x).DetachFromDisposeScope();

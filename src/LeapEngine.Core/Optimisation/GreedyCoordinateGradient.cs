@@ -18,6 +18,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
     {
         _problem = problem;
         _random = random;
+        using var scope = NewDisposeScope();
         _ids = startIds.to(ScalarType.Int64).clone().DetachFromDisposeScope();
     }
 
