@@ -14,6 +14,8 @@ public static class LeapCli
         root.Subcommands.Add(RunCommand.Create());
         root.Subcommands.Add(AttributeCommand.Create());
         root.Subcommands.Add(PartitionCommand.Create());
+        root.Subcommands.Add(OptimiseCommand.Create());
+        root.Subcommands.Add(GlitchCommand.Create());
         return root;
     }
 }

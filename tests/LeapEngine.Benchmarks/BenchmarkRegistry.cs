@@ -16,5 +16,6 @@ public static class BenchmarkRegistry
         new AttributionCostBenchmark(),
         new HipeVsItpBenchmark(),
         new PartitionBuildBenchmark(),
+        new PromptOptimisationBenchmark(),
     ];
 }

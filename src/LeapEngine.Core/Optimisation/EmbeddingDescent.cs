@@ -1,0 +1,91 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// SolidGoldMagikarp-style descent: B spans of free vectors X, fed to the model as X/|X| times
+/// the typical embedding length, trained with Adam on the target loss plus a pull towards the
+/// nearest allowed token (mean of 1 - max cosine). Adam is written out here so one candidate
+/// can be restarted (its moments and step count reset) without touching the others.
+/// </summary>
+internal sealed class EmbeddingDescent : IDisposable
+{
+    private const double Beta1 = 0.9, Beta2 = 0.999, Epsilon = 1e-8;
+    private readonly OptimisationProblem _problem;
+    private readonly Tensor _x;        // [B, length, d] free parameters
+    private readonly Tensor _m, _v;    // Adam moments, same shape
+    private readonly Tensor _t;        // [B, 1, 1] Adam steps per candidate
+
+    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections)
+    {
+        _problem = problem;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        _x = startDirections.to(ScalarType.Float32).clone().DetachFromDisposeScope();
+        _m = zeros_like(_x).DetachFromDisposeScope();
+        _v = zeros_like(_x).DetachFromDisposeScope();
+        _t = zeros(_x.shape[0], 1, 1, device: _x.device).DetachFromDisposeScope();
+    }
+
+    public int Candidates => (int)_x.shape[0];
+
+    /// <summary>
+    /// Reads out the nearest tokens of the current spans (what gets verified), then takes one
+    /// Adam step. Returns the readout ids [B, length] and each candidate's loss and target NLL
+    /// (before the step).
+    /// </summary>
+    public (Tensor ReadoutIds, float[] Loss, float[] TargetNll) Step()
+    {
+        using var scope = NewDisposeScope();
+        var leaf = _x.detach().requires_grad_(true);
+        var direction = leaf / leaf.norm(-1, keepdim: true).clamp_min(1e-12);          // [B, length, d]
+        var cos = matmul(direction, _problem.UnitAllowed.t());                          // [B, length, allowed]
+        var (nearestCos, index) = cos.max(-1);                                          // [B, length]
+        var readout = _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape);  // [B, length]
+        var (total, targetNll) = _problem.Loss(direction * _problem.EmbeddingScale, readout);
+        var loss = total + _problem.Request.NearestTokenWeight * (1 - nearestCos).mean([1]);  // [B]
+        var grad = autograd.grad([loss.sum()], [leaf])[0];
+        using (no_grad())
+        {
+            _t.add_(1);
+            _m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
+            _v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
+            var mHat = _m / (1 - (_t * Math.Log(Beta1)).exp());   // bias corrections 1 - beta^t
+            var vHat = _v / (1 - (_t * Math.Log(Beta2)).exp());
+            _x.sub_(_problem.Request.LearningRate * mHat / (vHat.sqrt() + Epsilon));
+        }
+        return (readout.detach().MoveToOuterDisposeScope(), Floats(loss), Floats(targetNll));
+    }
+
+    /// <summary>The current nearest-token readout [B, length] without stepping.</summary>
+    public Tensor Readout()
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        return _problem.Nearest(_x).Ids.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Restarts the given candidates from new directions [rows, length, d].</summary>
+    public void Restart(IReadOnlyList<int> rows, Tensor directions)
+    {
+        if (rows.Count == 0) return;
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var index = tensor(rows.Select(r => (long)r).ToArray(), device: _x.device);
+        _x.index_copy_(0, index, directions.to(ScalarType.Float32));
+        _m.index_fill_(0, index, 0);
+        _v.index_fill_(0, index, 0);
+        _t.index_fill_(0, index, 0);
+    }
+
+    private static float[] Floats(Tensor t) => t.detach().cpu().data<float>().ToArray();
+
+    public void Dispose()
+    {
+        _x.Dispose();
+        _m.Dispose();
+        _v.Dispose();
+        _t.Dispose();
+    }
+}

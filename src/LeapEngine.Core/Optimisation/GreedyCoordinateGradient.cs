@@ -1,0 +1,83 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// Greedy coordinate gradient (Zou et al. 2023) over B spans at once: the gradient of the loss
+/// with respect to one-hot tokens ranks substitutions; per span, SearchWidth random single
+/// substitutions from the top-k per position are scored exactly and the best one is taken.
+/// </summary>
+internal sealed class GreedyCoordinateGradient : IDisposable
+{
+    private readonly OptimisationProblem _problem;
+    private readonly SeededRandom _random;
+    private Tensor _ids;   // [B, length]
+
+    public GreedyCoordinateGradient(OptimisationProblem problem, SeededRandom random, Tensor startIds)
+    {
+        _problem = problem;
+        _random = random;
+        using var scope = NewDisposeScope();
+        _ids = startIds.to(ScalarType.Int64).clone().DetachFromDisposeScope();
+    }
+
+    public int Candidates => (int)_ids.shape[0];
+
+    /// <summary>
+    /// One GCG step; returns the new spans [B, length] (what gets verified) and their exact
+    /// loss and target NLL.
+    /// </summary>
+    public (Tensor Ids, float[] Loss, float[] TargetNll) Step()
+    {
+        using var scope = NewDisposeScope();
+        var request = _problem.Request;
+        int b = Candidates, length = _problem.Length, width = request.SearchWidth;
+        int vocab = (int)_problem.Model.Network.TokenEmbeddings.shape[0];
+
+        var oneHot = nn.functional.one_hot(_ids, vocab).to(ScalarType.Float32).requires_grad_(true);  // [B, length, vocab]
+        var embeds = matmul(oneHot, _problem.Model.Network.TokenEmbeddings.to(ScalarType.Float32));     // [B, length, d]
+        var (total, _) = _problem.Loss(embeds, _ids);
+        var grad = autograd.grad([total.sum()], [oneHot])[0];                                           // [B, length, vocab]
+
+        using (no_grad())
+        {
+            // Forbidden tokens and the token already in place are never proposed.
+            var blocked = _problem.AllowedMask.logical_not().expand(b, length, -1).clone();
+            blocked.scatter_(2, _ids.unsqueeze(2), ones(b, length, 1, dtype: ScalarType.Bool, device: blocked.device));
+            var score = (-grad).masked_fill(blocked, float.NegativeInfinity);
+            int k = (int)Math.Min(request.TopK, Math.Max(1, _problem.AllowedIds.Length - 1));
+            var top = score.topk(k, dim: 2).indexes;                                                      // [B, length, k]
+
+            var position = _random.Integers(length, [b, width], _ids.device);                           // [B, width]
+            var choice = _random.Integers(k, [b, width], _ids.device);                                  // [B, width]
+            var rowTop = top.gather(1, position.unsqueeze(2).expand(-1, -1, k));                         // [B, width, k]
+            var token = rowTop.gather(2, choice.unsqueeze(2));                                          // [B, width, 1]
+            var trial = _ids.unsqueeze(1).expand(-1, width, -1).clone();                                // [B, width, length]
+            trial.scatter_(2, position.unsqueeze(2), token);
+            // With a single allowed token, a "substitution" may be the token itself (blocked
+            // scores are -inf but still returned by topk); the trial then equals the span.
+            var (trialLoss, trialNll) = _problem.LossOfIds(trial.reshape(b * width, length));          // [B * width]
+            var best = trialLoss.reshape(b, width).argmin(1);                                          // [B]
+            var next = trial.gather(1, best.reshape(b, 1, 1).expand(-1, 1, length)).squeeze(1);       // [B, length]
+            var loss = trialLoss.reshape(b, width).gather(1, best.unsqueeze(1)).squeeze(1);
+            var nll = trialNll.reshape(b, width).gather(1, best.unsqueeze(1)).squeeze(1);
+            _ids.Dispose();
+            _ids = next.DetachFromDisposeScope();
+            return (_ids.clone().MoveToOuterDisposeScope(), Floats(loss), Floats(nll));
+        }
+    }
+
+    /// <summary>Restarts the given candidates from new spans [rows, length].</summary>
+    public void Restart(IReadOnlyList<int> rows, Tensor ids)
+    {
+        if (rows.Count == 0) return;
+        using var scope = NewDisposeScope();
+        var index = tensor(rows.Select(r => (long)r).ToArray(), device: _ids.device);
+        _ids.index_copy_(0, index, ids.to(ScalarType.Int64));
+    }
+
+    private static float[] Floats(Tensor t) => t.cpu().data<float>().ToArray();
+
+    public void Dispose() => _ids.Dispose();
+}

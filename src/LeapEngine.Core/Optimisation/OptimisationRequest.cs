@@ -1,0 +1,121 @@
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>Which search finds the prompt.</summary>
+public enum OptimisationMethod
+{
+    /// <summary>Adam on unit-direction input embeddings kept near real tokens (SolidGoldMagikarp style).</summary>
+    Descent,
+    /// <summary>Greedy coordinate gradient (Zou et al. 2023): exact search over single-token swaps ranked by the one-hot gradient.</summary>
+    Gcg,
+    /// <summary>Descent first, then GCG started from the descent readouts.</summary>
+    Hybrid,
+}
+
+/// <summary>How the optimised span starts.</summary>
+public enum PromptInitialisation
+{
+    /// <summary>Spherical k-means centroids of the allowed token embeddings (GCG starts from their nearest tokens).</summary>
+    Centroids,
+    /// <summary>Random allowed tokens.</summary>
+    Random,
+    /// <summary>Random picks among the allowed tokens nearest (cosine) to the target's tokens.</summary>
+    NearTarget,
+}
+
+/// <summary>Which tokens the optimised span may use.</summary>
+public enum VocabularyFilter
+{
+    /// <summary>Tokens that decode to printable text: no special tokens, no raw byte pieces, no control characters.</summary>
+    Printable,
+    /// <summary>Every token except special ones (BOS, EOS, unknown, tokens that decode to nothing).</summary>
+    NoSpecial,
+}
+
+/// <summary>
+/// What to optimise and under which constraints. Plain properties so a job can store it as
+/// JSON; <see cref="Validate"/> checks it against a model before any tensor is built.
+/// </summary>
+public sealed record OptimisationRequest
+{
+    /// <summary>The text the model should produce, e.g. " ball" (a leading space is part of the target).</summary>
+    public string Target { get; init; } = "";
+    public OptimisationMethod Method { get; init; } = OptimisationMethod.Hybrid;
+    /// <summary>Tokens in the optimised span.</summary>
+    public int Length { get; init; } = 4;
+    /// <summary>Optimisation steps (for the hybrid: descent and GCG steps together).</summary>
+    public int Steps { get; init; } = 100;
+    /// <summary>Prompts optimised side by side (the batch B).</summary>
+    public int Candidates { get; init; } = 8;
+    public long Seed { get; init; }
+    /// <summary>Fixed text before the span (after BOS where the model uses one).</summary>
+    public string Prefix { get; init; } = "";
+    /// <summary>Fixed text after the span, before the target.</summary>
+    public string Suffix { get; init; } = "";
+    public VocabularyFilter Vocabulary { get; init; } = VocabularyFilter.Printable;
+    /// <summary>When set, only these ids (intersected with <see cref="Vocabulary"/>) may appear in the span.</summary>
+    public IReadOnlyList<int>? AllowedTokenIds { get; init; }
+    public PromptInitialisation Initialisation { get; init; } = PromptInitialisation.Centroids;
+    /// <summary>Success only when the generation starts with the target (else: the target appears anywhere in it).</summary>
+    public bool ExactContinuation { get; init; }
+    /// <summary>Tokens generated beyond the target's own length when verifying (room for the target to appear later).</summary>
+    public int ExtraVerifyTokens { get; init; } = 4;
+    /// <summary>Stop after this many verified distinct prompts.</summary>
+    public int StopAfterSuccesses { get; init; } = 1;
+
+    /// <summary>Descent: Adam learning rate.</summary>
+    public double LearningRate { get; init; } = 0.1;
+    /// <summary>Descent: weight of the mean distance to the nearest allowed token (1 - max cosine).</summary>
+    public double NearestTokenWeight { get; init; } = 1.0;
+    /// <summary>Descent and GCG: weight of the prompt's own negative log-likelihood per token (fluency).</summary>
+    public double FluencyWeight { get; init; }
+    /// <summary>GCG: substitutions kept per position from the one-hot gradient.</summary>
+    public int TopK { get; init; } = 32;
+    /// <summary>GCG: single-substitution candidates evaluated exactly per prompt per step.</summary>
+    public int SearchWidth { get; init; } = 64;
+    /// <summary>Hybrid: the share of <see cref="Steps"/> spent on descent before switching to GCG.</summary>
+    public double HybridDescentFraction { get; init; } = 0.3;
+
+    /// <summary>Limits on what one request may ask for (bounded work per call).</summary>
+    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096;
+
+    /// <summary>Throws <see cref="ArgumentException"/> saying what to fix.</summary>
+    public void Validate(LanguageModel model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        if (string.IsNullOrEmpty(Target)) throw new ArgumentException("the target is empty: give the text the model should say, e.g. \" ball\"");
+        if (Length is < 1 or > MaxLength) throw new ArgumentException($"the prompt length must be 1 to {MaxLength} tokens, got {Length}");
+        if (Steps is < 1 or > MaxSteps) throw new ArgumentException($"steps must be 1 to {MaxSteps}, got {Steps}");
+        if (Candidates is < 1 or > MaxCandidates) throw new ArgumentException($"candidates must be 1 to {MaxCandidates}, got {Candidates}");
+        if (StopAfterSuccesses < 1) throw new ArgumentException($"stop-after-successes must be at least 1, got {StopAfterSuccesses}");
+        if (ExtraVerifyTokens is < 0 or > 256) throw new ArgumentException($"extra verify tokens must be 0 to 256, got {ExtraVerifyTokens}");
+        if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
+        if (!(NearestTokenWeight >= 0) || double.IsInfinity(NearestTokenWeight))
+            throw new ArgumentException($"the nearest-token weight must be >= 0, got {NearestTokenWeight}");
+        if (!(FluencyWeight >= 0) || double.IsInfinity(FluencyWeight)) throw new ArgumentException($"the fluency weight must be >= 0, got {FluencyWeight}");
+        if (TopK is < 1 or > MaxTopK) throw new ArgumentException($"top-k must be 1 to {MaxTopK}, got {TopK}");
+        if (SearchWidth is < 1 or > MaxSearchWidth) throw new ArgumentException($"the search width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
+        if (!(HybridDescentFraction is > 0 and < 1)) throw new ArgumentException($"the hybrid descent fraction must lie in (0, 1), got {HybridDescentFraction}");
+        if (!Enum.IsDefined(Method)) throw new ArgumentException($"unknown method {Method}");
+        if (!Enum.IsDefined(Initialisation)) throw new ArgumentException($"unknown initialisation {Initialisation}");
+        if (!Enum.IsDefined(Vocabulary)) throw new ArgumentException($"unknown vocabulary filter {Vocabulary}");
+        if (AllowedTokenIds is { } ids)
+        {
+            int vocab = Math.Min(model.Tokenizer.VocabSize, model.Config.VocabSize);
+            foreach (var id in ids)
+                if (id < 0 || id >= vocab) throw new ArgumentException($"allowed token id {id} is outside the vocabulary [0, {vocab})");
+        }
+        // Lengths in tokens: what the forward pass and the verifying generation will need.
+        var target = TextPieces.Continuation(model, Target);
+        if (target.Length == 0) throw new ArgumentException($"the target \"{Target}\" encodes to no tokens");
+        int context = TextPieces.Context(model, Prefix).Length + Length + TextPieces.Continuation(model, Suffix).Length;
+        int needed = context + target.Length + ExtraVerifyTokens;
+        if (context + target.Length > model.Config.ContextLength)
+            throw new ArgumentException(
+                $"prompt ({context} tokens) plus target ({target.Length} tokens) exceed the model's context length of {model.Config.ContextLength}");
+        if (needed > model.Config.ContextLength && ExtraVerifyTokens > 0)
+            throw new ArgumentException(
+                $"prompt, target and {ExtraVerifyTokens} extra verification tokens ({needed}) exceed the context length of {model.Config.ContextLength}; lower the extra tokens");
+    }
+}

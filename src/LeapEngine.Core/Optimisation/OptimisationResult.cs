@@ -1,0 +1,55 @@
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// One verified prompt: greedy generation from <see cref="FullPromptIds"/> produced
+/// <see cref="Generation"/>, which contains the target. Plain properties (JSON as is).
+/// </summary>
+public sealed record PromptSuccess
+{
+    /// <summary>Step (1-based, counted over the whole run) whose prompt this was.</summary>
+    public int Step { get; init; }
+    /// <summary>"descent" or "gcg": the search that produced it.</summary>
+    public string Phase { get; init; } = "";
+    /// <summary>The optimised span's ids.</summary>
+    public int[] PromptIds { get; init; } = [];
+    /// <summary>The span as text (decoded; special and byte tokens as the tokenizer decodes them).</summary>
+    public string PromptText { get; init; } = "";
+    /// <summary>Everything the model was given: BOS/prefix, span, suffix.</summary>
+    public int[] FullPromptIds { get; init; } = [];
+    public string FullPromptText { get; init; } = "";
+    /// <summary>Whether encoding <see cref="FullPromptText"/> gives <see cref="FullPromptIds"/> back (else the ids are the prompt, not the text).</summary>
+    public bool TextRoundTrips { get; init; }
+    /// <summary>The verifying greedy generation: its ids and text.</summary>
+    public int[] GeneratedIds { get; init; } = [];
+    public string Generation { get; init; } = "";
+    /// <summary>log p(target tokens | full prompt), teacher-forced, natural log.</summary>
+    public double TargetLogProb { get; init; }
+    /// <summary>exp of the mean negative log-likelihood of the span's tokens as the model reads them (null when no token can be scored).</summary>
+    public double? Perplexity { get; init; }
+    public double SecondsElapsed { get; init; }
+}
+
+/// <summary>What a prompt search found, and what it cost.</summary>
+public sealed record OptimisationResult
+{
+    public string ModelId { get; init; } = "";
+    public string Target { get; init; } = "";
+    public int[] TargetIds { get; init; } = [];
+    public OptimisationMethod Method { get; init; }
+    public long Seed { get; init; }
+    /// <summary>Verified prompts only (re-generated once more at the end), in the order found.</summary>
+    public IReadOnlyList<PromptSuccess> Successes { get; init; } = [];
+    public int StepsRun { get; init; }
+    public int? FirstSuccessStep { get; init; }
+    public double? SecondsToFirstSuccess { get; init; }
+    public double Seconds { get; init; }
+    /// <summary>Lowest target negative log-likelihood among the candidates of each step (index 0 = step 1): descent scores its continuous prompts, GCG its token prompts.</summary>
+    public IReadOnlyList<float> BestTargetNllPerStep { get; init; } = [];
+    /// <summary>Candidate prompts checked by greedy generation (repeats are looked up, not re-generated).</summary>
+    public int PromptsVerified { get; init; }
+    /// <summary>Backward passes (one per step, over all candidates at once).</summary>
+    public int BackwardPasses { get; init; }
+    /// <summary>Sequences scored exactly by GCG's candidate search.</summary>
+    public long SequencesScored { get; init; }
+    public int AllowedTokens { get; init; }
+}

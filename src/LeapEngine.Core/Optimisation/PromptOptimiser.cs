@@ -1,0 +1,75 @@
+using LeapEngine.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// Finds discrete prompts that make a model say a target: embedding descent, GCG, or the
+/// hybrid (descent, then GCG from the descent readout). The entry point jobs and the CLI call.
+/// </summary>
+public static class PromptOptimiser
+{
+    /// <summary>
+    /// Runs the search. Progress is reported once per step (unit "steps"); cancellation throws
+    /// <see cref="OperationCanceledException"/> within one step. Invalid requests throw
+    /// <see cref="ArgumentException"/> before any work. The same request and seed give the same result.
+    /// </summary>
+    public static OptimisationResult Run(LanguageModel model, OptimisationRequest request,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        ArgumentNullException.ThrowIfNull(request);
+        using var problem = new OptimisationProblem(model, request);
+        using var random = new SeededRandom(request.Seed);
+        using var init = new Initialiser(problem, random);
+        var log = new SearchLog(problem, new PromptVerifier(problem), progress, ct);
+        int descentSteps = DescentSteps(request);
+        int candidates = request.Candidates;
+
+        Tensor? handoff = null;
+        try
+        {
+            if (descentSteps > 0)
+            {
+                using var start = init.Directions(candidates);
+                using var descent = new EmbeddingDescent(problem, start);
+                for (int i = 0; i < descentSteps && !log.Done; i++)
+                {
+                    log.BeforeStep();
+                    using var scope = NewDisposeScope();
+                    var (ids, _, nll) = descent.Step();
+                    var restart = log.AfterStep("descent", ids, nll);
+                    if (restart.Count > 0) descent.Restart(restart, init.Directions(restart.Count));
+                }
+                if (descentSteps < request.Steps) handoff = descent.Readout();
+            }
+            if (descentSteps < request.Steps && !log.Done)
+            {
+                using var start = handoff ?? init.Ids(candidates);
+                using var gcg = new GreedyCoordinateGradient(problem, random, start);
+                for (int i = descentSteps; i < request.Steps && !log.Done; i++)
+                {
+                    log.BeforeStep();
+                    using var scope = NewDisposeScope();
+                    var (ids, _, nll) = gcg.Step();
+                    log.SequencesScored += (long)candidates * request.SearchWidth;
+                    var restart = log.AfterStep("gcg", ids, nll);
+                    if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));
+                }
+            }
+        }
+        finally
+        {
+            handoff?.Dispose();
+        }
+        return log.Finish();
+    }
+
+    /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG).</summary>
+    public static int DescentSteps(OptimisationRequest request) => request.Method switch
+    {
+        OptimisationMethod.Descent => request.Steps,
+        OptimisationMethod.Gcg => 0,
+        _ => request.Steps == 1 ? 1 : Math.Clamp((int)Math.Round(request.Steps * request.HybridDescentFraction), 1, request.Steps - 1),
+    };
+}

@@ -1,0 +1,95 @@
+using System.Diagnostics;
+using LeapEngine.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// Bookkeeping shared by the searches: verifies each step's prompts, records distinct
+/// successes, reports progress per step, and builds the result after a final re-check.
+/// </summary>
+internal sealed class SearchLog
+{
+    private readonly OptimisationProblem _problem;
+    private readonly PromptVerifier _verifier;
+    private readonly IProgress<ProgressUpdate>? _progress;
+    private readonly CancellationToken _ct;
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly List<PromptSuccess> _successes = new();
+    private readonly HashSet<string> _recorded = new();
+    private readonly List<float> _bestNll = new();
+
+    public SearchLog(OptimisationProblem problem, PromptVerifier verifier, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+    {
+        _problem = problem;
+        _verifier = verifier;
+        _progress = progress;
+        _ct = ct;
+    }
+
+    public int Steps { get; private set; }
+    public int BackwardPasses { get; private set; }
+    public long SequencesScored { get; set; }
+    public bool Done => _successes.Count >= _problem.Request.StopAfterSuccesses;
+
+    /// <summary>Throws when cancelled: called before each step, so cancellation stops within one step.</summary>
+    public void BeforeStep() => _ct.ThrowIfCancellationRequested();
+
+    /// <summary>
+    /// Verifies a step's spans [B, length]; records new successes; returns the candidate rows
+    /// that succeeded (to be restarted so the search looks for other prompts).
+    /// </summary>
+    public List<int> AfterStep(string phase, Tensor spanIds, float[] targetNll)
+    {
+        Steps++;
+        BackwardPasses++;
+        var spans = Rows(spanIds);
+        var verdicts = _verifier.Verify(spans, _ct);
+        var succeeded = new List<int>();
+        for (int b = 0; b < spans.Length; b++)
+        {
+            if (!verdicts[b].Success) continue;
+            succeeded.Add(b);
+            if (!Done && _recorded.Add(string.Join(',', spans[b])))
+                _successes.Add(_verifier.Describe(spans[b], verdicts[b], Steps, phase, _clock.Elapsed.TotalSeconds));
+        }
+        _bestNll.Add(targetNll.Min());
+        _progress?.Report(new ProgressUpdate(Steps, _problem.Request.Steps, "steps",
+            $"{phase}: best target NLL {targetNll.Min():F3}, {_successes.Count} verified prompt(s)"));
+        return succeeded;
+    }
+
+    /// <summary>Re-generates every recorded prompt from its ids; only those that still say the target (the same way) are reported.</summary>
+    public OptimisationResult Finish()
+    {
+        var rechecks = _verifier.Recheck(_successes.Select(s => s.PromptIds).ToList(), _ct);
+        var kept = _successes.Where((s, i) => rechecks[i].Success && rechecks[i].GeneratedIds.SequenceEqual(s.GeneratedIds)).ToList();
+        var request = _problem.Request;
+        return new OptimisationResult
+        {
+            ModelId = _problem.Model.Id,
+            Target = request.Target,
+            TargetIds = _problem.TargetIds,
+            Method = request.Method,
+            Seed = request.Seed,
+            Successes = kept,
+            StepsRun = Steps,
+            FirstSuccessStep = kept.Count > 0 ? kept[0].Step : null,
+            SecondsToFirstSuccess = kept.Count > 0 ? kept[0].SecondsElapsed : null,
+            Seconds = _clock.Elapsed.TotalSeconds,
+            BestTargetNllPerStep = _bestNll.ToArray(),
+            PromptsVerified = _verifier.Generated,
+            BackwardPasses = BackwardPasses,
+            SequencesScored = SequencesScored,
+            AllowedTokens = _problem.AllowedIds.Length,
+        };
+    }
+
+    private static int[][] Rows(Tensor ids)
+    {
+        var flat = ids.cpu().data<long>().ToArray();
+        int length = (int)ids.shape[1];
+        return Enumerable.Range(0, (int)ids.shape[0])
+            .Select(b => flat.Skip(b * length).Take(length).Select(x => (int)x).ToArray()).ToArray();
+    }
+}

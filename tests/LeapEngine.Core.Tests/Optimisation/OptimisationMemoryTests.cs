@@ -1,0 +1,26 @@
+using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Tests.Models;
+using TorchSharp;
+
+namespace LeapEngine.Core.Tests.Optimisation;
+
+/// <summary>Long searches free every tensor they make: live tensors on this thread do not grow.</summary>
+[Collection(nameof(SerialMemoryCollection))]
+public class OptimisationMemoryTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    [Fact]
+    public void ThousandDescentStepsAndHundredGcgStepsLeaveNoLiveTensors()
+    {
+        // An unreachable target so every step runs; small batches keep it fast.
+        var descent = new OptimisationRequest { Target = " zebra xylophone", Method = OptimisationMethod.Descent, Steps = 1000, Candidates = 2, Length = 2, ExtraVerifyTokens = 0 };
+        var gcg = descent with { Method = OptimisationMethod.Gcg, Steps = 100, SearchWidth = 8 };
+        PromptOptimiser.Run(fixture.Model, descent with { Steps = 5 });   // warm up anything created once per process
+        PromptOptimiser.Run(fixture.Model, gcg with { Steps = 5 });
+        long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
+        var a = PromptOptimiser.Run(fixture.Model, descent);
+        var b = PromptOptimiser.Run(fixture.Model, gcg);
+        long grown = DisposeScopeManager.Statistics.ThreadTotalLiveCount - before;
+        Assert.Equal((1000, 100), (a.StepsRun, b.StepsRun));
+        Assert.True(grown <= 0, $"{grown} more tensors alive after 1,000 descent and 100 GCG steps");
+    }
+}

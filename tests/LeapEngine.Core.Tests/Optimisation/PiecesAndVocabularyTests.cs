@@ -1,0 +1,65 @@
+using LeapEngine.Core.Optimisation;
+
+namespace LeapEngine.Core.Tests.Optimisation;
+
+public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    [Theory]
+    [InlineData(" ball")]
+    [InlineData(" the park")]
+    [InlineData("ball")]
+    [InlineData(". The end")]
+    public void ContinuationTokensDecodeBackToTheTextAfterOtherTokens(string text)
+    {
+        var model = fixture.Model;
+        var ids = TextPieces.Continuation(model, text);
+        var before = model.PromptIds("Once");
+        Assert.Equal("Once" + text, model.Decode(before.Concat(ids)));
+    }
+
+    [Fact]
+    public void ContinuationDoesNotAddTheDummyPrefixSpace()
+    {
+        // SentencePiece's own encoding of " ball" starts with an extra "▁" piece.
+        var own = fixture.Model.Tokenizer.Encode(" ball").Ids;
+        var continuation = TextPieces.Continuation(fixture.Model, " ball");
+        Assert.True(continuation.Length < own.Count, $"{continuation.Length} vs {own.Count}");
+        Assert.Equal(" ball", string.Concat(continuation.Select(fixture.Model.Tokenizer.TokenText)));
+    }
+
+    [Fact]
+    public void PrintableVocabularyHasNoSpecialOrByteTokens()
+    {
+        var model = fixture.Model;
+        var allowed = Vocabulary.Allowed(model, VocabularyFilter.Printable);
+        Assert.DoesNotContain(0, allowed);   // <unk>
+        Assert.DoesNotContain(1, allowed);   // BOS
+        Assert.DoesNotContain(2, allowed);   // EOS
+        Assert.DoesNotContain(allowed, id => id is >= 3 and <= 258);   // byte-fallback pieces
+        Assert.Contains(TextPieces.Continuation(model, " the")[0], allowed);
+        Assert.All(allowed, id => Assert.DoesNotContain(model.Tokenizer.TokenText(id), c => char.IsControl(c)));
+
+        var noSpecial = Vocabulary.Allowed(model, VocabularyFilter.NoSpecial);
+        Assert.Contains(13, noSpecial);      // <0x0A>, a newline, is not special
+        Assert.DoesNotContain(1, noSpecial);
+        Assert.True(noSpecial.Length > allowed.Length);
+    }
+
+    [Fact]
+    public void AllowedIdsIntersectWithTheFilter() =>
+        Assert.Equal([300, 301], Vocabulary.Allowed(fixture.Model, VocabularyFilter.Printable, [1, 13, 301, 300, 300]));
+
+    [Theory]
+    [InlineData(" ball. It was", " ball", false, true)]
+    [InlineData(" balloon", " ball", false, false)]
+    [InlineData("s cat named", " cat", false, true)]
+    [InlineData(" catch the cat", " cat", false, true)]
+    [InlineData(" catch", " cat", false, false)]
+    [InlineData(" the ball", " ball", true, false)]
+    [InlineData(" ball", " ball", true, true)]
+    [InlineData("ball!", "ball", true, true)]
+    [InlineData("sball", "ball", false, false)]
+    [InlineData("", " ball", false, false)]
+    public void TargetMatchesOnlyWholeWords(string continuation, string target, bool exact, bool expected) =>
+        Assert.Equal(expected, TargetMatch.Appears(continuation, target, exact));
+}

@@ -1,0 +1,54 @@
+using LeapEngine.Core.Optimisation;
+
+namespace LeapEngine.Core.Tests.Optimisation;
+
+public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    public static TheoryData<string, OptimisationRequest> BadRequests => new()
+    {
+        { "target is empty", new OptimisationRequest { Target = "" } },
+        { "length must be 1", new OptimisationRequest { Target = " ball", Length = 0 } },
+        { "length must be 1", new OptimisationRequest { Target = " ball", Length = 65 } },
+        { "steps must be", new OptimisationRequest { Target = " ball", Steps = 0 } },
+        { "candidates must be", new OptimisationRequest { Target = " ball", Candidates = 0 } },
+        { "learning rate", new OptimisationRequest { Target = " ball", LearningRate = double.NaN } },
+        { "nearest-token weight", new OptimisationRequest { Target = " ball", NearestTokenWeight = -1 } },
+        { "top-k", new OptimisationRequest { Target = " ball", TopK = 0 } },
+        { "search width", new OptimisationRequest { Target = " ball", SearchWidth = 0 } },
+        { "hybrid descent fraction", new OptimisationRequest { Target = " ball", HybridDescentFraction = 1 } },
+        { "outside the vocabulary", new OptimisationRequest { Target = " ball", AllowedTokenIds = [5000] } },
+        { "exceed the model's context length", new OptimisationRequest { Target = string.Concat(Enumerable.Repeat(" the ball", 300)) } },
+        { "extra verification tokens", new OptimisationRequest { Target = string.Concat(Enumerable.Repeat(" the ball", 126)), ExtraVerifyTokens = 200 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadRequests))]
+    public void BadRequestsThrowArgumentExceptionsThatSayWhatToFix(string message, OptimisationRequest request)
+    {
+        var e = Assert.ThrowsAny<ArgumentException>(() => request.Validate(fixture.Model));
+        Assert.Contains(message, e.Message);
+        // The entry point validates before building anything.
+        Assert.ThrowsAny<ArgumentException>(() => PromptOptimiser.Run(fixture.Model, request));
+    }
+
+    [Fact]
+    public void EmptyAllowedVocabularyIsAnError()
+    {
+        // Only BOS and EOS allowed: the printable filter removes both.
+        var request = new OptimisationRequest { Target = " ball", AllowedTokenIds = [1, 2] };
+        var e = Assert.ThrowsAny<ArgumentException>(() => PromptOptimiser.Run(fixture.Model, request));
+        Assert.Contains("no token is allowed", e.Message);
+    }
+
+    [Fact]
+    public void DefaultRequestIsValid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
+
+    [Theory]
+    [InlineData(OptimisationMethod.Descent, 10, 10)]
+    [InlineData(OptimisationMethod.Gcg, 10, 0)]
+    [InlineData(OptimisationMethod.Hybrid, 10, 3)]
+    [InlineData(OptimisationMethod.Hybrid, 2, 1)]
+    [InlineData(OptimisationMethod.Hybrid, 1, 1)]
+    public void DescentStepsFollowTheMethod(OptimisationMethod method, int steps, int expected) =>
+        Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = method, Steps = steps }));
+}
