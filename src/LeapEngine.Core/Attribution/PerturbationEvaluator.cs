@@ -150,8 +150,9 @@ public sealed class PerturbationEvaluator
     {
         using var scope = NewDisposeScope();
         int b = rows.Count, m = _completion.Length;
-        int cached = (int)(prefix?.Length ?? 0);
         var shared = rows.Select(r => prefix is null ? 0 : SharedPrefix(r)).ToArray();
+        // Only the cached positions some row of this batch sees take part (at least one, as a cache needs a key).
+        int cached = prefix is null ? 0 : Math.Max(1, shared.Max());
         int longest = rows.Select((r, i) => r.Ids.Length + m - shared[i]).Max();
         var ids = new long[b, longest];
         var mask = new long[b, longest];
@@ -175,7 +176,7 @@ public sealed class PerturbationEvaluator
             for (int j = 0; j < m; j++) scored[r, j] = row.Ids.Length - 1 - s + j - from;
         }
         var device = _model.Device;
-        using var cache = prefix?.ExpandBatch(b, tensor(visible, device: device));
+        using var cache = prefix?.ExpandBatch(b, tensor(visible, device: device), cached);
         var logits = _model.Forward(tensor(ids, device: device), new ForwardOptions
         {
             AttentionMask = tensor(mask, device: device),

@@ -50,19 +50,23 @@ public sealed class KvCache : IDisposable
     /// The new cache holds broadcast views, so no prefix is copied until a pass appends.
     /// <paramref name="visible"/> [batch, Length] (1 visible, 0 hidden) lets each row see only
     /// part of the prefix, e.g. only the tokens before the position where that row diverges.
+    /// <paramref name="length"/> keeps only the first cached positions (none of the rows
+    /// needs the rest), so attention runs over fewer keys.
     /// </summary>
-    public KvCache ExpandBatch(int batch, Tensor? visible = null)
+    public KvCache ExpandBatch(int batch, Tensor? visible = null, long? length = null)
     {
         if (Batch != 1) throw new InvalidOperationException($"only a batch-1 cache can be expanded (this one has batch {Batch})");
-        if (visible is not null && (visible.dim() != 2 || visible.shape[0] != batch || visible.shape[1] != Length))
-            throw new ArgumentException($"visible mask must be [{batch}, {Length}], got [{string.Join(", ", visible.shape)}]");
+        long keep = length ?? Length;
+        if (keep < 1 || keep > Length) throw new ArgumentException($"length must be in [1, {Length}], got {keep}");
+        if (visible is not null && (visible.dim() != 2 || visible.shape[0] != batch || visible.shape[1] != keep))
+            throw new ArgumentException($"visible mask must be [{batch}, {keep}], got [{string.Join(", ", visible.shape)}]");
         var copy = new KvCache(Layers);
         for (int i = 0; i < Layers; i++)
         {
-            copy._keys[i] = _keys[i]?.expand(batch, -1, -1, -1).DetachFromDisposeScope();
-            copy._values[i] = _values[i]?.expand(batch, -1, -1, -1).DetachFromDisposeScope();
+            copy._keys[i] = _keys[i]?.narrow(2, 0, keep).expand(batch, -1, -1, -1).DetachFromDisposeScope();
+            copy._values[i] = _values[i]?.narrow(2, 0, keep).expand(batch, -1, -1, -1).DetachFromDisposeScope();
         }
-        copy._mask = (visible is null ? _mask?.expand(batch, -1) : visible.to(ScalarType.Int64).to(_mask!.device))?.DetachFromDisposeScope();
+        copy._mask = (visible is null ? _mask?.narrow(1, 0, keep).expand(batch, -1) : visible.to(ScalarType.Int64).to(_mask!.device))?.DetachFromDisposeScope();
         return copy;
     }
 
