@@ -50,6 +50,9 @@ public static class AttributionLimits
         Require(r.FaithfulnessOptions.EraserFractions is { Count: <= MaxEraserFractions }, "faithfulness_options.eraser_fractions",
             $"give at most {MaxEraserFractions} eraser_fractions");
 
+        Require(r.Completion is null || model.Encode(r.Completion, addBos: false).Count > 0, "completion",
+            "the completion tokenizes to nothing; give a non-empty completion or leave it out");
+
         // Each field the engine parses, alone, so the 400 names the one at fault.
         Field(path + "method", () => _ = r.Method.Trim().ToLowerInvariant() is "itp" or "hipe"
             ? 0 : throw new ArgumentException($"unknown method '{r.Method}'; use itp or hipe"));
