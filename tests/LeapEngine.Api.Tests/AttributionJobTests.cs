@@ -103,8 +103,7 @@ public sealed class AttributionJobTests(ApiFixture api)
     {
         var tenant = await api.NewTenantAsync();
         var response = await tenant.Http.PostAsync("/v1/attributions", ApiFixture.RawJson(body));
-        await JobClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
-        Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());
+        await JobClient.AssertInvalidFieldAsync(response, field, body);
         Assert.Empty((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/jobs"))!["data"]!.AsArray());
     }
 

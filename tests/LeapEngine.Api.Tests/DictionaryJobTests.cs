@@ -166,8 +166,7 @@ public sealed class DictionaryJobTests(ApiFixture api)
         foreach (var (path, body, field) in cases)
         {
             var response = await tenant.Http.PostAsync(path, ApiFixture.RawJson(body));
-            await JobClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
-            Assert.True(field == (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]?.GetValue<string>(), $"{path} {body}: expected field {field}");
+            await JobClient.AssertInvalidFieldAsync(response, field, $"{path} {body}");
         }
         await JobClient.AssertProblemAsync(await tenant.Http.GetAsync($"/v1/dictionaries/{id}/regions?limit=0"), HttpStatusCode.BadRequest, "invalid-request");
         await JobClient.AssertProblemAsync(await tenant.Http.GetAsync($"/v1/dictionaries/{id}/regions?after=-5"), HttpStatusCode.BadRequest, "invalid-request");

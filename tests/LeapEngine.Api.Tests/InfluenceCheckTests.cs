@@ -83,7 +83,6 @@ public sealed class InfluenceCheckTests(ApiFixture api)
     {
         var tenant = await api.NewTenantAsync();
         var response = await tenant.Http.PostAsync("/v1/checks/system-prompt-influence", ApiFixture.RawJson(body));
-        await JobClient.AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
-        Assert.Equal(field, (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]!.GetValue<string>());
+        await JobClient.AssertInvalidFieldAsync(response, field, body);
     }
 }

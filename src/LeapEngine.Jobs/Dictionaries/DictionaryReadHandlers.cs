@@ -72,19 +72,7 @@ public sealed class DictionaryScoreHandler : IJobHandler<DictionaryScoreRequest>
         if (r.OutOfSetTexts is null) return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, scores, null, null));
 
         var outs = dictionary.Score(model, r.OutOfSetTexts, progress, ct);
-        // The same aggregates as ExemplarDictionary.EvaluateOod, from the scores already computed (no second forward).
-        var ins = scores.Where(s => s.Tokens > 0).ToList();
-        var outsScored = outs.Where(s => s.Tokens > 0).ToList();
-        var ood = new OodReport
-        {
-            InTexts = ins.Count,
-            OutTexts = outsScored.Count,
-            AurocMean = Auroc.Compute(ins.Select(s => s.Mean), outsScored.Select(s => s.Mean)),
-            AurocMax = Auroc.Compute(ins.Select(s => s.Max), outsScored.Select(s => s.Max)),
-            AurocFractionBeyondTheta = Auroc.Compute(ins.Select(s => s.FractionBeyondTheta), outsScored.Select(s => s.FractionBeyondTheta)),
-            InMeanScore = ins.Average(s => s.Mean),
-            OutMeanScore = outsScored.Average(s => s.Mean),
-        };
+        var ood = ExemplarDictionary.Compare(scores, outs);   // from the scores already computed: no second forward
         return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, scores, outs, ood));
     }
 }

@@ -82,4 +82,12 @@ public static class JobClient
         Assert.False(string.IsNullOrEmpty(problem["request_id"]?.GetValue<string>()), "problem without request_id");
         Assert.False(string.IsNullOrEmpty(problem["detail"]?.GetValue<string>()), "problem without detail");
     }
+
+    /// <summary>A 400 invalid-request problem naming <paramref name="field"/> as the one to fix.</summary>
+    public static async Task AssertInvalidFieldAsync(HttpResponseMessage response, string field, string? context = null)
+    {
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        var actual = (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]?.GetValue<string>();
+        Assert.True(field == actual, $"{context}: expected field '{field}', got '{actual}'");
+    }
 }
