@@ -1,6 +1,9 @@
 using Hangfire;
 using Hangfire.PostgreSql;
 using LeapEngine.Data;
+using LeapEngine.Jobs.Attribution;
+using LeapEngine.Jobs.Checks;
+using LeapEngine.Jobs.Dictionaries;
 using LeapEngine.Jobs.Execution;
 using LeapEngine.Jobs.Generation;
 using LeapEngine.Jobs.Handlers;
@@ -57,7 +60,15 @@ public static class JobsServiceCollectionExtensions
         services.AddScoped<JobSubmitter>();
         services.AddTransient<JobRunner>();
         services.AddJobHandler<GenerationRequest, GenerationHandler>("generation");
-        // Method jobs plug in here, next to generation (see JobHandlerRegistration.AddJobHandler).
+        services.AddJobHandler<AttributionJobRequest, AttributionHandler>("attribution");
+        services.AddJobHandler<InfluenceCheckRequest, InfluenceCheckHandler>("system_prompt_influence");
+        services.AddJobHandler<DictionaryBuildRequest, DictionaryBuildHandler>("dictionary_build");
+        services.AddJobHandler<DictionaryAssignRequest, DictionaryAssignHandler>("dictionary_assign");
+        services.AddJobHandler<DictionaryScoreRequest, DictionaryScoreHandler>("dictionary_score");
+        services.AddJobHandler<DictionarySteerRequest, DictionarySteerHandler>("dictionary_steer");
+        services.AddJobHandler<DictionaryAblateRequest, DictionaryAblateHandler>("dictionary_ablate");
+        services.AddJobHandler<DictionaryMatchRequest, DictionaryMatchHandler>("dictionary_match");
+        // Further method jobs plug in here (see JobHandlerRegistration.AddJobHandler).
 
         if (runServer)
         {

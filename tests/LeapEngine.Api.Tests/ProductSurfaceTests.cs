@@ -58,6 +58,14 @@ public sealed class ProductSurfaceTests(ApiFixture api)
         Assert.Equal("Once upon a time", post["requestBody"]!["content"]!["application/json"]!["example"]!["prompt"]!.GetValue<string>());
         Assert.Equal("queued", post["responses"]!["202"]!["content"]!["application/json"]!["example"]!["status"]!.GetValue<string>());
         Assert.Equal("succeeded", paths["/v1/jobs/{id}"]!["get"]!["responses"]!["200"]!["content"]!["application/json"]!["example"]!["status"]!.GetValue<string>());
+
+        // The method routes: every job-creating POST shows an example body.
+        foreach (var path in new[] { "/v1/attributions", "/v1/checks/system-prompt-influence", "/v1/dictionaries",
+                     "/v1/dictionaries/{id}/assign", "/v1/dictionaries/{id}/score", "/v1/dictionaries/{id}/steer",
+                     "/v1/dictionaries/{id}/ablate", "/v1/dictionaries/{id}/match" })
+            Assert.NotNull(paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"]);
+        Assert.NotNull(paths["/v1/dictionaries/{id}/regions"]?["get"]?["responses"]?["200"]?["content"]?["application/json"]?["example"]);
+        Assert.Equal("attribution", paths["/v1/attributions"]!["post"]!["responses"]!["202"]!["content"]!["application/json"]!["example"]!["type"]!.GetValue<string>());
     }
 
     [Fact]

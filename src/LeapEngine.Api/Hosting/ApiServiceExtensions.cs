@@ -68,8 +68,8 @@ public static class ApiServiceExtensions
         });
 
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
-        app.MapGenerationsApi();
-        // Method resources plug in here: app.MapAttributionsApi(); app.MapDictionariesApi(); app.MapChecksApi(); ...
+        app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi();
+        // Further method resources plug in here.
         return app;
     }
 }

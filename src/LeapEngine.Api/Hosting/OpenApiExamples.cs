@@ -23,9 +23,27 @@ internal sealed class OpenApiExamples : IOperationFilter
          "result":{"text":", there was a little girl named Lily.","tokens":[432,383,286],"finish_reason":"length","prompt_tokens":5,"completion_tokens":32}}
         """;
 
+    private const string Dictionary = """
+        {"id":"dict_786904ac55464d9cb4e944817e2fd7c3","object":"dictionary","name":"stories","model":"stories260K","hook":"blocks.2.hook_resid_post",
+         "created_at":1795613505,"job_id":"job_786904ac55464d9cb4e944817e2fd7c3","regions":1873,
+         "info":{"format":"leapengine.exemplar-partition/1","model_id":"stories260K","hook":"blocks.2.hook_resid_post","metric":"cosine",
+                 "positions":"all_but_bos","width":64,"theta":0.31,"percentile":5,"context_length":64,"corpus_description":"",
+                 "build":{"tokens":48213,"batches":47,"stop_reason":"corpus exhausted","calibration_tokens":4102,"seconds":3.2,"buffer_growths":5}},
+         "metrics":{"regions":1873,"tokens":48213,"coverage":0.961,"singletons":602,"gini":0.71,"effective_regions":640.2,
+                    "mean_intra_distance":0.18,"separation_ratio":1.9,"min_separation_ratio":1.0}}
+        """;
+
     private static readonly Dictionary<string, string> RequestExamples = new()
     {
         ["CreateGeneration"] = """{"model":"stories260K","prompt":"Once upon a time","max_tokens":32,"temperature":0,"seed":0}""",
+        ["CreateAttribution"] = """{"model":"stories260K","system":"You tell short stories.","text":"Once upon a time there was a little girl","method":"itp","unit":"word","perturbation":"remove","max_new_tokens":8}""",
+        ["CreateSystemPromptInfluenceCheck"] = """{"model":"stories260K","max_new_tokens":8,"cases":[{"name":"greeting","system":"You are a kind storyteller.","user":"Once upon a time","log_prob_drop":{"max":5.0},"attribution_share":{"min":0.0,"max":0.6}}]}""",
+        ["CreateDictionary"] = """{"model":"stories260K","name":"stories","texts":["Tom saw a big dog.","Lily liked to play in the park."],"hook":"blocks.2.hook_resid_post","metric":"cosine","percentile":5,"context_length":64}""",
+        ["AssignDictionary"] = """{"texts":["Tom saw a big red ball."],"readout":"cosine"}""",
+        ["ScoreDictionary"] = """{"texts":["Tom saw a big red ball."],"out_of_set_texts":["The compiler emits a warning for unused variables."]}""",
+        ["SteerDictionary"] = """{"prompt":"Once upon a time","region":12,"alpha":8.0,"target":" there was","max_new_tokens":16}""",
+        ["AblateDictionary"] = """{"prompt":"Once upon a time","regions":[12,40],"target":" there was","max_new_tokens":16}""",
+        ["MatchDictionary"] = """{"other_dictionary_id":"dict_5d0c3b2a19f84e6a8c7b6a5948372615","threshold":0.7}""",
         ["CreateKey"] = """{"name":"ci","scopes":["read"],"expires_in_days":90}""",
         ["CreateTenantKey"] = """{"name":"acme-prod","scopes":["read","write"]}""",
         ["CreateTenant"] = """{"name":"Acme","plan":"pro"}""",
@@ -36,6 +54,12 @@ internal sealed class OpenApiExamples : IOperationFilter
     {
         ["CreateGeneration"] = QueuedJob,
         ["GetJob"] = FinishedJob,
+        ["CreateAttribution"] = QueuedJob.Replace("\"generation\"", "\"attribution\""),
+        ["CreateSystemPromptInfluenceCheck"] = QueuedJob.Replace("\"generation\"", "\"system_prompt_influence\""),
+        ["CreateDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_build\""),
+        ["GetDictionary"] = Dictionary,
+        ["ListDictionaries"] = $$"""{"object":"list","data":[{{Dictionary}}],"has_more":false,"first_id":"dict_786904ac55464d9cb4e944817e2fd7c3","last_id":"dict_786904ac55464d9cb4e944817e2fd7c3"}""",
+        ["ListDictionaryRegions"] = """{"object":"list","data":[{"id":0,"object":"region","count":412,"mean_distance":0.21,"coherence":0.83,"examples":{"exemplar":{"snippet":"Once upon a time, there was a little [girl] named Lily","token":"girl","distance":0},"closest":[{"snippet":"a little [boy] named Tom","token":"boy","distance":0.05}],"farthest":[]}}],"has_more":true,"first_id":"0","last_id":"0"}""",
         ["CancelJob"] = FinishedJob.Replace("\"succeeded\"", "\"cancelled\""),
         ["ListJobs"] = $$"""{"object":"list","data":[{{FinishedJob}}],"has_more":false,"first_id":"job_786904ac55464d9cb4e944817e2fd7c3","last_id":"job_786904ac55464d9cb4e944817e2fd7c3"}""",
         ["CreateKey"] = """{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key.secret","key":"leap_k3j9x2ab_ZXhhbXBsZS1zZWNyZXQtbm90LXJlYWwtMDEyMzQ1Njc4OWFi","details":{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key","name":"ci","prefix":"leap_k3j9x2ab","scopes":["read"],"created_at":1795613505,"expires_at":1803389505}}""",

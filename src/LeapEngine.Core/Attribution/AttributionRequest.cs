@@ -36,6 +36,17 @@ public sealed class AttributionRequest
     /// <summary>Checks the request against the model without running it; throws ArgumentException saying what to fix.</summary>
     public void Validate(LanguageModel model) => Prepare(model);
 
+    /// <summary>
+    /// Validates like <see cref="Validate"/> and says how big the run will be, so a caller (the
+    /// job layer) can check limits and reserve compute before running anything.
+    /// </summary>
+    public AttributionPlan Plan(LanguageModel model)
+    {
+        var prepared = Prepare(model);
+        return new AttributionPlan(prepared.Ids.Length, prepared.Units.Count, prepared.Completion?.Length ?? MaxNewTokens,
+            prepared.Completion is null, prepared.Segments.Any(s => s.Name.Equals("system", StringComparison.OrdinalIgnoreCase)));
+    }
+
     internal string ParsedMethod => Method.Trim().ToLowerInvariant() switch
     {
         "itp" => "itp",
@@ -101,6 +112,9 @@ public sealed class AttributionRequest
         return new PreparedPrompt(segments, template, rendered, encoded.Ids.ToArray(), units, unit, perturbation, completion);
     }
 }
+
+/// <summary>The size of a checked request: prompt tokens, units, completion tokens (given, or at most max new tokens).</summary>
+public sealed record AttributionPlan(int PromptTokens, int Units, int CompletionTokens, bool GeneratesCompletion, bool HasSystemSegment);
 
 /// <summary>A request checked against the model: the rendered, tokenized prompt and its units.</summary>
 internal sealed record PreparedPrompt(

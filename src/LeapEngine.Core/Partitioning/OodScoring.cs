@@ -67,8 +67,14 @@ public sealed partial class ExemplarDictionary
     public OodReport EvaluateOod(LanguageModel model, IEnumerable<string> inSet, IEnumerable<string> outSet,
         IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
     {
-        var ins = Score(model, inSet, progress, ct).Where(s => s.Tokens > 0).ToList();
-        var outs = Score(model, outSet, progress, ct).Where(s => s.Tokens > 0).ToList();
+        return Compare(Score(model, inSet, progress, ct), Score(model, outSet, progress, ct));
+    }
+
+    /// <summary>How well each aggregate separates texts already scored (texts with no token are left out).</summary>
+    public static OodReport Compare(IEnumerable<TextScore> inSet, IEnumerable<TextScore> outSet)
+    {
+        var ins = inSet.Where(s => s.Tokens > 0).ToList();
+        var outs = outSet.Where(s => s.Tokens > 0).ToList();
         if (ins.Count == 0 || outs.Count == 0)
             throw new ArgumentException("both corpora need at least one text with a token to score");
         return new OodReport

@@ -7,9 +7,15 @@ namespace LeapEngine.Api.Tests.Infrastructure;
 /// <summary>Small helpers for the job routes, asserting the contract on the way.</summary>
 public static class JobClient
 {
-    public static async Task<JsonObject> SubmitGenerationAsync(HttpClient http, object body, string? idempotencyKey = null)
+    public static Task<JsonObject> SubmitGenerationAsync(HttpClient http, object body, string? idempotencyKey = null) =>
+        SubmitAsync(http, "/v1/generations", body, idempotencyKey);
+
+    /// <summary>POSTs a job-creating request and asserts 202 with a Location to poll.</summary>
+    public static async Task<JsonObject> SubmitAsync(HttpClient http, string path, object body, string? idempotencyKey = null)
     {
-        var response = await PostGenerationAsync(http, body, idempotencyKey);
+        using var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = ApiFixture.Json(body) };
+        if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
+        var response = await http.SendAsync(request);
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.Accepted, $"expected 202, got {(int)response.StatusCode}: {text}");
         var job = JsonNode.Parse(text)!.AsObject();
@@ -22,6 +28,15 @@ public static class JobClient
         using var request = new HttpRequestMessage(HttpMethod.Post, "/v1/generations") { Content = ApiFixture.Json(body) };
         if (idempotencyKey is not null) request.Headers.Add("Idempotency-Key", idempotencyKey);
         return await http.SendAsync(request);
+    }
+
+    /// <summary>Submits, waits and asserts success; returns the finished job.</summary>
+    public static async Task<JsonObject> RunAsync(HttpClient http, string path, object body)
+    {
+        var submitted = await SubmitAsync(http, path, body);
+        var job = await WaitFinalAsync(http, submitted["id"]!.GetValue<string>());
+        Assert.True(job["status"]!.GetValue<string>() == "succeeded", $"job did not succeed: {job.ToJsonString()}");
+        return job;
     }
 
     public static async Task<JsonObject> GetAsync(HttpClient http, string id, int waitSeconds = 0)
@@ -66,5 +81,13 @@ public static class JobClient
         Assert.Equal($"/problems/{type}", problem["type"]!.GetValue<string>());
         Assert.False(string.IsNullOrEmpty(problem["request_id"]?.GetValue<string>()), "problem without request_id");
         Assert.False(string.IsNullOrEmpty(problem["detail"]?.GetValue<string>()), "problem without detail");
+    }
+
+    /// <summary>A 400 invalid-request problem naming <paramref name="field"/> as the one to fix.</summary>
+    public static async Task AssertInvalidFieldAsync(HttpResponseMessage response, string field, string? context = null)
+    {
+        await AssertProblemAsync(response, HttpStatusCode.BadRequest, "invalid-request");
+        var actual = (await response.Content.ReadFromJsonAsync<JsonObject>())!["field"]?.GetValue<string>();
+        Assert.True(field == actual, $"{context}: expected field '{field}', got '{actual}'");
     }
 }

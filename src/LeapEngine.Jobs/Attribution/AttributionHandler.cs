@@ -1,0 +1,28 @@
+using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Runtime;
+using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Metering;
+
+namespace LeapEngine.Jobs.Attribution;
+
+/// <summary>
+/// Attribution (ItP or HiPe) as a job: progress in forward passes as the engine reports them,
+/// cancellable between evaluation batches, metered in the token positions the model ran, and
+/// the engine's <see cref="AttributionResult"/> stored as the result (the heatmap data).
+/// </summary>
+public sealed class AttributionHandler : IJobHandler<AttributionJobRequest>
+{
+    public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, AttributionJobRequest r, CancellationToken ct)
+    {
+        var (plan, maxTokens) = AttributionLimits.Check(r.ToEngine(), validation.Model);
+        return ValueTask.FromResult(new JobEstimate(plan.PromptTokens, maxTokens));
+    }
+
+    public Task<JobOutput> RunAsync(JobExecution job, AttributionJobRequest r, LanguageModel model, IProgress<ProgressUpdate> progress,
+        CancellationToken ct)
+    {
+        using var meter = ForwardTokenMeter.Attach(model, job.Usage);
+        var result = AttributionEngine.Run(model, r.ToEngine(), progress, ct);
+        return Task.FromResult(new JobOutput(result));
+    }
+}
