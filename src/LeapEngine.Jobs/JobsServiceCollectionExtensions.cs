@@ -9,6 +9,7 @@ using LeapEngine.Jobs.Generation;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Maintenance;
 using LeapEngine.Jobs.Models;
+using LeapEngine.Jobs.Optimisation;
 using LeapEngine.Jobs.Scheduling;
 using LeapEngine.Jobs.Submission;
 using Microsoft.Extensions.Configuration;
@@ -68,6 +69,7 @@ public static class JobsServiceCollectionExtensions
         services.AddJobHandler<DictionarySteerRequest, DictionarySteerHandler>("dictionary_steer");
         services.AddJobHandler<DictionaryAblateRequest, DictionaryAblateHandler>("dictionary_ablate");
         services.AddJobHandler<DictionaryMatchRequest, DictionaryMatchHandler>("dictionary_match");
+        services.AddJobHandler<PromptOptimisationJobRequest, PromptOptimisationHandler>("prompt_optimisation");
         // Further method jobs plug in here (see JobHandlerRegistration.AddJobHandler).
 
         if (runServer)

@@ -62,7 +62,7 @@ public sealed class ProductSurfaceTests(ApiFixture api)
         // The method routes: every job-creating POST shows an example body.
         foreach (var path in new[] { "/v1/attributions", "/v1/checks/system-prompt-influence", "/v1/dictionaries",
                      "/v1/dictionaries/{id}/assign", "/v1/dictionaries/{id}/score", "/v1/dictionaries/{id}/steer",
-                     "/v1/dictionaries/{id}/ablate", "/v1/dictionaries/{id}/match" })
+                     "/v1/dictionaries/{id}/ablate", "/v1/dictionaries/{id}/match", "/v1/optimisations" })
             Assert.NotNull(paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"]);
         Assert.NotNull(paths["/v1/dictionaries/{id}/regions"]?["get"]?["responses"]?["200"]?["content"]?["application/json"]?["example"]);
         Assert.Equal("attribution", paths["/v1/attributions"]!["post"]!["responses"]!["202"]!["content"]!["application/json"]!["example"]!["type"]!.GetValue<string>());

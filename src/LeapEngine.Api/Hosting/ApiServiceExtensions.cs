@@ -68,7 +68,7 @@ public static class ApiServiceExtensions
         });
 
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
-        app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi();
+        app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         // Further method resources plug in here.
         return app;
     }
