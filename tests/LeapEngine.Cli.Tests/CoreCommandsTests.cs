@@ -56,6 +56,8 @@ public sealed class CoreCommandsTests : IDisposable
     [InlineData("run --model owner/missing --text hi", "not available offline")]
     [InlineData("run --model stories260K --ids 1,x", "'x' is not a token id")]
     [InlineData("generate --model stories260K --temperature -1", "temperature")]
+    [InlineData("attribute --model stories260K --text hi --unit sentence", "sentence")]
+    [InlineData("optimise --model stories260K --target x --length 0", "length")]
     public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
     {
         var (code, _, err) = await CliHarness.RunAsync(args.Split(' '));
@@ -67,11 +69,29 @@ public sealed class CoreCommandsTests : IDisposable
     [Fact]
     public async Task EveryCommandHasHelp()
     {
-        foreach (var command in new[] { "models", "generate", "run" })
+        foreach (var command in new[] { "models", "generate", "run", "attribute", "partition", "optimise", "glitch" })
         {
             var (code, output, _) = await CliHarness.RunAsync(command, "--help");
             Assert.Equal(0, code);
             Assert.Contains("Usage:", output);
         }
+        foreach (var sub in new[] { "build", "show", "assign", "score", "steer", "ablate", "match" })
+        {
+            var (code, output, _) = await CliHarness.RunAsync("partition", sub, "--help");
+            Assert.Equal(0, code);
+            Assert.Contains("Usage:", output);
+        }
+    }
+
+    [Fact]
+    public async Task AttributeReportsEveryWordWithItsScoreAndWritesJson()
+    {
+        var path = Path.Combine(_dir, "attribution.json");
+        var (code, output, err) = await CliHarness.RunAsync("attribute", "--model", "stories260K", "--text", "Lily went to the park with her",
+            "--unit", "word", "--max-tokens", "3", "--no-color", "--json", path);
+        Assert.True(code == 0, err);
+        foreach (var word in new[] { "Lily", "went", "park", "her" }) Assert.Contains($"[{word} ", output);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(path))!;
+        Assert.Equal(7, json["units"]!.AsArray().Count);
     }
 }
