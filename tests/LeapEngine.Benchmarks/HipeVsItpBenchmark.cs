@@ -29,6 +29,11 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         double minKeyDrop = DoubleArg(args, "--min-key-drop", 1.0);
         var sizes = ListArg(args, "--sizes", "4,20,200").Select(int.Parse).ToArray();
         var perturbations = ListArg(args, "--perturbations", "remove,hide,nearest:1");
+        // First-chunk sizes (0 = half the units), static threshold (nats) and saliency modes swept for HiPe.
+        var chunks = ListArg(args, "--chunks", "0,8").Select(int.Parse).ToArray();
+        double threshold = DoubleArg(args, "--static", 0.5);
+        var aggregations = ListArg(args, "--aggregation", "mean").Select(s => Enum.Parse<HipeAggregation>(s, ignoreCase: true)).ToArray();
+        var saliencies = ListArg(args, "--saliency", "absolute,positive").Select(s => Enum.Parse<HipeSaliency>(s, ignoreCase: true)).ToArray();
         using var store = new ModelStore(ModelStoreOptions.FromEnvironment() with { Offline = true });
         using var lm = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
         if (args.Contains("--probe")) return Probe(lm, Measure.IntArg(args, "--seeds", 3));
@@ -40,14 +45,16 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         {
             var (kept, tried, stats) = Select(lm, units, prompts, minKeyDrop);
             Console.WriteLine($"{units} units: kept {kept.Count} of {tried} candidate prompts; " + stats);
-            foreach (var config in Configs(perturbations, units))
-                rows.Add(Row(lm, kept, units, config, steps));
             Console.WriteLine(Header);
-            foreach (var r in rows.Skip(rows.Count - Configs(perturbations, units).Count)) Console.WriteLine(r);
+            foreach (var config in Configs(perturbations, units, chunks, threshold, saliencies, aggregations))
+                {
+                rows.Add(Row(lm, kept, units, config, steps, timed: true));
+                Console.WriteLine(rows[^1]);
+            }
         }
         Console.WriteLine();
         Console.WriteLine(Header);
-        foreach (var r in rows) Console.WriteLine(r);
+        foreach (var r in rows) Console.WriteLine(r[..(r.LastIndexOf('|') + 1)]);
         return 0;
     }
 
@@ -55,19 +62,23 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         "| key share | units | method | perturbation | threshold | first chunk | evaluations mean (min-max) | all key > all filler | top unit is key | deletion AUC | insertion AUC | comprehensiveness top 2 | sufficiency top 2 |\n" +
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
-    private static List<Config> Configs(IEnumerable<string> perturbations, int units)
+    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, double threshold, HipeSaliency[] saliencies, HipeAggregation[] aggregations)
     {
         var list = new List<Config>();
         foreach (var p in perturbations)
         {
             list.Add(new Config("itp", p, "-", "-", new HipeOptions()));
-            foreach (int? chunk in new int?[] { null, 8 }.Where(c => c is null || c < units / 2))
-            {
-                string c = chunk is null ? "n/2" : chunk.ToString()!;
-                list.Add(new Config("hipe", p, "midrange", c, new HipeOptions { InitialChunkSize = chunk }));
-                list.Add(new Config("hipe", p, "static:0.5", c, new HipeOptions { InitialChunkSize = chunk, Threshold = HipeThreshold.Static, StaticThreshold = 0.5 }));
-                list.Add(new Config("hipe", p, "either:0.5", c, new HipeOptions { InitialChunkSize = chunk, Threshold = HipeThreshold.Either, StaticThreshold = 0.5 }));
-            }
+            foreach (int? chunk in chunks.Select(c => c == 0 ? (int?)null : c).Where(c => c is null || c < units / 2))
+                foreach (var saliency in saliencies)
+                foreach (var aggregation in aggregations)
+                {
+                    string c = chunk is null ? "n/2" : chunk.ToString()!, s = saliency == HipeSaliency.Positive ? "+" : "";
+                    if (aggregation != HipeAggregation.Mean) c += $", {aggregation.ToString().ToLowerInvariant()}";
+                    var o = new HipeOptions { InitialChunkSize = chunk, Saliency = saliency, Aggregation = aggregation };
+                    list.Add(new Config("hipe", p, s + "midrange", c, o));
+                    list.Add(new Config("hipe", p, s + $"static:{threshold}", c, o with { Threshold = HipeThreshold.Static, StaticThreshold = threshold }));
+                    list.Add(new Config("hipe", p, s + $"either:{threshold}", c, o with { Threshold = HipeThreshold.Either, StaticThreshold = threshold }));
+                }
         }
         return list;
     }
@@ -98,8 +109,9 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         return (kept, tried, stats);
     }
 
-    private static string Row(LanguageModel lm, List<KeyWordPrompt> kept, int units, Config c, int steps)
+    private static string Row(LanguageModel lm, List<KeyWordPrompt> kept, int units, Config c, int steps, bool timed)
     {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         var evaluations = new List<int>();
         int strict = 0, top = 0;
         double deletion = 0, insertion = 0, comprehensiveness = 0, sufficiency = 0;
@@ -124,7 +136,8 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         }
         return $"| {2.0 / units:P0} | {units} | {c.Method} | {c.Perturbation} | {c.Threshold} | {c.Chunk} | " +
                $"{evaluations.Average():F1} ({evaluations.Min()}-{evaluations.Max()}) | {strict}/{kept.Count} | {top}/{kept.Count} | " +
-               $"{deletion:F2} | {insertion:F2} | {comprehensiveness:F2} | {sufficiency:F2} |";
+               $"{deletion:F2} | {insertion:F2} | {comprehensiveness:F2} | {sufficiency:F2} |" +
+               (timed ? $" {clock.Elapsed.TotalSeconds:F0} s" : "");
     }
 
     /// <summary>Per candidate key/cue: greedy completion and ablation drops at each size (no attribution).</summary>

@@ -27,15 +27,18 @@ public static class KeyWordPrompts
         "They walked to the park.", "The wind was cool.", "They laughed and ran.", "The house was quiet.",
     ];
 
-    /// <summary>Candidate key/cue combinations; the benchmark keeps those the model completes correctly.</summary>
+    /// <summary>
+    /// Candidate key/cue combinations; the benchmark keeps the prompts whose key words carry
+    /// the answer. The answer is the two key words themselves ("red boat"), so each of them is
+    /// part of what the model must produce; the frame ("She had a") is repeated by the cue.
+    /// </summary>
     public static IEnumerable<KeyTemplate> Candidates()
     {
-        foreach (var animal in new[] { "dog", "cat", "bird", "fish" })
-            foreach (var name in new[] { "Max", "Spot", "Tom", "Lily", "Ben", "Sue", "Sam", "Mia", "Tim", "Anna" })
-                yield return new KeyTemplate("Her {0} was named {1}.", $"The {animal} was named", name, animal, name);
-        foreach (var adjective in new[] { "red", "blue", "green", "yellow", "big", "little" })
-            foreach (var noun in new[] { "ball", "car", "hat", "box", "kite", "boat" })
-                yield return new KeyTemplate("She had a {0} {1}.", "She had a", $"{adjective} {noun}", adjective, noun);
+        var frames = new[] { ("She had a {0} {1}.", "She had a"), ("He saw a {0} {1}.", "He saw a"), ("Mom gave him a {0} {1}.", "Mom gave him a") };
+        foreach (var (key, cue) in frames)
+            foreach (var adjective in new[] { "red", "blue", "green", "yellow", "big", "little" })
+                foreach (var noun in new[] { "ball", "car", "hat", "box", "kite", "boat" })
+                    yield return new KeyTemplate(key, cue, $"{adjective} {noun}", adjective, noun);
     }
 
     /// <summary>
