@@ -88,7 +88,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
     {
         var kept = new List<KeyWordPrompt>();
         var drops = new List<(double Key, double Filler, bool Greedy)>();
-        int tried = 0;
+        int tried = 0, tooLong = 0;
         var templates = KeyWordPrompts.Candidates().ToList();
         for (int i = 0; kept.Count < wanted && i < templates.Count * 4; i++)
         {
@@ -96,6 +96,8 @@ public sealed class HipeVsItpBenchmark : IBenchmark
             var t = templates[(i * 37) % templates.Count];
             var p = KeyWordPrompts.Build(t, units, new Random(units * 1000 + i));
             tried++;
+            // stories260K's context is 512 tokens: a prompt that does not fit with its answer is skipped (counted), never cut.
+            if (lm.PromptIds(p.Text).Length + lm.Encode(p.Completion, addBos: false).Count > lm.Config.ContextLength) { tooLong++; continue; }
             var d = KeyWordProbe.Drops(lm, p);
             if (d.KeyDrop < minKeyDrop) continue;
             kept.Add(p);
@@ -105,7 +107,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         string stats = kept.Count == 0 ? "none" :
             $"answer drop when the 2 key words go: mean {drops.Average(d => d.Key):F2} nats (min {drops.Min(d => d.Key):F2}); " +
             $"when all {units - 2} filler words go: mean {drops.Average(d => d.Filler):F2} (min {drops.Min(d => d.Filler):F2}, max {drops.Max(d => d.Filler):F2}); " +
-            $"greedy completion = answer in {drops.Count(d => d.Greedy)}/{kept.Count}; longest prompt {tokens} tokens (context {lm.Config.ContextLength})";
+            $"greedy completion = answer in {drops.Count(d => d.Greedy)}/{kept.Count}; {tooLong} skipped as longer than the context; longest prompt {tokens} tokens (context {lm.Config.ContextLength})";
         return (kept, tried, stats);
     }
 
