@@ -34,6 +34,8 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         double threshold = DoubleArg(args, "--static", 0.5);
         var aggregations = ListArg(args, "--aggregation", "mean").Select(s => Enum.Parse<HipeAggregation>(s, ignoreCase: true)).ToArray();
         var saliencies = ListArg(args, "--saliency", "absolute,positive").Select(s => Enum.Parse<HipeSaliency>(s, ignoreCase: true)).ToArray();
+        // On a shared, loaded machine one intra-op thread per process avoids oversubscription; counts do not depend on it.
+        if (Measure.IntArg(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         using var store = new ModelStore(ModelStoreOptions.FromEnvironment() with { Offline = true });
         using var lm = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
         if (args.Contains("--probe")) return Probe(lm, Measure.IntArg(args, "--seeds", 3));
