@@ -48,7 +48,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
             var (kept, tried, stats) = Select(lm, units, prompts, minKeyDrop);
             Console.WriteLine($"{units} units: kept {kept.Count} of {tried} candidate prompts; " + stats);
             Console.WriteLine(Header);
-            foreach (var config in Configs(perturbations, units, chunks, threshold, saliencies, aggregations))
+            foreach (var config in Configs(perturbations, units, chunks, threshold, saliencies, aggregations, !args.Contains("--no-itp")))
                 {
                 rows.Add(Row(lm, kept, units, config, steps, timed: true));
                 Console.WriteLine(rows[^1]);
@@ -64,12 +64,12 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         "| key share | units | method | perturbation | threshold | first chunk | evaluations mean (min-max) | all key > all filler | top unit is key | deletion AUC | insertion AUC | comprehensiveness top 2 | sufficiency top 2 |\n" +
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
-    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, double threshold, HipeSaliency[] saliencies, HipeAggregation[] aggregations)
+    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, double threshold, HipeSaliency[] saliencies, HipeAggregation[] aggregations, bool withItp)
     {
         var list = new List<Config>();
         foreach (var p in perturbations)
         {
-            list.Add(new Config("itp", p, "-", "-", new HipeOptions()));
+            if (withItp) list.Add(new Config("itp", p, "-", "-", new HipeOptions()));
             foreach (int? chunk in chunks.Select(c => c == 0 ? (int?)null : c).Where(c => c is null || c < units / 2))
                 foreach (var saliency in saliencies)
                 foreach (var aggregation in aggregations)
