@@ -33,13 +33,13 @@ public static class HierarchicalPerturbation
                 $"HiPe stage {stage}: {fresh.Count} chunks");
             for (int i = 0; i < fresh.Count; i++) scored[fresh[i]] = drops[i];
 
-            // Running saliency: this stage's mean |score| per unit of the chunks covering each unit, summed over stages.
+            // Running saliency: this stage's mean |score| (or positive part) per unit of the chunks covering each unit, summed over stages.
             var sum = new double[n];
             var count = new int[n];
             foreach (var c in chunks)
             {
                 var drop = scored[c];
-                double perUnit = Math.Abs(drop.Total) / c.Size;
+                double perUnit = Strength(drop, options) / c.Size;
                 for (int u = c.Start; u < c.End; u++)
                 {
                     sum[u] += perUnit;
@@ -62,7 +62,7 @@ public static class HierarchicalPerturbation
     private static bool Splits(Chunk c, CompletionDrop drop, double[] running, double mid, HipeOptions o)
     {
         bool salient = running[c.Start..c.End].Average() >= mid;
-        bool large = Math.Abs(drop.Total) > o.StaticThreshold;
+        bool large = Strength(drop, o) > o.StaticThreshold;
         return o.Threshold switch
         {
             HipeThreshold.MidRange => salient,
@@ -70,6 +70,10 @@ public static class HierarchicalPerturbation
             _ => salient || large,
         };
     }
+
+    /// <summary>The part of a chunk's signed score that counts for thresholds and saliency.</summary>
+    private static double Strength(CompletionDrop drop, HipeOptions o) =>
+        o.Saliency == HipeSaliency.Positive ? Math.Max(0, drop.Total) : Math.Abs(drop.Total);
 
     /// <summary>
     /// Chunks of <paramref name="size"/> units with stride size/2; the edges get half-size

@@ -11,6 +11,19 @@ public enum HipeThreshold
     Either,
 }
 
+/// <summary>What of a chunk's signed score drives HiPe's search (thresholds and running saliency).</summary>
+public enum HipeSaliency
+{
+    /// <summary>|score|: chunks that help or hurt the completion are both refined (the issue's algorithm; default).</summary>
+    Absolute,
+    /// <summary>
+    /// max(score, 0): only chunks whose removal lowers the completion are refined. Answers "what
+    /// supports the completion" and keeps the search off chunks whose removal raises it (e.g.
+    /// distracting filler), which otherwise compete for splits. Reported scores stay signed.
+    /// </summary>
+    Positive,
+}
+
 /// <summary>How a unit's attribution combines the chunks that covered it (each chunk contributes score / chunk size).</summary>
 public enum HipeAggregation { Mean, Sum, Finest }
 
@@ -26,6 +39,7 @@ public sealed record HipeOptions
     /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
     public double MinSaliency { get; init; } = 1e-4;
     public HipeAggregation Aggregation { get; init; } = HipeAggregation.Mean;
+    public HipeSaliency Saliency { get; init; } = HipeSaliency.Absolute;
 
     public void Validate()
     {

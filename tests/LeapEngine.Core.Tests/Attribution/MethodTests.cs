@@ -62,6 +62,24 @@ public class MethodTests
     }
 
     [Fact]
+    public void HipePositiveSaliencyRefinesOnlySupportingChunks()
+    {
+        using var model = AttributionModels.Stories();
+        var itp = Run(model, "itp");
+        // Static threshold 0: Absolute splits every chunk (down to single units); Positive only those whose removal lowers the completion.
+        var full = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0 };
+        var absolute = Run(model, "hipe", full);
+        var positive = Run(model, "hipe", full with { Saliency = HipeSaliency.Positive });
+        Assert.True(itp.Units.Any(u => u.Score < 0), "the prompt needs a unit whose removal raises the completion for this test to bite");
+        Assert.True(positive.Evaluations < absolute.Evaluations, $"Positive {positive.Evaluations} vs Absolute {absolute.Evaluations} evaluations");
+        // The top supporting unit lies inside supporting chunks all the way down, so Positive still reaches it alone.
+        var top = itp.Units.OrderByDescending(u => u.Score).First();
+        Assert.Equal(top.Score, positive.Units[top.Index].Score, 1e-4);
+        // The default is the issue's |score| rule.
+        Assert.Equal(HipeSaliency.Absolute, new HipeOptions().Saliency);
+    }
+
+    [Fact]
     public void FaithfulnessCurvesAndEraserAgreeWithTheScores()
     {
         using var model = AttributionModels.Stories();
