@@ -66,6 +66,21 @@ public sealed class ProductSurfaceTests(ApiFixture api)
             Assert.NotNull(paths[path]?["post"]?["requestBody"]?["content"]?["application/json"]?["example"]);
         Assert.NotNull(paths["/v1/dictionaries/{id}/regions"]?["get"]?["responses"]?["200"]?["content"]?["application/json"]?["example"]);
         Assert.Equal("attribution", paths["/v1/attributions"]!["post"]!["responses"]!["202"]!["content"]!["application/json"]!["example"]!["type"]!.GetValue<string>());
+
+        // Every /v1 operation that answers JSON shows an example of its success response.
+        var missing = new List<string>();
+        foreach (var (path, item) in paths)
+        {
+            if (!path.StartsWith("/v1/")) continue;
+            foreach (var (method, operation) in item!.AsObject())
+            {
+                var success = operation!["responses"]?.AsObject().Where(r => r.Key.StartsWith('2')).Select(r => r.Value).FirstOrDefault();
+                var media = success?["content"]?.AsObject().FirstOrDefault();
+                if (media is { Key: "application/json" or "text/event-stream" } m && m.Value?["example"] is null)
+                    missing.Add($"{method.ToUpperInvariant()} {path}");
+            }
+        }
+        Assert.True(missing.Count == 0, "no response example: " + string.Join(", ", missing));
     }
 
     [Fact]

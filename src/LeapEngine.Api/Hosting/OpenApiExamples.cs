@@ -33,6 +33,16 @@ internal sealed class OpenApiExamples : IOperationFilter
                     "mean_intra_distance":0.18,"separation_ratio":1.9,"min_separation_ratio":1.0}}
         """;
 
+    private const string Key = """
+        {"id":"key_ff6310d876b246c0965b47e20a8e9dfd","object":"api_key","name":"ci","prefix":"leap_2iqsf7am","scopes":["read","write"],
+         "tenant":"ten_f833f2c7259c44f99fc58f8c6ba2e19a","created_at":1795618753,"expires_at":null,"revoked_at":null}
+        """;
+
+    private const string Tenant = """{"id":"ten_f833f2c7259c44f99fc58f8c6ba2e19a","object":"tenant","name":"researcher","plan":"free","created_at":1795618753,"active_jobs":0}""";
+
+    /// <summary>Server-sent events are text, not JSON: shown as a string.</summary>
+    private const string Events = "id: 1\nevent: progress\ndata: {\"id\":\"job_786904ac55464d9cb4e944817e2fd7c3\",\"status\":\"running\",\"progress\":{\"done\":12,\"total\":32,\"unit\":\"tokens\"}}\n\nid: 2\nevent: done\ndata: {\"id\":\"job_786904ac55464d9cb4e944817e2fd7c3\",\"status\":\"succeeded\"}\n\n";
+
     private static readonly Dictionary<string, string> RequestExamples = new()
     {
         ["CreateGeneration"] = """{"model":"stories260K","prompt":"Once upon a time","max_tokens":32,"temperature":0,"seed":0}""",
@@ -65,6 +75,22 @@ internal sealed class OpenApiExamples : IOperationFilter
         ["CancelJob"] = FinishedJob.Replace("\"succeeded\"", "\"cancelled\""),
         ["ListJobs"] = $$"""{"object":"list","data":[{{FinishedJob}}],"has_more":false,"first_id":"job_786904ac55464d9cb4e944817e2fd7c3","last_id":"job_786904ac55464d9cb4e944817e2fd7c3"}""",
         ["CreateKey"] = """{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key.secret","key":"leap_k3j9x2ab_ZXhhbXBsZS1zZWNyZXQtbm90LXJlYWwtMDEyMzQ1Njc4OWFi","details":{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key","name":"ci","prefix":"leap_k3j9x2ab","scopes":["read"],"created_at":1795613505,"expires_at":1803389505}}""",
+        ["CreateTenantKey"] = """{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key.secret","key":"leap_k3j9x2ab_ZXhhbXBsZS1zZWNyZXQtbm90LXJlYWwtMDEyMzQ1Njc4OWFi","details":{"id":"key_0f1e2d3c4b5a69788796a5b4c3d2e1f0","object":"api_key","name":"ci","prefix":"leap_k3j9x2ab","scopes":["read"],"created_at":1795613505,"expires_at":1803389505}}""",
+        ["ListModels"] = """{"object":"list","data":[{"id":"stories260K","object":"model","class":"small","description":"llama2.c TinyStories, 260K parameters","available":true,"context_length":512,"vocab_size":512,"architecture":"llama"}]}""",
+        ["ListKeys"] = $$"""{"object":"list","data":[{{Key}}],"has_more":false,"first_id":"key_ff6310d876b246c0965b47e20a8e9dfd","last_id":"key_ff6310d876b246c0965b47e20a8e9dfd"}""",
+        ["ListTenantKeys"] = $$"""{"object":"list","data":[{{Key}}],"has_more":false,"first_id":"key_ff6310d876b246c0965b47e20a8e9dfd","last_id":"key_ff6310d876b246c0965b47e20a8e9dfd"}""",
+        ["RevokeKey"] = Key.Replace("\"revoked_at\":null", "\"revoked_at\":1795619000"),
+        ["RevokeAnyKey"] = Key.Replace("\"revoked_at\":null", "\"revoked_at\":1795619000"),
+        ["ListPlans"] = """{"object":"list","data":{"free":{"max_prompt_tokens":256,"allowed_models":["stories260K"],"jobs_per_day":200,"concurrent_jobs":2,"compute_tokens_per_month":2000000,"requests_per_minute":60,"priority":2},"pro":{"max_prompt_tokens":4096,"allowed_models":[],"jobs_per_day":100000,"concurrent_jobs":16,"compute_tokens_per_month":2000000000,"requests_per_minute":600,"priority":1}}}""",
+        ["ListTenants"] = $$"""{"object":"list","data":[{{Tenant}}],"has_more":false,"first_id":"ten_f833f2c7259c44f99fc58f8c6ba2e19a","last_id":"ten_f833f2c7259c44f99fc58f8c6ba2e19a"}""",
+        ["GetTenant"] = Tenant,
+        ["CreateTenant"] = Tenant,
+        ["UpdateTenant"] = Tenant.Replace("\"free\"", "\"pro\""),
+        ["AssignDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_assign\""),
+        ["ScoreDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_score\""),
+        ["SteerDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_steer\""),
+        ["AblateDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_ablate\""),
+        ["MatchDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_match\""),
         ["GetUsage"] = """{"object":"usage","plan":"free","month":"2026-11","limits":{"max_prompt_tokens":256,"allowed_models":["stories260K"],"jobs_per_day":200,"concurrent_jobs":2,"compute_tokens_per_month":2000000,"requests_per_minute":60,"priority":2},"used_model_tokens":37,"reserved_model_tokens":0,"remaining_model_tokens":1999963,"jobs_today":1,"active_jobs":0,"jobs_succeeded":1,"jobs_failed":0}""",
     };
 
@@ -73,6 +99,10 @@ internal sealed class OpenApiExamples : IOperationFilter
         if (operation.OperationId is not { } id) return;
         if (RequestExamples.TryGetValue(id, out var request) && operation.RequestBody?.Content is { } content)
             foreach (var media in content.Values.OfType<OpenApiMediaType>()) media.Example = JsonNode.Parse(request);
+        if (id == "JobEvents" && operation.Responses is { } sse)
+            foreach (var (code, r) in sse)
+                if (code.StartsWith('2') && r.Content is { } c)
+                    foreach (var media in c.Values.OfType<OpenApiMediaType>()) media.Example = JsonValue.Create(Events);
         if (ResponseExamples.TryGetValue(id, out var response) && operation.Responses is { } responses)
             foreach (var (code, r) in responses)
                 if (code.StartsWith('2') && r.Content is { } c)
