@@ -97,7 +97,7 @@ public sealed class AttributionRequest
         int[]? completion = null;
         if (Completion is not null)
         {
-            completion = model.Encode(Completion, addBos: false).Ids.ToArray();
+            completion = model.ContinuationIds(Completion);   // it follows the prompt: no dummy-prefix space
             if (completion.Length == 0) throw new ArgumentException($"the completion '{Completion}' tokenizes to nothing; give a non-empty completion or leave it out");
             if (completion.Length > MaxCompletionTokens)
                 throw new ArgumentException($"the completion has {completion.Length} tokens; at most {MaxCompletionTokens} are scored");

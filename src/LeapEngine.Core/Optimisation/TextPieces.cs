@@ -9,10 +9,6 @@ namespace LeapEngine.Core.Optimisation;
 /// </summary>
 public static class TextPieces
 {
-    // Texts placed before the piece so it is encoded mid-text; the first whose token boundary
-    // falls exactly where the piece starts wins.
-    private static readonly string[] Anchors = ["\n", ".", "a", "0"];
-
     /// <summary>BOS (when the model uses one) followed by the prefix's tokens.</summary>
     public static int[] Context(LanguageModel model, string prefix) =>
         model.Encode(prefix ?? "").Ids.ToArray();
@@ -21,22 +17,6 @@ public static class TextPieces
     public static int[] Continuation(LanguageModel model, string text)
     {
         ArgumentNullException.ThrowIfNull(model);
-        if (string.IsNullOrEmpty(text)) return [];
-        foreach (var anchor in Anchors)
-        {
-            var encoded = model.Tokenizer.Encode(anchor + text, addBos: false);
-            int first = -1;
-            bool clean = true;
-            for (int i = 0; i < encoded.Count; i++)
-            {
-                var span = encoded.Offsets[i];
-                if (span.Start >= anchor.Length) { first = i; break; }
-                if (span.End > anchor.Length) { clean = false; break; }   // a token straddles anchor and text
-            }
-            if (clean && first >= 0 && encoded.Offsets[first].Start == anchor.Length)
-                return encoded.Ids.Skip(first).ToArray();
-        }
-        // No anchor separates cleanly: fall back to the text's own encoding.
-        return model.Tokenizer.Encode(text, addBos: false).Ids.ToArray();
+        return model.ContinuationIds(text);
     }
 }

@@ -87,6 +87,37 @@ public sealed class LanguageModel : IDisposable
         return [start];
     }
 
+    // Texts placed before a continuation so it is encoded mid-text; the first whose token
+    // boundary falls exactly where the continuation starts wins.
+    private static readonly string[] ContinuationAnchors = ["\n", ".", "a", "0"];
+
+    /// <summary>
+    /// The tokens of <paramref name="text"/> when it follows other text (a completion, a
+    /// target): SentencePiece would otherwise add its dummy-prefix space, so " ball" would
+    /// become "▁▁ball" instead of "▁ball". Found by encoding it after an anchor and keeping
+    /// the tokens past the anchor's boundary.
+    /// </summary>
+    public int[] ContinuationIds(string text)
+    {
+        if (string.IsNullOrEmpty(text)) return [];
+        foreach (var anchor in ContinuationAnchors)
+        {
+            var encoded = Tokenizer.Encode(anchor + text, addBos: false);
+            int first = -1;
+            bool clean = true;
+            for (int i = 0; i < encoded.Count; i++)
+            {
+                var span = encoded.Offsets[i];
+                if (span.Start >= anchor.Length) { first = i; break; }
+                if (span.End > anchor.Length) { clean = false; break; }   // a token straddles anchor and text
+            }
+            if (clean && first >= 0 && encoded.Offsets[first].Start == anchor.Length)
+                return encoded.Ids.Skip(first).ToArray();
+        }
+        // No anchor separates cleanly: fall back to the text's own encoding.
+        return Tokenizer.Encode(text, addBos: false).Ids.ToArray();
+    }
+
     public string Decode(IEnumerable<int> ids) => Tokenizer.Decode(ids);
 
     /// <summary>Continues a text prompt; returns the new token ids.</summary>

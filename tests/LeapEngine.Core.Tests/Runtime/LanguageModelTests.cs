@@ -36,3 +36,18 @@ public class LanguageModelTests
         Assert.Equal(new[] { 1 }, model.PromptIds(""));
     }
 }
+
+public class ContinuationEncodingTests
+{
+    [Fact]
+    public async Task AContinuationCarriesNoDummyPrefixSpace()
+    {
+        using var store = LanguageModelTests.Store();
+        using var model = await LanguageModel.LoadAsync(store, "stories260K");
+        // " ball" after a prompt is one "▁ball" piece, as the model itself generates it, not "▁" + "▁ball".
+        var prompt = model.Encode("Lily had a red").Ids;
+        var whole = model.Encode("Lily had a red ball").Ids;
+        Assert.Equal(whole.Skip(prompt.Count), model.ContinuationIds(" ball"));
+        Assert.Empty(model.ContinuationIds(""));
+    }
+}
