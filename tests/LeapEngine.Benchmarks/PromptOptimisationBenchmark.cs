@@ -19,7 +19,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
     public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --tiers easy,hard,exact --views steps,work " +
                                  "--steps 60 --work 100000 --check-targets --models-dir DIR)";
 
-    private sealed record Row(string View, string Tier, OptimisationMethod Method, string Target, OptimisationResult Result, double CpuSeconds);
+    private sealed record Row(string View, string Tier, string Method, string Target, OptimisationResult Result, double CpuSeconds);
 
     public int Run(string[] args)
     {
@@ -30,7 +30,9 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => Enum.Parse<OptimisationMethod>(m, true)).ToArray();
+        // "hybrid-best": the hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss).
+        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',')
+            .Select(m => (Label: m, Method: Enum.Parse<OptimisationMethod>(m.Replace("-best", ""), true), Best: m.EndsWith("-best"))).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -60,7 +62,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
@@ -69,9 +71,9 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             var cpuBefore = process.TotalProcessorTime;
                             var result = PromptOptimiser.Run(model, request);
                             process.Refresh();
-                            rows.Add(new Row(view, tier.Name, method, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
+                            rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                             var first = result.Successes.FirstOrDefault();
-                            Console.WriteLine($"{view} {tier.Name,-5} {method,-8} {Quote(target),-24} seed {seed}: " + (first is null
+                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
                                 : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}"));
                         }

@@ -74,8 +74,13 @@ public sealed record OptimisationRequest
     public int TopK { get; init; } = 32;
     /// <summary>GCG: single-substitution candidates evaluated exactly per prompt per step.</summary>
     public int SearchWidth { get; init; } = 64;
-    /// <summary>Hybrid: the share of <see cref="Steps"/> spent on descent before switching to GCG.</summary>
+    /// <summary>Hybrid: the share of <see cref="Steps"/> (and of a budget) spent on descent before switching to GCG.</summary>
     public double HybridDescentFraction { get; init; } = 0.3;
+    /// <summary>
+    /// Hybrid: score every descent readout exactly (one forward per candidate per step, counted
+    /// as work) and start GCG from the best distinct readouts seen, not the last ones.
+    /// </summary>
+    public bool HybridBestReadouts { get; init; }
 
     /// <summary>
     /// Optional compute budget in forward-token equivalents (<see cref="OptimisationResult.Work"/>):

@@ -32,6 +32,9 @@ public static class PromptOptimiser
         // The hybrid's descent gets its share of a budget as well as of the steps.
         double descentShare = request.Method == OptimisationMethod.Hybrid ? request.HybridDescentFraction : 1;
 
+        var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
+        if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
+
         Tensor? handoff = null;
         try
         {
@@ -45,10 +48,19 @@ public static class PromptOptimiser
                     using var scope = NewDisposeScope();
                     var (ids, _, nll) = descent.Step();
                     log.CountGradientPass(candidates);
+                    if (pool is not null)
+                    {
+                        pool.Add(ids, problem.LossOfIds(ids).Total);
+                        log.CountScored(candidates);
+                    }
                     var restart = log.AfterStep("descent", ids, nll);
                     if (restart.Count > 0) descent.Restart(restart, init.Directions(restart.Count));
                 }
-                if (descentSteps < request.Steps) handoff = descent.Readout();
+                if (descentSteps < request.Steps)
+                {
+                    using var last = descent.Readout();
+                    handoff = pool is null ? last.clone() : pool.Best(candidates, last);
+                }
             }
             if (descentSteps < request.Steps && !log.Done)
             {

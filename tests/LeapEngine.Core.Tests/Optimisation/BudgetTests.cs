@@ -81,3 +81,33 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     private long VerifyWork(OptimisationRequest r) =>
         TextPieces.Context(fixture.Model, r.Prefix).Length + r.Length + TextPieces.Continuation(fixture.Model, r.Target).Length + r.ExtraVerifyTokens;
 }
+
+/// <summary>The hybrid's pool of descent readouts: GCG starts from the best distinct ones by exact loss.</summary>
+public class ReadoutPoolTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    [Fact]
+    public void BestReturnsTheLowestLossDistinctReadoutsAndFillsFromTheFallback()
+    {
+        using var scope = TorchSharp.torch.NewDisposeScope();
+        var pool = new ReadoutPool();
+        pool.Add(TorchSharp.torch.tensor(new long[] { 1, 2, 3, 4, 1, 2 }).reshape(3, 2), TorchSharp.torch.tensor(new[] { 5f, 1f, 9f }));
+        pool.Add(TorchSharp.torch.tensor(new long[] { 3, 4, 7, 7 }).reshape(2, 2), TorchSharp.torch.tensor(new[] { 0.5f, 2f }));   // [3,4] seen: first loss kept
+        var fallback = TorchSharp.torch.full(4, 2, 9L);
+        var best = pool.Best(4, fallback).data<long>().ToArray();
+        Assert.Equal(new long[] { 3, 4, 7, 7, 1, 2, 9, 9 }, best);
+        Assert.Equal(9L, fallback[0, 0].item<long>());   // the fallback is not modified
+        Assert.Equal(new long[] { 3, 4 }, pool.Best(1, fallback.narrow(0, 0, 1)).data<long>().ToArray());
+    }
+
+    [Fact]
+    public void HybridWithBestReadoutsScoresEveryDescentReadout()
+    {
+        var request = new OptimisationRequest
+        {
+            Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, Steps = 10, Candidates = 2, SearchWidth = 8, HybridBestReadouts = true,
+        };
+        var result = PromptOptimiser.Run(fixture.Model, request);
+        Assert.Equal(10, result.StepsRun);
+        Assert.Equal(3L * 2 + 7L * 2 * 8, result.SequencesScored);   // 3 descent steps x 2 readouts, 7 GCG steps x 2 x 8 trials
+    }
+}
