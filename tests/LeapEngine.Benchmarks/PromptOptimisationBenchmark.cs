@@ -56,9 +56,9 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         var total = Stopwatch.StartNew();
         foreach (var view in views)
             foreach (var tier in tiers)
-                foreach (var method in methods)
-                    foreach (var target in tier.Targets)
-                        for (int seed = 0; seed < seeds; seed++)
+                foreach (var target in tier.Targets)
+                    for (int seed = 0; seed < seeds; seed++)
+                        foreach (var method in methods)   // innermost, so a partial log compares the methods on the same runs
                         {
                             var request = new OptimisationRequest
                             {
@@ -75,7 +75,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             var first = result.Successes.FirstOrDefault();
                             Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
-                                : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}"));
+                                : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
+                                  $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));
                         }
         Summarise(rows, seeds);
         Console.WriteLine($"\ntotal {total.Elapsed.TotalSeconds:F0} s");
