@@ -6,32 +6,38 @@ using LeapEngine.Core.Store;
 namespace LeapEngine.Benchmarks;
 
 /// <summary>
-/// Prompt optimisation on stories260K: a fixed set of targets (single words the model knows and
-/// short phrases), each searched by embedding descent, GCG and the hybrid over several seeds with
-/// the same step budget. Reports success rate, steps and seconds to the first verified prompt,
-/// its target log-probability and prompt perplexity. Needs LEAP_MODELS_DIR (or --models-dir)
-/// pointing at a folder holding stories260K.
+/// Prompt optimisation on stories260K: target tiers (easy words and phrases, harder TinyStories
+/// phrases, exact next-token continuations; see <see cref="PromptOptimisationTargets"/>), each
+/// searched by embedding descent, GCG and the hybrid over several seeds, at equal steps and at
+/// equal counted work (<see cref="OptimisationRequest.MaxWork"/>, forward-token equivalents).
+/// Reports success rate, targets solved, steps and work to the first verified prompt, its target
+/// log-probability and prompt perplexity. Needs LEAP_MODELS_DIR (or --models-dir) with stories260K.
 /// </summary>
 public sealed class PromptOptimisationBenchmark : IBenchmark
 {
-    public static readonly string[] Targets =
-    [
-        " ball", " cat", " happy", " park", " dog", " tree", " sad", " flower",
-        " the park", " very happy", " a big dog", " the ball",
-    ];
-
     public string Name => "optimise";
-    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --steps 60 --length 4 --candidates 8 --models-dir DIR)";
+    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --tiers easy,hard,exact --views steps,work " +
+                                 "--steps 60 --work 40000 --targets \" ball| the park\" --check-targets --models-dir DIR)";
+
+    private sealed record Row(string View, string Tier, string Method, string Target, OptimisationResult Result, double CpuSeconds);
 
     public int Run(string[] args)
     {
         int seeds = Measure.IntArg(args, "--seeds", 3);
         int steps = Measure.IntArg(args, "--steps", 60);
+        long work = (long)DoubleArg(args, "--work", 40_000);
         int length = Measure.IntArg(args, "--length", 4);
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => Enum.Parse<OptimisationMethod>(m, true)).ToArray();
+        // "hybrid-best": the hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss).
+        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',')
+            .Select(m => (Label: m, Method: Enum.Parse<OptimisationMethod>(m.Replace("-best", ""), true), Best: m.EndsWith("-best"))).ToArray();
+        var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
+            .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
+        var views = StringArg(args, "--views", "steps,work").Split(',');
+        // Optional subset of the tiers' targets, separated by '|' (targets hold spaces and commas).
+        var only = StringArg(args, "--targets", "") is { Length: > 0 } list ? list.Split('|').ToHashSet() : null;
         int i = Array.IndexOf(args, "--models-dir");
         var options = ModelStoreOptions.FromEnvironment() with { Offline = true };
         if (i >= 0 && i + 1 < args.Length) options = options with { ModelsDir = Path.GetFullPath(args[i + 1]) };
@@ -39,58 +45,76 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         using var model = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
 
         Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}, matmul yardstick: {Measure.MatmulGflops():F1} GFLOP/s, load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        if (args.Contains("--check-targets"))
+        {
+            PromptOptimisationTargets.Check(model);
+            return 0;
+        }
         Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, init {init}");
-        Console.WriteLine($"stories260K; {Targets.Length} targets x {seeds} seeds; {steps} steps, length {length}, {candidates} candidates; stop at first verified prompt");
-        var rows = new List<(OptimisationMethod Method, string Target, OptimisationResult Result, double CpuSeconds)>();
+        Console.WriteLine($"stories260K; {seeds} seeds; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
+                          $"length {length}, {candidates} candidates; stop at first verified prompt");
+        var rows = new List<Row>();
         using var process = Process.GetCurrentProcess();
         var total = Stopwatch.StartNew();
-        foreach (var method in methods)
-            foreach (var target in Targets)
-                for (int seed = 0; seed < seeds; seed++)
-                {
-                    var request = new OptimisationRequest
-                    {
-                        Target = target, Method = method, Steps = steps, Length = length, Candidates = candidates, Seed = seed,
-                        LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
-                    };
-                    process.Refresh();
-                    var cpuBefore = process.TotalProcessorTime;
-                    var result = PromptOptimiser.Run(model, request);
-                    process.Refresh();
-                    rows.Add((method, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
-                    var first = result.Successes.FirstOrDefault();
-                    Console.WriteLine($"{method,-8} {Quote(target),-14} seed {seed}: " + (first is null
-                        ? $"no success in {result.StepsRun} steps ({result.Seconds:F2} s)"
-                        : $"step {first.Step} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}"));
-                }
-
-        Console.WriteLine();
-        Console.WriteLine("| method | runs succeeded | targets solved (any seed) | median steps to first success | median wall s to first success | CPU s per step | mean target log-prob | median prompt perplexity |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
-        foreach (var group in rows.GroupBy(r => r.Method))
-        {
-            var wins = group.Where(r => r.Result.Successes.Count > 0).ToList();
-            var firsts = wins.Select(r => r.Result.Successes[0]).ToList();
-            int solved = group.GroupBy(r => r.Target).Count(t => t.Any(r => r.Result.Successes.Count > 0));
-            Console.WriteLine($"| {group.Key} | {wins.Count}/{group.Count()} ({100.0 * wins.Count / group.Count():F0}%) | {solved}/{Targets.Length} | " +
-                $"{Median(firsts.Select(f => (double)f.Step)):F0} | {Median(firsts.Select(f => f.SecondsElapsed)):F2} | " +
-                $"{group.Sum(r => r.CpuSeconds) / group.Sum(r => r.Result.StepsRun) * 1000:F1} ms | " +
-                $"{(firsts.Count > 0 ? firsts.Average(f => f.TargetLogProb) : double.NaN):F2} | " +
-                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} |");
-        }
-        Console.WriteLine();
-        Console.WriteLine("| target | " + string.Join(" | ", new[] { "Descent", "Gcg", "Hybrid" }) + " |");
-        Console.WriteLine("| --- | --- | --- | --- |");
-        foreach (var target in Targets)
-        {
-            var cells = new[] { OptimisationMethod.Descent, OptimisationMethod.Gcg, OptimisationMethod.Hybrid }
-                .Select(m => $"{rows.Count(r => r.Method == m && r.Target == target && r.Result.Successes.Count > 0)}/{seeds}");
-            Console.WriteLine($"| {Quote(target)} | {string.Join(" | ", cells)} |");
-        }
+        foreach (var view in views)
+            foreach (var tier in tiers)
+                foreach (var target in tier.Targets.Where(t => only is null || only.Contains(t)))
+                    for (int seed = 0; seed < seeds; seed++)
+                        foreach (var method in methods)   // innermost, so a partial log compares the methods on the same runs
+                        {
+                            var request = new OptimisationRequest
+                            {
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
+                                Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
+                                MaxWork = view == "work" ? work : null,
+                            };
+                            process.Refresh();
+                            var cpuBefore = process.TotalProcessorTime;
+                            var result = PromptOptimiser.Run(model, request);
+                            process.Refresh();
+                            rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
+                            var first = result.Successes.FirstOrDefault();
+                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " + (first is null
+                                ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
+                                : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
+                                  $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));
+                        }
+        Summarise(rows, seeds);
         Console.WriteLine($"\ntotal {total.Elapsed.TotalSeconds:F0} s");
         return 0;
     }
 
+    private static void Summarise(List<Row> rows, int seeds)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| view | tier | method | runs succeeded | targets solved (any seed) | median steps to first success | median work to first success (k) | " +
+                          "mean work per run (k) | CPU s per run | mean target log-prob | median prompt perplexity |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var group in rows.GroupBy(r => (r.View, r.Tier, r.Method)))
+        {
+            var wins = group.Where(r => r.Result.Successes.Count > 0).ToList();
+            var firsts = wins.Select(r => r.Result.Successes[0]).ToList();
+            var targets = group.GroupBy(r => r.Target).ToList();
+            int solved = targets.Count(t => t.Any(r => r.Result.Successes.Count > 0));
+            Console.WriteLine($"| {group.Key.View} | {group.Key.Tier} | {group.Key.Method} | {wins.Count}/{group.Count()} ({100.0 * wins.Count / group.Count():F0}%) | " +
+                $"{solved}/{targets.Count} | {Median(firsts.Select(f => (double)f.Step)):F0} | {Median(firsts.Select(f => f.Work / 1000.0)):F1} | " +
+                $"{group.Average(r => r.Result.Work) / 1000:F1} | {group.Average(r => r.CpuSeconds):F2} | " +
+                $"{(firsts.Count > 0 ? firsts.Average(f => f.TargetLogProb) : double.NaN):F2} | " +
+                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} |");
+        }
+        foreach (var view in rows.GroupBy(r => (r.View, r.Tier)))
+        {
+            var methods = view.Select(r => r.Method).Distinct().ToArray();
+            Console.WriteLine();
+            Console.WriteLine($"{view.Key.View} view, {view.Key.Tier} tier: runs succeeded out of {seeds} seeds");
+            Console.WriteLine("| target | " + string.Join(" | ", methods) + " |");
+            Console.WriteLine("| --- |" + string.Concat(methods.Select(_ => " --- |")));
+            foreach (var target in view.GroupBy(r => r.Target))
+                Console.WriteLine($"| {Quote(target.Key)} | " + string.Join(" | ",
+                    methods.Select(m => $"{target.Count(r => r.Method == m && r.Result.Successes.Count > 0)}/{target.Count(r => r.Method == m)}")) + " |");
+        }
+    }
     private static double DoubleArg(string[] args, string name, double fallback)
     {
         int i = Array.IndexOf(args, name);

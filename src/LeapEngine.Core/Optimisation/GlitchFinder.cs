@@ -153,7 +153,7 @@ public static class GlitchFinder
                 Repeated = generated[i].Length > 0 && generated[i][0] == tokens[i].Id,
                 RepeatLogProb = logProbs[i][0],
                 GeneratedIds = generated[i],
-                Generation = PromptVerifier.ContinuationText(model, prompts[i], generated[i]),
+                Generation = TextPieces.ContinuationText(model, prompts[i], generated[i]),
             };
         }
     }

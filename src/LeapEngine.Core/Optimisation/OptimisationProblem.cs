@@ -62,6 +62,8 @@ internal sealed class OptimisationProblem : IDisposable
     /// <summary>Mean length of the allowed embeddings: unit directions are fed at this length, the scale real tokens have.</summary>
     public float EmbeddingScale { get; }
     public int Length => Request.Length;
+    /// <summary>Tokens in one loss sequence: context, span, suffix and the teacher-forced target (all but its last token).</summary>
+    public int LossTokens => ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length - 1;
 
     /// <summary>The whole prompt a span stands in: context, span, suffix.</summary>
     public int[] FullPrompt(IReadOnlyList<int> span) => [.. ContextIds, .. span, .. SuffixIds];

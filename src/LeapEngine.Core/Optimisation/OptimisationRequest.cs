@@ -74,8 +74,23 @@ public sealed record OptimisationRequest
     public int TopK { get; init; } = 32;
     /// <summary>GCG: single-substitution candidates evaluated exactly per prompt per step.</summary>
     public int SearchWidth { get; init; } = 64;
-    /// <summary>Hybrid: the share of <see cref="Steps"/> spent on descent before switching to GCG.</summary>
+    /// <summary>Hybrid: the share of <see cref="Steps"/> (and of a budget) spent on descent before switching to GCG.</summary>
     public double HybridDescentFraction { get; init; } = 0.3;
+    /// <summary>
+    /// Hybrid: score every descent readout exactly (one forward per candidate per step, counted
+    /// as work) and start GCG from the best distinct readouts seen, not the last ones.
+    /// </summary>
+    public bool HybridBestReadouts { get; init; }
+
+    /// <summary>
+    /// Optional compute budget in forward-token equivalents (<see cref="OptimisationResult.Work"/>):
+    /// a step runs only when its worst-case cost still fits, so a search never spends more. For
+    /// the hybrid, descent gets <see cref="HybridDescentFraction"/> of it. Null: only
+    /// <see cref="Steps"/> limits the search.
+    /// </summary>
+    public long? MaxWork { get; init; }
+    /// <summary>Optional wall-clock budget in seconds, checked before each step (noisy on a shared machine: prefer <see cref="MaxWork"/>).</summary>
+    public double? MaxSeconds { get; init; }
 
     /// <summary>Limits on what one request may ask for (bounded work per call).</summary>
     public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096;
@@ -97,6 +112,9 @@ public sealed record OptimisationRequest
         if (TopK is < 1 or > MaxTopK) throw new ArgumentException($"top-k must be 1 to {MaxTopK}, got {TopK}");
         if (SearchWidth is < 1 or > MaxSearchWidth) throw new ArgumentException($"the search width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
         if (!(HybridDescentFraction is > 0 and < 1)) throw new ArgumentException($"the hybrid descent fraction must lie in (0, 1), got {HybridDescentFraction}");
+        if (MaxWork is < 1) throw new ArgumentException($"the work budget must be at least 1 forward-token equivalent, got {MaxWork}");
+        if (MaxSeconds is { } seconds && !(seconds > 0 && !double.IsInfinity(seconds)))
+            throw new ArgumentException($"the time budget must be a positive number of seconds, got {seconds}");
         if (!Enum.IsDefined(Method)) throw new ArgumentException($"unknown method {Method}");
         if (!Enum.IsDefined(Initialisation)) throw new ArgumentException($"unknown initialisation {Initialisation}");
         if (!Enum.IsDefined(Vocabulary)) throw new ArgumentException($"unknown vocabulary filter {Vocabulary}");

@@ -27,6 +27,8 @@ public sealed record PromptSuccess
     /// <summary>exp of the mean negative log-likelihood of the span's tokens as the model reads them (null when no token can be scored).</summary>
     public double? Perplexity { get; init; }
     public double SecondsElapsed { get; init; }
+    /// <summary>Work spent by the search up to and including this prompt's step (forward-token equivalents, see <see cref="OptimisationResult.Work"/>).</summary>
+    public long Work { get; init; }
 }
 
 /// <summary>What a prompt search found, and what it cost.</summary>
@@ -49,7 +51,16 @@ public sealed record OptimisationResult
     public int PromptsVerified { get; init; }
     /// <summary>Backward passes (one per step, over all candidates at once).</summary>
     public int BackwardPasses { get; init; }
-    /// <summary>Sequences scored exactly by GCG's candidate search.</summary>
+    /// <summary>Sequences scored exactly without gradients (GCG's candidate search, the hybrid's readout scoring).</summary>
     public long SequencesScored { get; init; }
+    /// <summary>
+    /// Compute spent, in forward-token equivalents: every token run forward counts 1, a token
+    /// run forward and backward counts 3 (a backward pass costs about two forwards), and each
+    /// verifying generation counts its prompt plus the tokens it may generate. Hardware-neutral,
+    /// so methods can be compared at equal compute (<see cref="OptimisationRequest.MaxWork"/>).
+    /// </summary>
+    public long Work { get; init; }
+    /// <summary>Whether <see cref="OptimisationRequest.MaxWork"/> or <see cref="OptimisationRequest.MaxSeconds"/> ended the search before its steps ran out.</summary>
+    public bool StoppedByBudget { get; init; }
     public int AllowedTokens { get; init; }
 }

@@ -26,6 +26,15 @@ public static class PromptOptimiser
         int descentSteps = DescentSteps(request);
         int candidates = request.Candidates;
 
+        // Worst-case search work of one step (verification is added by SearchLog.Fits).
+        long descentWork = 3L * candidates * problem.LossTokens;
+        long gcgWork = descentWork + (long)candidates * request.SearchWidth * problem.LossTokens;
+        // The hybrid's descent gets its share of a budget as well as of the steps.
+        double descentShare = request.Method == OptimisationMethod.Hybrid ? request.HybridDescentFraction : 1;
+
+        var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
+        if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
+
         Tensor? handoff = null;
         try
         {
@@ -33,26 +42,37 @@ public static class PromptOptimiser
             {
                 using var start = init.Directions(candidates);
                 using var descent = new EmbeddingDescent(problem, start);
-                for (int i = 0; i < descentSteps && !log.Done; i++)
+                while (log.Steps < descentSteps && !log.Done && log.Fits(descentWork, descentShare))
                 {
                     log.BeforeStep();
                     using var scope = NewDisposeScope();
                     var (ids, _, nll) = descent.Step();
+                    log.CountGradientPass(candidates);
+                    if (pool is not null)
+                    {
+                        pool.Add(ids, problem.LossOfIds(ids).Total);
+                        log.CountScored(candidates);
+                    }
                     var restart = log.AfterStep("descent", ids, nll);
                     if (restart.Count > 0) descent.Restart(restart, init.Directions(restart.Count));
                 }
-                if (descentSteps < request.Steps) handoff = descent.Readout();
+                if (descentSteps < request.Steps)
+                {
+                    using var last = descent.Readout();
+                    handoff = pool is null ? last.clone() : pool.Best(candidates, last);
+                }
             }
             if (descentSteps < request.Steps && !log.Done)
             {
                 using var start = handoff ?? init.Ids(candidates);
                 using var gcg = new GreedyCoordinateGradient(problem, random, start);
-                for (int i = descentSteps; i < request.Steps && !log.Done; i++)
+                while (log.Steps < request.Steps && !log.Done && log.Fits(gcgWork))
                 {
                     log.BeforeStep();
                     using var scope = NewDisposeScope();
                     var (ids, _, nll) = gcg.Step();
-                    log.SequencesScored += (long)candidates * request.SearchWidth;
+                    log.CountGradientPass(candidates);
+                    log.CountScored((long)candidates * request.SearchWidth);
                     var restart = log.AfterStep("gcg", ids, nll);
                     if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));
                 }

@@ -30,6 +30,9 @@ internal sealed class PromptVerifier
     /// <summary>Prompts generated so far (distinct spans).</summary>
     public int Generated { get; private set; }
 
+    /// <summary>Forward-token work of verifying one new prompt: its prefill plus every token it may generate.</summary>
+    public long WorkPerPrompt => _problem.FullPrompt(new int[_problem.Length]).Length + _options.MaxNewTokens;
+
     /// <summary>Verifies every span (rows of ids); returns whether each one says the target.</summary>
     public Verification[] Verify(IReadOnlyList<int[]> spans, CancellationToken ct)
     {
@@ -91,23 +94,9 @@ internal sealed class PromptVerifier
 
     private Verification Judge(IReadOnlyList<int> prompt, int[] generated)
     {
-        var continuation = ContinuationText(_problem.Model, prompt, generated);
+        var continuation = TextPieces.ContinuationText(_problem.Model, prompt, generated);
         var request = _problem.Request;
         return new Verification(generated, continuation, TargetMatch.Appears(continuation, request.Target, request.ExactContinuation));
-    }
-
-    /// <summary>
-    /// The text the generated tokens add to the prompt: decoded together and cut after the
-    /// prompt's own text, so leading spaces and characters split across tokens come out right.
-    /// </summary>
-    public static string ContinuationText(LanguageModel model, IReadOnlyList<int> prompt, IReadOnlyList<int> generated)
-    {
-        var before = model.Decode(prompt);
-        var all = model.Decode(prompt.Concat(generated));
-        if (before.Length > 0 && all.StartsWith(before, StringComparison.Ordinal)) return all[before.Length..];
-        // An empty prompt text loses the generation's leading space to the tokenizer's
-        // dummy-prefix rule; rebuild from the tokens' own texts instead.
-        return string.Concat(generated.Select(model.Tokenizer.TokenText));
     }
 
     private static string Key(int[] span) => string.Join(',', span);

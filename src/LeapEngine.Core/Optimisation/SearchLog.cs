@@ -29,11 +29,36 @@ internal sealed class SearchLog
 
     public int Steps { get; private set; }
     public int BackwardPasses { get; private set; }
-    public long SequencesScored { get; set; }
+    public long SequencesScored { get; private set; }
+    /// <summary>Forward-token equivalents spent so far (see <see cref="OptimisationResult.Work"/>).</summary>
+    public long Work { get; private set; }
     public bool Done => _successes.Count >= _problem.Request.StopAfterSuccesses;
 
     /// <summary>Throws when cancelled: called before each step, so cancellation stops within one step.</summary>
     public void BeforeStep() => _ct.ThrowIfCancellationRequested();
+
+    /// <summary>Counts a forward and backward pass over <paramref name="sequences"/> loss sequences (a backward costs about two forwards).</summary>
+    public void CountGradientPass(long sequences) => Work += 3 * sequences * _problem.LossTokens;
+
+    /// <summary>Counts <paramref name="sequences"/> loss sequences scored forward only.</summary>
+    public void CountScored(long sequences)
+    {
+        SequencesScored += sequences;
+        Work += sequences * _problem.LossTokens;
+    }
+
+    /// <summary>
+    /// Whether a step whose search costs <paramref name="stepWork"/> (plus, at worst, a fresh
+    /// verification of every candidate) still fits <paramref name="share"/> of the request's
+    /// work and time budgets. Always true without budgets.
+    /// </summary>
+    public bool Fits(long stepWork, double share = 1)
+    {
+        var request = _problem.Request;
+        long worst = Work + stepWork + request.Candidates * _verifier.WorkPerPrompt;
+        if (request.MaxWork is { } work && worst > share * work) return false;
+        return request.MaxSeconds is not { } seconds || _clock.Elapsed.TotalSeconds < share * seconds;
+    }
 
     /// <summary>
     /// Verifies a step's spans [B, length]; records new successes; returns the candidate rows
@@ -44,14 +69,16 @@ internal sealed class SearchLog
         Steps++;
         BackwardPasses++;
         var spans = Rows(spanIds);
+        int generatedBefore = _verifier.Generated;
         var verdicts = _verifier.Verify(spans, _ct);
+        Work += (_verifier.Generated - generatedBefore) * _verifier.WorkPerPrompt;
         var succeeded = new List<int>();
         for (int b = 0; b < spans.Length; b++)
         {
             if (!verdicts[b].Success) continue;
             succeeded.Add(b);
             if (!Done && _recorded.Add(string.Join(',', spans[b])))
-                _successes.Add(_verifier.Describe(spans[b], verdicts[b], Steps, phase, _clock.Elapsed.TotalSeconds));
+                _successes.Add(_verifier.Describe(spans[b], verdicts[b], Steps, phase, _clock.Elapsed.TotalSeconds) with { Work = Work });
         }
         _bestNll.Add(targetNll.Min());
         _progress?.Report(new ProgressUpdate(Steps, _problem.Request.Steps, "steps",
@@ -81,6 +108,8 @@ internal sealed class SearchLog
             PromptsVerified = _verifier.Generated,
             BackwardPasses = BackwardPasses,
             SequencesScored = SequencesScored,
+            Work = Work,
+            StoppedByBudget = Steps < request.Steps && _successes.Count < request.StopAfterSuccesses,
             AllowedTokens = _problem.AllowedIds.Length,
         };
     }

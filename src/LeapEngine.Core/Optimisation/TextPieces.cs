@@ -19,4 +19,18 @@ public static class TextPieces
         ArgumentNullException.ThrowIfNull(model);
         return model.ContinuationIds(text);
     }
+
+    /// <summary>
+    /// The text the generated tokens add to the prompt: decoded together and cut after the
+    /// prompt's own text, so leading spaces and characters split across tokens come out right.
+    /// </summary>
+    public static string ContinuationText(LanguageModel model, IReadOnlyList<int> prompt, IReadOnlyList<int> generated)
+    {
+        var before = model.Decode(prompt);
+        var all = model.Decode(prompt.Concat(generated));
+        if (before.Length > 0 && all.StartsWith(before, StringComparison.Ordinal)) return all[before.Length..];
+        // An empty prompt text loses the generation's leading space to the tokenizer's
+        // dummy-prefix rule; rebuild from the tokens' own texts instead.
+        return string.Concat(generated.Select(model.Tokenizer.TokenText));
+    }
 }

@@ -149,7 +149,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         Assert.Equal(logProb, success.TargetLogProb, 3);
     }
 
-    private sealed class Collect(List<ProgressUpdate> into, Action<ProgressUpdate>? then = null) : IProgress<ProgressUpdate>
+    internal sealed class Collect(List<ProgressUpdate> into, Action<ProgressUpdate>? then = null) : IProgress<ProgressUpdate>
     {
         public void Report(ProgressUpdate value)
         {

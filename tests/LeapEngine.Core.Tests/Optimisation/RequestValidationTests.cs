@@ -16,6 +16,8 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
         { "top-k", new OptimisationRequest { Target = " ball", TopK = 0 } },
         { "search width", new OptimisationRequest { Target = " ball", SearchWidth = 0 } },
         { "hybrid descent fraction", new OptimisationRequest { Target = " ball", HybridDescentFraction = 1 } },
+        { "work budget must be at least 1", new OptimisationRequest { Target = " ball", MaxWork = 0 } },
+        { "time budget must be a positive", new OptimisationRequest { Target = " ball", MaxSeconds = double.NaN } },
         { "outside the vocabulary", new OptimisationRequest { Target = " ball", AllowedTokenIds = [5000] } },
         { "exceed the model's context length", new OptimisationRequest { Target = string.Concat(Enumerable.Repeat(" the ball", 300)) } },
         { "extra verification tokens", new OptimisationRequest { Target = string.Concat(Enumerable.Repeat(" the ball", 126)), ExtraVerifyTokens = 200 } },

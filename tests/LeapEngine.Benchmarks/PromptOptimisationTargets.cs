@@ -1,0 +1,71 @@
+using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Runtime;
+
+namespace LeapEngine.Benchmarks;
+
+/// <summary>
+/// The prompt-optimisation benchmark's target tiers, and the check that each target is text
+/// stories260K produces at all: how often its own sampled stories contain it, and its best
+/// log-probability after a few natural story prompts (with whether greedy generation from
+/// that prompt says it).
+/// </summary>
+public static class PromptOptimisationTargets
+{
+    /// <summary>A named set of targets; exact tiers need the target as the very next tokens.</summary>
+    public sealed record Tier(string Name, string[] Targets, bool Exact);
+
+    public static readonly Tier Easy = new("easy", [
+        " ball", " cat", " happy", " park", " dog", " tree", " sad", " flower",
+        " the park", " very happy", " a big dog", " the ball",
+    ], false);
+
+    /// <summary>
+    /// Longer TinyStories phrases (3-7 tokens), each found in at least one of 200 stories the
+    /// model samples itself (<see cref="Check"/>); " a big red ball" and " played with her
+    /// friends" were dropped because it never produced them.
+    /// </summary>
+    public static readonly Tier Hard = new("hard", [
+        " the little girl", " went to the park", " her mom said", " was very happy",
+        " in the garden", " they played together", " a little bird", " the big tree",
+    ], false);
+
+    /// <summary>Targets that must be the very next tokens after the prompt, from both tiers.</summary>
+    public static readonly Tier Exact = new("exact", [
+        " ball", " the park", " her mom said", " was very happy", " in the garden",
+    ], true);
+
+    public static readonly Tier[] All = [Easy, Hard, Exact];
+
+    private static readonly string[] NaturalPrompts =
+    [
+        "Once upon a time, there was", "One day,", "Lily and her mom went", "Tom saw", "She was so",
+        "They liked to play", "He had", "After that, they", "The sun was shining and",
+    ];
+
+    /// <summary>Prints, per target: its share of sampled stories, its best natural-prompt log-prob and whether greedy generation there says it.</summary>
+    public static void Check(LanguageModel model, int samples = 200, int sampleTokens = 150)
+    {
+        // The model's own stories: temperature-1 samples from BOS, one seed per story.
+        var bos = model.PromptIds("");
+        var generated = TextGenerator.GenerateBatch(model.Network, Enumerable.Repeat<IReadOnlyList<int>>(bos, samples).ToList(),
+            new GenerationOptions { MaxNewTokens = sampleTokens, Temperature = 1, Seed = 0 }, model.EosId);
+        var stories = generated.Select(ids => TextPieces.ContinuationText(model, bos, ids)).ToArray();
+        Console.WriteLine($"target check: {samples} stories sampled from BOS at temperature 1 ({sampleTokens} tokens max); " +
+                          $"best of {NaturalPrompts.Length} natural prompts by log p(target | prompt)");
+        Console.WriteLine("| tier | target | tokens | stories containing it | best natural prompt | log p(target) | greedy says it |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- |");
+        foreach (var tier in All)
+            foreach (var target in tier.Targets)
+            {
+                var targetIds = TextPieces.Continuation(model, target);
+                int containing = stories.Count(s => TargetMatch.Appears(s, target, exact: false));
+                var (prompt, logProb) = NaturalPrompts
+                    .Select(p => (p, Scoring.ContinuationLogProbs(model.Network, model.PromptIds(p), targetIds).Sum(x => (double)x)))
+                    .MaxBy(x => x.Item2);
+                var promptIds = model.PromptIds(prompt);
+                var greedy = TextGenerator.Generate(model.Network, promptIds, new GenerationOptions { MaxNewTokens = targetIds.Length }, model.EosId);
+                bool says = TargetMatch.Appears(TextPieces.ContinuationText(model, promptIds, greedy), target, exact: true);
+                Console.WriteLine($"| {tier.Name} | \"{target}\" | {targetIds.Length} | {containing}/{samples} | \"{prompt}\" | {logProb:F2} | {(says ? "yes" : "no")} |");
+            }
+    }
+}
