@@ -50,7 +50,7 @@ public static class AttributionEngine
             EvaluationMode = request.Evaluation.Mode.ToString(),
             PromptText = prepared.Rendered.Text,
             PromptTokens = prepared.Ids.Length,
-            CompletionText = model.Decode(completion),
+            CompletionText = model.DecodeContinuation(prepared.Ids, completion),
             CompletionIds = completion,
             CompletionTokens = completion.Select(model.Tokenizer.TokenText).ToArray(),
             CompletionGenerated = generated,

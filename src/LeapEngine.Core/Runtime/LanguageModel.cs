@@ -120,6 +120,17 @@ public sealed class LanguageModel : IDisposable
 
     public string Decode(IEnumerable<int> ids) => Tokenizer.Decode(ids);
 
+    /// <summary>
+    /// The text of <paramref name="continuation"/> as it reads after <paramref name="context"/>:
+    /// decoding it alone would drop SentencePiece's leading space (" and smiled" → "and smiled").
+    /// </summary>
+    public string DecodeContinuation(IReadOnlyList<int> context, IReadOnlyList<int> continuation)
+    {
+        var before = Decode(context);
+        var all = Decode(context.Concat(continuation));
+        return all.StartsWith(before, StringComparison.Ordinal) ? all[before.Length..] : Decode(continuation);
+    }
+
     /// <summary>Continues a text prompt; returns the new token ids.</summary>
     public int[] Generate(string prompt, GenerationOptions options, bool? addBos = null, CancellationToken ct = default,
         Action<int, int>? onToken = null) =>

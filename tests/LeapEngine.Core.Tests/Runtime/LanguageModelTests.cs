@@ -49,5 +49,6 @@ public class ContinuationEncodingTests
         var whole = model.Encode("Lily had a red ball").Ids;
         Assert.Equal(whole.Skip(prompt.Count), model.ContinuationIds(" ball"));
         Assert.Empty(model.ContinuationIds(""));
+        Assert.Equal(" ball", model.DecodeContinuation(prompt.ToArray(), model.ContinuationIds(" ball")));
     }
 }
