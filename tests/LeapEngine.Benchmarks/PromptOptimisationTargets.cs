@@ -49,7 +49,7 @@ public static class PromptOptimisationTargets
         var bos = model.PromptIds("");
         var generated = TextGenerator.GenerateBatch(model.Network, Enumerable.Repeat<IReadOnlyList<int>>(bos, samples).ToList(),
             new GenerationOptions { MaxNewTokens = sampleTokens, Temperature = 1, Seed = 0 }, model.EosId);
-        var stories = generated.Select(ids => TextPieces.ContinuationText(model, bos, ids)).ToArray();
+        var stories = generated.Select(ids => model.DecodeContinuation(bos, ids)).ToArray();
         Console.WriteLine($"target check: {samples} stories sampled from BOS at temperature 1 ({sampleTokens} tokens max); " +
                           $"best of {NaturalPrompts.Length} natural prompts by log p(target | prompt)");
         Console.WriteLine("| tier | target | tokens | stories containing it | best natural prompt | log p(target) | greedy says it |");
@@ -57,14 +57,14 @@ public static class PromptOptimisationTargets
         foreach (var tier in All)
             foreach (var target in tier.Targets)
             {
-                var targetIds = TextPieces.Continuation(model, target);
+                var targetIds = model.ContinuationIds(target);
                 int containing = stories.Count(s => TargetMatch.Appears(s, target, exact: false));
                 var (prompt, logProb) = NaturalPrompts
                     .Select(p => (p, Scoring.ContinuationLogProbs(model.Network, model.PromptIds(p), targetIds).Sum(x => (double)x)))
                     .MaxBy(x => x.Item2);
                 var promptIds = model.PromptIds(prompt);
                 var greedy = TextGenerator.Generate(model.Network, promptIds, new GenerationOptions { MaxNewTokens = targetIds.Length }, model.EosId);
-                bool says = TargetMatch.Appears(TextPieces.ContinuationText(model, promptIds, greedy), target, exact: true);
+                bool says = TargetMatch.Appears(model.DecodeContinuation(promptIds, greedy), target, exact: true);
                 Console.WriteLine($"| {tier.Name} | \"{target}\" | {targetIds.Length} | {containing}/{samples} | \"{prompt}\" | {logProb:F2} | {(says ? "yes" : "no")} |");
             }
     }

@@ -124,12 +124,12 @@ public static class GlitchFinder
     private static int[] Template(LanguageModel model, int[] allowed)
     {
         var allowedSet = allowed.ToHashSet();
-        var examples = ExampleWords.Select(w => TextPieces.Continuation(model, w))
+        var examples = ExampleWords.Select(w => model.ContinuationIds(w))
             .Where(ids => ids.Length == 1 && allowedSet.Contains(ids[0])).Select(ids => ids[0]).Distinct().Take(Shots).ToList();
         // Models without these words as single tokens: evenly spaced allowed tokens instead.
         for (int i = 0; examples.Count < Shots && i < allowed.Length; i += Math.Max(1, allowed.Length / Shots))
             if (!examples.Contains(allowed[i])) examples.Add(allowed[i]);
-        var separator = TextPieces.Continuation(model, "\n");
+        var separator = model.ContinuationIds("\n");
         var prefix = new List<int>(TextPieces.Context(model, ""));
         foreach (var e in examples) prefix.AddRange([e, e, .. separator]);
         return prefix.ToArray();
@@ -153,7 +153,7 @@ public static class GlitchFinder
                 Repeated = generated[i].Length > 0 && generated[i][0] == tokens[i].Id,
                 RepeatLogProb = logProbs[i][0],
                 GeneratedIds = generated[i],
-                Generation = TextPieces.ContinuationText(model, prompts[i], generated[i]),
+                Generation = model.DecodeContinuation(prompts[i], generated[i]),
             };
         }
     }

@@ -23,8 +23,8 @@ internal sealed class OptimisationProblem : IDisposable
         Model = model;
         Request = request;
         ContextIds = TextPieces.Context(model, request.Prefix);
-        SuffixIds = TextPieces.Continuation(model, request.Suffix);
-        TargetIds = TextPieces.Continuation(model, request.Target);
+        SuffixIds = model.ContinuationIds(request.Suffix);
+        TargetIds = model.ContinuationIds(request.Target);
         AllowedIds = Vocabulary.Allowed(model, request.Vocabulary, request.AllowedTokenIds);
 
         using var noGrad = no_grad();

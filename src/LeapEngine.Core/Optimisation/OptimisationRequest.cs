@@ -125,9 +125,9 @@ public sealed record OptimisationRequest
                 if (id < 0 || id >= vocab) throw new ArgumentException($"allowed token id {id} is outside the vocabulary [0, {vocab})");
         }
         // Lengths in tokens: what the forward pass and the verifying generation will need.
-        var target = TextPieces.Continuation(model, Target);
+        var target = model.ContinuationIds(Target);
         if (target.Length == 0) throw new ArgumentException($"the target \"{Target}\" encodes to no tokens");
-        int context = TextPieces.Context(model, Prefix).Length + Length + TextPieces.Continuation(model, Suffix).Length;
+        int context = TextPieces.Context(model, Prefix).Length + Length + model.ContinuationIds(Suffix).Length;
         int needed = context + target.Length + ExtraVerifyTokens;
         if (context + target.Length > model.Config.ContextLength)
             throw new ArgumentException(

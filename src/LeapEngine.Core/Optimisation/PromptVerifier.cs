@@ -94,7 +94,7 @@ internal sealed class PromptVerifier
 
     private Verification Judge(IReadOnlyList<int> prompt, int[] generated)
     {
-        var continuation = TextPieces.ContinuationText(_problem.Model, prompt, generated);
+        var continuation = _problem.Model.DecodeContinuation(prompt, generated);
         var request = _problem.Request;
         return new Verification(generated, continuation, TargetMatch.Appears(continuation, request.Target, request.ExactContinuation));
     }

@@ -128,7 +128,10 @@ public sealed class LanguageModel : IDisposable
     {
         var before = Decode(context);
         var all = Decode(context.Concat(continuation));
-        return all.StartsWith(before, StringComparison.Ordinal) ? all[before.Length..] : Decode(continuation);
+        if (before.Length > 0 && all.StartsWith(before, StringComparison.Ordinal)) return all[before.Length..];
+        // An empty context text (BOS only) loses the continuation's leading space to the
+        // tokenizer's dummy-prefix rule; rebuild it from the tokens' own texts instead.
+        return string.Concat(continuation.Select(Tokenizer.TokenText));
     }
 
     /// <summary>Continues a text prompt; returns the new token ids.</summary>

@@ -76,10 +76,10 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     private long LossTokens(OptimisationRequest r) =>
-        TextPieces.Context(fixture.Model, r.Prefix).Length + r.Length + TextPieces.Continuation(fixture.Model, r.Target).Length - 1;
+        TextPieces.Context(fixture.Model, r.Prefix).Length + r.Length + fixture.Model.ContinuationIds(r.Target).Length - 1;
 
     private long VerifyWork(OptimisationRequest r) =>
-        TextPieces.Context(fixture.Model, r.Prefix).Length + r.Length + TextPieces.Continuation(fixture.Model, r.Target).Length + r.ExtraVerifyTokens;
+        TextPieces.Context(fixture.Model, r.Prefix).Length + r.Length + fixture.Model.ContinuationIds(r.Target).Length + r.ExtraVerifyTokens;
 }
 
 /// <summary>The hybrid's pool of descent readouts: GCG starts from the best distinct ones by exact loss.</summary>

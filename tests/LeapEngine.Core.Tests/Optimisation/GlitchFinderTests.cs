@@ -56,11 +56,11 @@ public class GlitchFinderTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     {
         var lines = template.Split('\n')[..^1];
         var ids = new List<int>(model.PromptIds("")[..1]);
-        var newline = TextPieces.Continuation(model, "\n");
+        var newline = model.ContinuationIds("\n");
         foreach (var line in lines)
         {
             var word = line.Trim().Split(' ')[0];
-            var token = TextPieces.Continuation(model, " " + word);
+            var token = model.ContinuationIds(" " + word);
             ids.AddRange([.. token, .. token, .. newline]);
         }
         ids.Add(id);

@@ -12,7 +12,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     public void ContinuationTokensDecodeBackToTheTextAfterOtherTokens(string text)
     {
         var model = fixture.Model;
-        var ids = TextPieces.Continuation(model, text);
+        var ids = model.ContinuationIds(text);
         var before = model.PromptIds("Once");
         Assert.Equal("Once" + text, model.Decode(before.Concat(ids)));
     }
@@ -22,7 +22,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     {
         // SentencePiece's own encoding of " ball" starts with an extra "▁" piece.
         var own = fixture.Model.Tokenizer.Encode(" ball").Ids;
-        var continuation = TextPieces.Continuation(fixture.Model, " ball");
+        var continuation = fixture.Model.ContinuationIds(" ball");
         Assert.True(continuation.Length < own.Count, $"{continuation.Length} vs {own.Count}");
         Assert.Equal(" ball", string.Concat(continuation.Select(fixture.Model.Tokenizer.TokenText)));
     }
@@ -36,7 +36,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
         Assert.DoesNotContain(1, allowed);   // BOS
         Assert.DoesNotContain(2, allowed);   // EOS
         Assert.DoesNotContain(allowed, id => id is >= 3 and <= 258);   // byte-fallback pieces
-        Assert.Contains(TextPieces.Continuation(model, " the")[0], allowed);
+        Assert.Contains(model.ContinuationIds(" the")[0], allowed);
         Assert.All(allowed, id => Assert.DoesNotContain(model.Tokenizer.TokenText(id), c => char.IsControl(c)));
 
         var noSpecial = Vocabulary.Allowed(model, VocabularyFilter.NoSpecial);

@@ -23,7 +23,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         Assert.Equal(success.Step, result.FirstSuccessStep);
         Assert.True(result.StepsRun <= request.Steps);
         Assert.Equal(4, success.PromptIds.Length);
-        Assert.Equal(TextPieces.Continuation(Model, target), result.TargetIds);
+        Assert.Equal(Model.ContinuationIds(target), result.TargetIds);
         Assert.True(success.TargetLogProb < 0);
         Assert.True(success.Perplexity > 1);
         var allowed = Vocabulary.Allowed(Model, VocabularyFilter.Printable).ToHashSet();
@@ -55,7 +55,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         var success = Assert.Single(result.Successes);
         AssertVerified(request, success);
         var context = Model.PromptIds("One day,");
-        var suffix = TextPieces.Continuation(Model, " to the");
+        var suffix = Model.ContinuationIds(" to the");
         Assert.Equal([.. context, .. success.PromptIds, .. suffix], success.FullPromptIds);
         Assert.StartsWith("One day,", success.FullPromptText);
         Assert.EndsWith(" to the", success.FullPromptText);
@@ -145,7 +145,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         Assert.EndsWith(success.Generation, text);
         Assert.True(TargetMatch.Appears(success.Generation, request.Target, request.ExactContinuation), success.Generation);
         Assert.Contains(request.Target.Trim(), text);
-        var logProb = Scoring.ContinuationLogProbs(Model.Network, success.FullPromptIds, TextPieces.Continuation(Model, request.Target)).Sum();
+        var logProb = Scoring.ContinuationLogProbs(Model.Network, success.FullPromptIds, Model.ContinuationIds(request.Target)).Sum();
         Assert.Equal(logProb, success.TargetLogProb, 3);
     }
 
