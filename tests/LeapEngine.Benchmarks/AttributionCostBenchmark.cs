@@ -17,7 +17,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class AttributionCostBenchmark : IBenchmark
 {
     public string Name => "attribution-cost";
-    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --repeats 3 --models stories,gpt2)";
+    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --repeats 3 --models stories,gpt2 --modes naive,batched,cached --batch 32 --batch-tokens 8192)";
 
     public int Run(string[] args)
     {
@@ -25,6 +25,12 @@ public sealed class AttributionCostBenchmark : IBenchmark
         var models = Arg(args, "--models", "stories,gpt2").Split(',');
         int sampleAbove = Measure.IntArg(args, "--sample-above", 256), sample = Measure.IntArg(args, "--sample", 64);
         int repeats = Measure.IntArg(args, "--repeats", 3);
+        var defaults = new EvaluationOptions();
+        var batching = defaults with
+        {
+            MaxBatchSize = Measure.IntArg(args, "--batch", defaults.MaxBatchSize),
+            MaxBatchTokens = Measure.IntArg(args, "--batch-tokens", defaults.MaxBatchTokens),
+        };
         const int completionLength = 16;
         Console.WriteLine($"threads: {get_num_threads()}; load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; matmul (fp32, same process): {Measure.MatmulGflops():F1} GFLOP/s");
         Console.WriteLine("| model | prompt tokens | perturbations run | mode | wall s, best of rounds (all n+1) | forward tokens (all n+1) | speed-up vs naive | max |diff| vs naive |");
@@ -45,7 +51,7 @@ public sealed class AttributionCostBenchmark : IBenchmark
                 int stride = n > sampleAbove ? Math.Max(1, (n - first) / sample) : 1;
                 var all = Enumerable.Range(first, n - first).Select(p => perturber.Apply([p])).Prepend(perturber.Apply([])).ToList();
                 var sampledIndex = Enumerable.Range(0, all.Count).Where(i => i == 0 || (i - 1) % stride == 0).ToList();
-                var modes = new[] { EvaluationMode.Naive, EvaluationMode.Batched, EvaluationMode.BatchedPrefixCache };
+                var modes = Arg(args, "--modes", "naive,batched,cached").Split(',').Select(ParseMode).Prepend(EvaluationMode.Naive).Distinct().ToArray();
                 var best = modes.ToDictionary(m => m, _ => double.MaxValue);
                 var results = new Dictionary<EvaluationMode, (float[][] LogProbs, long Tokens)>();
                 // Modes interleaved and the fastest of several rounds kept: a shared machine's load then hits all three alike.
@@ -54,9 +60,9 @@ public sealed class AttributionCostBenchmark : IBenchmark
                     {
                         var items = mode == EvaluationMode.Naive ? sampledIndex.Select(i => all[i]).ToList() : all;
                         double scale = (double)all.Count / items.Count;
-                        var evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, new EvaluationOptions { Mode = mode });
+                        var evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, batching with { Mode = mode });
                         if (round == 0) evaluator.LogProbs(items.Take(2).ToList());   // warm-up
-                        evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, new EvaluationOptions { Mode = mode });
+                        evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, batching with { Mode = mode });
                         var sw = Stopwatch.StartNew();
                         var logProbs = evaluator.LogProbs(items);
                         best[mode] = Math.Min(best[mode], sw.Elapsed.TotalSeconds * scale);
@@ -79,6 +85,14 @@ public sealed class AttributionCostBenchmark : IBenchmark
         }
         return 0;
     }
+
+    private static EvaluationMode ParseMode(string name) => name switch
+    {
+        "naive" => EvaluationMode.Naive,
+        "batched" => EvaluationMode.Batched,
+        "cached" => EvaluationMode.BatchedPrefixCache,
+        _ => throw new ArgumentException($"unknown mode '{name}': use naive, batched or cached"),
+    };
 
     private static string Arg(string[] args, string name, string fallback)
     {

@@ -22,9 +22,9 @@ public sealed record EvaluationOptions
 {
     public EvaluationMode Mode { get; init; } = EvaluationMode.BatchedPrefixCache;
     /// <summary>At most this many perturbed prompts per forward pass.</summary>
-    public int MaxBatchSize { get; init; } = 32;
+    public int MaxBatchSize { get; init; } = 8;
     /// <summary>At most this many token positions (rows x longest new sequence) per forward pass: bounds memory.</summary>
-    public int MaxBatchTokens { get; init; } = 8192;
+    public int MaxBatchTokens { get; init; } = 4096;
 
     public void Validate()
     {
@@ -109,18 +109,21 @@ public sealed class PerturbationEvaluator
     /// </summary>
     private static int SharedPrefix(PerturbedPrompt p) => Math.Max(0, Math.Min(p.FirstChanged, p.Ids.Length - 1));
 
+    /// <summary>Tokens a row runs in a pass: its prompt after the cached part, and the completion but its last token.</summary>
+    private int PassLength(PerturbedPrompt p, bool cached) => p.Ids.Length + _completion.Length - 1 - (cached ? SharedPrefix(p) : 0);
+
     private IEnumerable<List<int>> Batches(List<int> order, IReadOnlyList<PerturbedPrompt> items, bool cached)
     {
         var batch = new List<int>();
         int longest = 0;
         foreach (int i in order)
         {
-            int length = Math.Max(longest, items[i].Ids.Length + _completion.Length - (cached ? SharedPrefix(items[i]) : 0));
+            int length = Math.Max(longest, PassLength(items[i], cached));
             if (batch.Count > 0 && (batch.Count + 1 > _options.MaxBatchSize || (long)(batch.Count + 1) * length > _options.MaxBatchTokens))
             {
                 yield return batch;
                 batch = new List<int>();
-                length = items[i].Ids.Length + _completion.Length - (cached ? SharedPrefix(items[i]) : 0);
+                length = PassLength(items[i], cached);
             }
             batch.Add(i);
             longest = length;
@@ -143,8 +146,11 @@ public sealed class PerturbationEvaluator
     /// <summary>
     /// One pass over perturbed prompts. With <paramref name="prefix"/> (the original prompt's
     /// cache, batch 1) each row sees only the cached tokens before its first change and runs
-    /// the rest of its prompt and the completion; without it, rows run whole. Rows are
-    /// right-padded; positions are explicit so hidden tokens keep theirs.
+    /// the rest of its prompt and the completion; without it, rows run whole. The completion's
+    /// last token is never fed (its logits would predict past the completion). Rows are
+    /// left-padded so that every row's scored positions are the pass's last m: logits, and
+    /// the last block past its keys/values, run only there. Positions are explicit so hidden
+    /// tokens keep theirs.
     /// </summary>
     private float[][] RunBatch(List<PerturbedPrompt> rows, KvCache? prefix)
     {
@@ -153,27 +159,24 @@ public sealed class PerturbationEvaluator
         var shared = rows.Select(r => prefix is null ? 0 : SharedPrefix(r)).ToArray();
         // Only the cached positions some row of this batch sees take part (at least one, as a cache needs a key).
         int cached = prefix is null ? 0 : Math.Max(1, shared.Max());
-        int longest = rows.Select((r, i) => r.Ids.Length + m - shared[i]).Max();
+        int longest = rows.Max(r => PassLength(r, prefix is not null));
         var ids = new long[b, longest];
         var mask = new long[b, longest];
         var positions = new long[b, longest];
         var visible = new long[b, Math.Max(cached, 1)];
-        var scored = new long[b, m];   // index (in this pass) of the logits row that predicts completion token j
-        int from = rows.Select((r, i) => r.Ids.Length - 1 - shared[i]).Min();
         for (int r = 0; r < b; r++)
         {
             var row = rows[r];
-            int s = shared[r], length = row.Ids.Length + m - s;
+            int s = shared[r], length = PassLength(row, prefix is not null), pad = longest - length;
             for (int j = 0; j < s; j++) visible[r, j] = 1;
-            for (int j = 0; j < longest; j++)
+            // Padding (j < pad) stays masked at position 0, inside the context.
+            for (int j = 0; j < length; j++)
             {
                 int p = s + j;
-                if (j >= length) continue;   // padding: masked, position 0 keeps it inside the context
-                positions[r, j] = p;
-                ids[r, j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
-                mask[r, j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
+                positions[r, pad + j] = p;
+                ids[r, pad + j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
+                mask[r, pad + j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
             }
-            for (int j = 0; j < m; j++) scored[r, j] = row.Ids.Length - 1 - s + j - from;
         }
         var device = _model.Device;
         using var cache = prefix?.ExpandBatch(b, tensor(visible, device: device), cached);
@@ -182,12 +185,11 @@ public sealed class PerturbationEvaluator
             AttentionMask = tensor(mask, device: device),
             Positions = tensor(positions, device: device),
             Cache = cache,
-            LogitsFrom = from,
-        });                                                                                 // [batch, token - from, vocab]
+            LogitsFrom = longest - m,
+        });                                                                                 // [batch, completion, vocab]
         ForwardPasses++;
         ForwardTokens += (long)b * longest;
-        var rowIndex = tensor(scored, device: device).unsqueeze(2).expand(b, m, logits.shape[2]); // [batch, completion, vocab]
-        var logProbs = logits.gather(1, rowIndex).to(ScalarType.Float32).log_softmax(-1);      // [batch, completion, vocab]
+        var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                      // [batch, completion, vocab]
         var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(0).unsqueeze(2)
             .expand(b, m, 1);                                                                   // [batch, completion, 1]
         var picked = logProbs.gather(2, targets).squeeze(2).cpu().data<float>().ToArray();     // [batch * completion]

@@ -48,6 +48,48 @@ public class BatchingAndCacheTests
         TensorAssert.Close(full.narrow(1, 6, 1), third, 1e-4, "last");
     }
 
+    [Theory]
+    [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
+    public void LogitsFromEqualsTheTailOfAFullPassWithAndWithoutPaddingOrCache(string name)
+    {
+        // LogitsFrom runs the last block only for the tail positions (keys/values for all):
+        // the tail must not change, plain, padded, or after a cache.
+        using var model = TestModels.Load(name);
+        using var noGrad = no_grad();
+        var (ids, mask) = TokenBatch.LeftPadded(Sequences, model.Device);
+        using var full = model.Forward(ids, new ForwardOptions { AttentionMask = mask });
+        long tokens = ids.shape[1];
+        foreach (int from in new[] { 1, 3, (int)tokens - 1, -2 })
+        {
+            long start = from < 0 ? tokens + from : from;
+            using var tail = model.Forward(ids, new ForwardOptions { AttentionMask = mask, LogitsFrom = from });
+            TensorAssert.Close(full.narrow(1, start, tokens - start), tail, 1e-5, $"{name} padded, logits from {from}");
+            using var plain = model.Forward(ids.narrow(0, 0, 1));
+            using var plainTail = model.Forward(ids.narrow(0, 0, 1), new ForwardOptions { LogitsFrom = from });
+            TensorAssert.Close(plain.narrow(1, start, tokens - start), plainTail, 1e-5, $"{name} plain, logits from {from}");
+        }
+        using var cache = new KvCache(model.Config.NLayers);
+        var row = ids.narrow(0, 0, 1);
+        using var plainAll = model.Forward(row);
+        model.Forward(row.narrow(1, 0, 3), new ForwardOptions { Cache = cache, LogitsFrom = -1 }).Dispose();
+        using var rest = model.Forward(row.narrow(1, 3, tokens - 3), new ForwardOptions { Cache = cache, LogitsFrom = 2 });
+        TensorAssert.Close(plainAll.narrow(1, 5, tokens - 5), rest, 1e-4, $"{name} cached, logits from 2");
+        Assert.Equal(tokens, cache.Length);   // the trimmed last layer still cached every position's keys
+    }
+
+    [Fact]
+    public void AHookOnTheLastBlockStillSeesEveryPositionWhenLogitsAreTrimmed()
+    {
+        using var model = TestModels.Stories();
+        using var noGrad = no_grad();
+        var ids = tensor(Sequences[0].Select(i => (long)i).ToArray()).unsqueeze(0);
+        string last = $"blocks.{model.Config.NLayers - 1}.hook_resid_post";
+        long seen = 0;
+        using (model.HookPoints[last].Add((a, _) => { seen = a.shape[1]; return null; }))
+            model.Forward(ids, new ForwardOptions { LogitsFrom = -1 }).Dispose();
+        Assert.Equal(Sequences[0].Length, seen);
+    }
+
     [Fact]
     public void ExpandedPrefixCacheServesABatchOfSuffixes()
     {

@@ -18,6 +18,41 @@ public sealed class ForwardContext
     public Tensor? AttentionBias { get; init; }
     public KvCache? Cache { get; init; }
 
+    /// <summary>
+    /// This pass as seen by its last queries [from, Tokens) only (keys and values still come
+    /// from every token): the last layer of a pass that needs logits only from <c>from</c> on.
+    /// The bias is always explicit here, since a fused causal kernel aligns a shorter query
+    /// block with the first keys, not the last.
+    /// </summary>
+    public ForwardContext ForQueries(long from)
+    {
+        if (from == 0) return this;
+        if (from < 0 || from >= Tokens) throw new ArgumentOutOfRangeException(nameof(from), $"query start {from} is outside the {Tokens} tokens of this pass");
+        long count = Tokens - from;
+        Tensor bias;
+        if (AttentionBias is { } full)
+        {
+            bias = full.narrow(2, from, count);                                // [batch|1, 1, query, key]
+        }
+        else
+        {
+            var device = Positions.device;
+            var queryIndex = arange(from, Tokens, device: device).unsqueeze(1);  // [query, 1]
+            var keyIndex = arange(Tokens, device: device).unsqueeze(0);          // [1, key]
+            bias = zeros(count, Tokens, device: device)
+                .masked_fill(keyIndex.gt(queryIndex), float.NegativeInfinity)
+                .unsqueeze(0).unsqueeze(0);                                    // [1, 1, query, key]
+        }
+        return new ForwardContext
+        {
+            Batch = Batch,
+            Tokens = count,
+            PastLength = PastLength + from,
+            Positions = Positions.narrow(1, from, count),
+            AttentionBias = bias,
+        };
+    }
+
     public static ForwardContext Create(long batch, long tokens, Device device, ForwardOptions? options)
     {
         var cache = options?.Cache;

@@ -33,19 +33,23 @@ public sealed class Gpt2Attention : nn.Module<Tensor, ForwardContext, Tensor>
     public Linear QkvProjection => c_attn;
     public Linear OutputProjection => c_proj;
 
-    public override Tensor forward(Tensor x, ForwardContext ctx)
+    public override Tensor forward(Tensor x, ForwardContext ctx) => Forward(x, ctx, 0);
+
+    /// <summary>Keys and values from every token; queries (and the output) only from <paramref name="queryFrom"/> on.</summary>
+    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom)
     {
-        long batch = x.shape[0], tokens = x.shape[1], d = x.shape[2];
+        long batch = x.shape[0], tokens = x.shape[1], d = x.shape[2], queries = tokens - queryFrom;
         var qkv = c_attn.call(x).split(d, -1);                                    // 3 x [batch, token, d_model]
-        var q = hook_q.call(qkv[0].view(batch, tokens, _heads, _dHead));          // [batch, token, head, d_head]
+        var qAll = queryFrom > 0 ? qkv[0].narrow(1, queryFrom, queries) : qkv[0]; // [batch, query, d_model]
+        var q = hook_q.call(qAll.reshape(batch, queries, _heads, _dHead));        // [batch, query, head, d_head]
         var k = hook_k.call(qkv[1].view(batch, tokens, _heads, _dHead));
         var v = hook_v.call(qkv[2].view(batch, tokens, _heads, _dHead));
         var kt = k.transpose(1, 2);                                                // [batch, head, token, d_head]
         var vt = v.transpose(1, 2);
         if (ctx.Cache is { } cache) (kt, vt) = cache.Append(_layer, kt, vt);
-        var z = Attention.Attend(q.transpose(1, 2), kt, vt, ctx, hook_pattern)    // [batch, head, query, d_head]
+        var z = Attention.Attend(q.transpose(1, 2), kt, vt, ctx.ForQueries(queryFrom), hook_pattern) // [batch, head, query, d_head]
             .transpose(1, 2);                                                      // [batch, query, head, d_head]
         z = hook_z.call(z);
-        return c_proj.call(z.reshape(batch, tokens, d));                           // [batch, query, d_model]
+        return c_proj.call(z.reshape(batch, queries, d));                          // [batch, query, d_model]
     }
 }

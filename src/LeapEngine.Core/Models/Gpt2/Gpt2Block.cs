@@ -25,17 +25,31 @@ public sealed class Gpt2Block : nn.Module<Tensor, ForwardContext, Tensor>
         ln2 = new Gpt2LayerNorm(config.DModel, config.NormEps);
         mlp = new Gpt2Mlp(config);
         RegisterComponents();
+        _hookPoints = modules().OfType<HookPoint>().ToArray();
     }
+
+    private readonly HookPoint[] _hookPoints;
 
     public Gpt2LayerNorm Ln1 => ln1;
     public Gpt2Attention Attn => attn;
     public Gpt2LayerNorm Ln2 => ln2;
     public Gpt2Mlp Mlp => mlp;
 
-    public override Tensor forward(Tensor x, ForwardContext ctx)
+    /// <summary>True when a hook is attached anywhere in this block (then it must see every position).</summary>
+    public bool HasHooks => _hookPoints.Any(h => h.HasHooks);
+
+    public override Tensor forward(Tensor x, ForwardContext ctx) => Forward(x, ctx, 0);
+
+    /// <summary>
+    /// x [batch, token, d_model] to [batch, token - queryFrom, d_model]: with queryFrom > 0 only
+    /// the last positions run past the key/value projections (the last layer when only their
+    /// logits are wanted).
+    /// </summary>
+    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom)
     {
         var residPre = hook_resid_pre.call(x);
-        var attnOut = hook_attn_out.call(attn.call(ln1.call(residPre), ctx));
+        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, queryFrom));
+        if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
         var residMid = hook_resid_mid.call(residPre + attnOut);
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));
         return hook_resid_post.call(residMid + mlpOut);

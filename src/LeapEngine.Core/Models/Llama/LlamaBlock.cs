@@ -25,17 +25,29 @@ public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
         ln2 = new RmsNorm(config.DModel, config.NormEps);
         mlp = new LlamaMlp(config);
         RegisterComponents();
+        _hookPoints = modules().OfType<HookPoint>().ToArray();
     }
+
+    private readonly HookPoint[] _hookPoints;
 
     public RmsNorm Ln1 => ln1;
     public LlamaAttention Attn => attn;
     public RmsNorm Ln2 => ln2;
     public LlamaMlp Mlp => mlp;
 
-    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin)
+    /// <summary>True when a hook is attached anywhere in this block (then it must see every position).</summary>
+    public bool HasHooks => _hookPoints.Any(h => h.HasHooks);
+
+    /// <summary>
+    /// x [batch, token, d_model] to [batch, token - queryFrom, d_model]: with queryFrom > 0 only
+    /// the last positions run past the key/value projections (the last layer when only their
+    /// logits are wanted).
+    /// </summary>
+    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin, long queryFrom = 0)
     {
         var residPre = hook_resid_pre.call(x);
-        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, cos, sin));
+        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, cos, sin, queryFrom));
+        if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
         var residMid = hook_resid_mid.call(residPre + attnOut);
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));
         return hook_resid_post.call(residMid + mlpOut);
