@@ -3,7 +3,7 @@ using LeapEngine.Core.Attribution;
 namespace LeapEngine.Benchmarks;
 
 /// <summary>
-/// One line per prompt that says where HiPe's search went relative to the key words (which
+/// A few lines per prompt that say where HiPe's search went relative to the key words (which
 /// the benchmark knows and HiPe does not): the key words' final ranks, and per stage the
 /// chunks that hold a key word (score, * = split) against the strongest chunk without one.
 /// </summary>

@@ -35,6 +35,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         // First-chunk sizes (0 = half the units), static threshold (nats) and saliency modes swept for HiPe.
         var chunks = ListArg(args, "--chunks", "0,8").Select(int.Parse).ToArray();
         double threshold = DoubleArg(args, "--static", 0.5);
+        var thresholds = ListArg(args, "--thresholds", FormattableString.Invariant($"midrange,static:{threshold},either:{threshold}"));
         var aggregations = ListArg(args, "--aggregation", "mean").Select(s => Enum.Parse<HipeAggregation>(s, ignoreCase: true)).ToArray();
         var saliencies = ListArg(args, "--saliency", "absolute,positive").Select(s => Enum.Parse<HipeSaliency>(s, ignoreCase: true)).ToArray();
         // On a shared, loaded machine one intra-op thread per process avoids oversubscription; counts do not depend on it.
@@ -51,7 +52,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
             var (kept, tried, stats) = Select(lm, units, prompts, minKeyDrop, seedBase);
             Console.WriteLine($"{units} units: kept {kept.Count} of {tried} candidate prompts; " + stats);
             Console.WriteLine(Header);
-            foreach (var config in Configs(perturbations, units, chunks, threshold, saliencies, aggregations, !args.Contains("--no-itp")))
+            foreach (var config in Configs(perturbations, units, chunks, thresholds, saliencies, aggregations, !args.Contains("--no-itp")))
                 {
                 rows.Add(Row(lm, kept, units, config, steps, trace));
                 Console.WriteLine(rows[^1]);
@@ -67,7 +68,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         "| key share | units | method | perturbation | threshold | first chunk | evaluations mean (min-max) | all key > all filler | top unit is key | deletion AUC | insertion AUC | comprehensiveness top 2 | sufficiency top 2 |\n" +
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
-    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, double threshold, HipeSaliency[] saliencies, HipeAggregation[] aggregations, bool withItp)
+    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, string[] thresholds, HipeSaliency[] saliencies, HipeAggregation[] aggregations, bool withItp)
     {
         var list = new List<Config>();
         foreach (var p in perturbations)
@@ -80,9 +81,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
                     string c = chunk is null ? "n/2" : chunk.ToString()!, s = saliency == HipeSaliency.Positive ? "+" : "";
                     if (aggregation != HipeAggregation.Mean) c += $", {aggregation.ToString().ToLowerInvariant()}";
                     var o = new HipeOptions { InitialChunkSize = chunk, Saliency = saliency, Aggregation = aggregation };
-                    list.Add(new Config("hipe", p, s + "midrange", c, o));
-                    list.Add(new Config("hipe", p, s + $"static:{threshold}", c, o with { Threshold = HipeThreshold.Static, StaticThreshold = threshold }));
-                    list.Add(new Config("hipe", p, s + $"either:{threshold}", c, o with { Threshold = HipeThreshold.Either, StaticThreshold = threshold }));
+                    foreach (var t in thresholds) list.Add(new Config("hipe", p, s + t, c, o.WithThreshold(t)));
                 }
         }
         return list;
@@ -132,11 +131,12 @@ public sealed class HipeVsItpBenchmark : IBenchmark
                 FaithfulnessOptions = new FaithfulnessOptions { Steps = steps, EraserFractions = [2.0 / units] },
             });
             evaluations.Add(result.Evaluations);
-            if (trace) Console.WriteLine($"  {c.Method} {c.Threshold} {c.Chunk}: " + HipeTrace.Describe(result, p));
             var key = p.KeyUnits.Select(u => result.Units[u].Score).ToList();
             var filler = p.FillerUnits.Select(u => result.Units[u].Score).DefaultIfEmpty(double.NegativeInfinity).ToList();
             if (key.Min() > filler.Max()) strict++;
             if (key.Max() > filler.Max()) top++;
+            // The trace is for finding out why a prompt fails, so only failing prompts are shown.
+            if (trace && key.Min() <= filler.Max()) Console.WriteLine($"  {c.Method} {c.Threshold} {c.Chunk}: " + HipeTrace.Describe(result, p));
             var f = result.Faithfulness!;
             deletion += f.DeletionAuc / kept.Count;
             insertion += f.InsertionAuc / kept.Count;

@@ -51,8 +51,10 @@ public static class HierarchicalPerturbation
             for (int u = 0; u < n; u++) if (count[u] > 0) running[u] += sum[u] / count[u];
 
             double max = running.Max(), mid = (max + running.Min()) / 2;
+            // The Relative rule's yardstick: the strongest chunk of this stage (raw score, not per unit).
+            double strongest = chunks.Max(c => Strength(scored[c], options));
             bool last = stage >= options.MaxDepth || max < options.MinSaliency;
-            var split = chunks.Where(c => !last && c.Size > 1 && Splits(c, scored[c], running, mid, options)).ToHashSet();
+            var split = chunks.Where(c => !last && c.Size > 1 && Splits(c, scored[c], running, mid, strongest, options)).ToHashSet();
             trace.AddRange(chunks.Select(c => new HipeChunkScore(stage, c.Start, c.End, scored[c].Total, split.Contains(c))));
             if (last) break;
             chunks = split
@@ -63,15 +65,15 @@ public static class HierarchicalPerturbation
         return (units, stage, trace);
     }
 
-    private static bool Splits(Chunk c, CompletionDrop drop, double[] running, double mid, HipeOptions o)
+    private static bool Splits(Chunk c, CompletionDrop drop, double[] running, double mid, double strongest, HipeOptions o)
     {
-        bool salient = running[c.Start..c.End].Average() >= mid;
-        bool large = Strength(drop, o) > o.StaticThreshold;
+        double strength = Strength(drop, o);
         return o.Threshold switch
         {
-            HipeThreshold.MidRange => salient,
-            HipeThreshold.Static => large,
-            _ => salient || large,
+            HipeThreshold.MidRange => running[c.Start..c.End].Average() >= mid,
+            HipeThreshold.Static => strength > o.StaticThreshold,
+            HipeThreshold.Relative => strength > 0 && strength >= o.RelativeThreshold * strongest,
+            _ => running[c.Start..c.End].Average() >= mid || strength > o.StaticThreshold,
         };
     }
 

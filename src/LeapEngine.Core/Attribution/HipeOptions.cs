@@ -9,6 +9,13 @@ public enum HipeThreshold
     Static,
     /// <summary>Either of the two.</summary>
     Either,
+    /// <summary>
+    /// Score at least <see cref="HipeOptions.RelativeThreshold"/> times the strongest chunk's score
+    /// in the same stage. Scale-free (no nats to choose per model), and the strongest chunk is
+    /// always split, so the search always reaches single units instead of stopping with whole
+    /// chunks tied when no chunk clears a fixed threshold.
+    /// </summary>
+    Relative,
 }
 
 /// <summary>What of a chunk's signed score drives HiPe's search (thresholds and running saliency).</summary>
@@ -34,6 +41,8 @@ public sealed record HipeOptions
     public HipeThreshold Threshold { get; init; } = HipeThreshold.MidRange;
     /// <summary>Log-probability drop above which a chunk is split (Static and Either modes).</summary>
     public double StaticThreshold { get; init; } = 1.0;
+    /// <summary>Fraction of the stage's strongest chunk score a chunk needs to be split (Relative mode), in (0, 1].</summary>
+    public double RelativeThreshold { get; init; } = 0.5;
     /// <summary>Most stages (the first-stage chunks are stage 1).</summary>
     public int MaxDepth { get; init; } = 32;
     /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
@@ -41,11 +50,39 @@ public sealed record HipeOptions
     public HipeAggregation Aggregation { get; init; } = HipeAggregation.Mean;
     public HipeSaliency Saliency { get; init; } = HipeSaliency.Absolute;
 
+    /// <summary>
+    /// These options with the threshold rule written as text: <c>midrange</c>, <c>static:X</c>,
+    /// <c>either:X</c> (X: a log-probability drop in nats) or <c>relative:R</c> (R in (0, 1]).
+    /// A rule without a number keeps this record's value.
+    /// </summary>
+    public HipeOptions WithThreshold(string spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var parts = spec.Split(':', 2);
+        var mode = parts[0].Trim().ToLowerInvariant() switch
+        {
+            "midrange" => HipeThreshold.MidRange,
+            "static" => HipeThreshold.Static,
+            "either" => HipeThreshold.Either,
+            "relative" => HipeThreshold.Relative,
+            _ => throw new ArgumentException($"HiPe threshold '{spec}': use midrange, static:X, either:X or relative:R"),
+        };
+        if (parts.Length == 1) return this with { Threshold = mode };
+        if (mode == HipeThreshold.MidRange || !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out double value))
+            throw new ArgumentException($"HiPe threshold '{spec}': the number after ':' must be a log-prob drop (static, either) or a fraction (relative)");
+        var result = mode == HipeThreshold.Relative
+            ? this with { Threshold = mode, RelativeThreshold = value }
+            : this with { Threshold = mode, StaticThreshold = value };
+        result.Validate();
+        return result;
+    }
+
     public void Validate()
     {
         if (InitialChunkSize is < 1) throw new ArgumentException($"HiPe initial chunk size must be at least 1, got {InitialChunkSize}");
         if (MaxDepth < 1) throw new ArgumentException($"HiPe max depth must be at least 1, got {MaxDepth}");
         if (StaticThreshold < 0 || double.IsNaN(StaticThreshold)) throw new ArgumentException("HiPe static threshold must be a non-negative number");
+        if (!(RelativeThreshold > 0 && RelativeThreshold <= 1)) throw new ArgumentException($"HiPe relative threshold must be in (0, 1], got {RelativeThreshold}");
         if (MinSaliency < 0 || double.IsNaN(MinSaliency)) throw new ArgumentException("HiPe min saliency must be a non-negative number");
     }
 }
