@@ -19,7 +19,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
 {
     public string Name => "hipe-vs-itp";
     public string Description =>
-        "HiPe vs ItP, key words in natural filler at 50/10/1% on stories260K (--prompts 30 --min-key-drop 1 --faithfulness-steps 10 --sizes 4,20,200 --probe)";
+        "HiPe vs ItP, key words in natural filler at 50/10/1% on stories260K (--prompts 30 --sizes 4,20,200 --seed-base N --hipe +relative:0.25/finest,... --trace --probe)";
 
     private sealed record Config(string Method, string Perturbation, string Threshold, string Chunk, HipeOptions Hipe);
 
@@ -38,6 +38,10 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         var thresholds = ListArg(args, "--thresholds", FormattableString.Invariant($"midrange,static:{threshold},either:{threshold}"));
         var aggregations = ListArg(args, "--aggregation", "mean").Select(s => Enum.Parse<HipeAggregation>(s, ignoreCase: true)).ToArray();
         var saliencies = ListArg(args, "--saliency", "absolute,positive").Select(s => Enum.Parse<HipeSaliency>(s, ignoreCase: true)).ToArray();
+        // --hipe lists exact variants instead of the saliency x aggregation x threshold product: [+]threshold[/aggregation], e.g. +relative:0.5/finest.
+        var variants = args.Contains("--hipe")
+            ? ListArg(args, "--hipe", "").Select(ParseVariant).ToList()
+            : (from sal in saliencies from agg in aggregations from t in thresholds select (sal, agg, t)).ToList();
         // On a shared, loaded machine one intra-op thread per process avoids oversubscription; counts do not depend on it.
         if (Measure.IntArg(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         using var store = new ModelStore(ModelStoreOptions.FromEnvironment() with { Offline = true });
@@ -52,7 +56,7 @@ public sealed class HipeVsItpBenchmark : IBenchmark
             var (kept, tried, stats) = Select(lm, units, prompts, minKeyDrop, seedBase);
             Console.WriteLine($"{units} units: kept {kept.Count} of {tried} candidate prompts; " + stats);
             Console.WriteLine(Header);
-            foreach (var config in Configs(perturbations, units, chunks, thresholds, saliencies, aggregations, !args.Contains("--no-itp")))
+            foreach (var config in Configs(perturbations, units, chunks, variants, !args.Contains("--no-itp")))
                 {
                 rows.Add(Row(lm, kept, units, config, steps, trace));
                 Console.WriteLine(rows[^1]);
@@ -68,23 +72,31 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         "| key share | units | method | perturbation | threshold | first chunk | evaluations mean (min-max) | all key > all filler | top unit is key | deletion AUC | insertion AUC | comprehensiveness top 2 | sufficiency top 2 |\n" +
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
-    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks, string[] thresholds, HipeSaliency[] saliencies, HipeAggregation[] aggregations, bool withItp)
+    private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks,
+        List<(HipeSaliency Saliency, HipeAggregation Aggregation, string Threshold)> variants, bool withItp)
     {
         var list = new List<Config>();
         foreach (var p in perturbations)
         {
             if (withItp) list.Add(new Config("itp", p, "-", "-", new HipeOptions()));
             foreach (int? chunk in chunks.Select(c => c == 0 ? (int?)null : c).Where(c => c is null || c < units / 2))
-                foreach (var saliency in saliencies)
-                foreach (var aggregation in aggregations)
+                foreach (var (saliency, aggregation, threshold) in variants)
                 {
                     string c = chunk is null ? "n/2" : chunk.ToString()!, s = saliency == HipeSaliency.Positive ? "+" : "";
                     if (aggregation != HipeAggregation.Mean) c += $", {aggregation.ToString().ToLowerInvariant()}";
                     var o = new HipeOptions { InitialChunkSize = chunk, Saliency = saliency, Aggregation = aggregation };
-                    foreach (var t in thresholds) list.Add(new Config("hipe", p, s + t, c, o.WithThreshold(t)));
+                    list.Add(new Config("hipe", p, s + threshold, c, o.WithThreshold(threshold)));
                 }
         }
         return list;
+    }
+
+    private static (HipeSaliency, HipeAggregation, string) ParseVariant(string spec)
+    {
+        var saliency = spec.StartsWith('+') ? HipeSaliency.Positive : HipeSaliency.Absolute;
+        var parts = spec.TrimStart('+').Split('/');
+        var aggregation = parts.Length > 1 ? Enum.Parse<HipeAggregation>(parts[1], ignoreCase: true) : HipeAggregation.Mean;
+        return (saliency, aggregation, parts[0]);
     }
 
     /// <summary>The first <paramref name="wanted"/> candidate prompts (templates x seeds, fixed order) whose key words carry the answer.</summary>
