@@ -21,34 +21,51 @@ public enum HipeThreshold
 /// <summary>What of a chunk's signed score drives HiPe's search (thresholds and running saliency).</summary>
 public enum HipeSaliency
 {
-    /// <summary>|score|: chunks that help or hurt the completion are both refined (the issue's algorithm; default).</summary>
+    /// <summary>|score|: chunks that help or hurt the completion are both refined (the issue's algorithm).</summary>
     Absolute,
     /// <summary>
     /// max(score, 0): only chunks whose removal lowers the completion are refined. Answers "what
     /// supports the completion" and keeps the search off chunks whose removal raises it (e.g.
     /// distracting filler), which otherwise compete for splits. Reported scores stay signed.
+    /// The default: units are ranked by signed score, so the top units are found by following support.
     /// </summary>
     Positive,
 }
 
 /// <summary>How a unit's attribution combines the chunks that covered it (each chunk contributes score / chunk size).</summary>
-public enum HipeAggregation { Mean, Sum, Finest }
+public enum HipeAggregation
+{
+    /// <summary>
+    /// Mean over every chunk that covered the unit. Dilutes a unit refined down to itself by its
+    /// depth (its own score is averaged with ~1/100-size shares of its big ancestors) and lends
+    /// its ancestors' score to the neighbours that shared them.
+    /// </summary>
+    Mean,
+    Sum,
+    /// <summary>The smallest chunk(s) that covered the unit: its own score where HiPe got down to it (the default).</summary>
+    Finest,
+}
 
 public sealed record HipeOptions
 {
     /// <summary>Units per first-stage chunk; null = half the units (at least 2).</summary>
     public int? InitialChunkSize { get; init; }
-    public HipeThreshold Threshold { get; init; } = HipeThreshold.MidRange;
+    /// <summary>
+    /// Which chunks are split. Default Relative (0.25) with Positive saliency and Finest
+    /// aggregation: chosen on the hipe-vs-itp benchmark (docs/attribution.md) over the issue's
+    /// MidRange, which costs more and ranks the weaker key words lower.
+    /// </summary>
+    public HipeThreshold Threshold { get; init; } = HipeThreshold.Relative;
     /// <summary>Log-probability drop above which a chunk is split (Static and Either modes).</summary>
     public double StaticThreshold { get; init; } = 1.0;
     /// <summary>Fraction of the stage's strongest chunk score a chunk needs to be split (Relative mode), in (0, 1].</summary>
-    public double RelativeThreshold { get; init; } = 0.5;
+    public double RelativeThreshold { get; init; } = 0.25;
     /// <summary>Most stages (the first-stage chunks are stage 1).</summary>
     public int MaxDepth { get; init; } = 32;
     /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
     public double MinSaliency { get; init; } = 1e-4;
-    public HipeAggregation Aggregation { get; init; } = HipeAggregation.Mean;
-    public HipeSaliency Saliency { get; init; } = HipeSaliency.Absolute;
+    public HipeAggregation Aggregation { get; init; } = HipeAggregation.Finest;
+    public HipeSaliency Saliency { get; init; } = HipeSaliency.Positive;
 
     /// <summary>
     /// These options with the threshold rule written as text: <c>midrange</c>, <c>static:X</c>,
