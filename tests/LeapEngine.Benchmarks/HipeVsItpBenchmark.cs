@@ -38,10 +38,10 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         var thresholds = ListArg(args, "--thresholds", FormattableString.Invariant($"midrange,static:{threshold},either:{threshold}"));
         var aggregations = ListArg(args, "--aggregation", "mean").Select(s => Enum.Parse<HipeAggregation>(s, ignoreCase: true)).ToArray();
         var saliencies = ListArg(args, "--saliency", "absolute,positive").Select(s => Enum.Parse<HipeSaliency>(s, ignoreCase: true)).ToArray();
-        // --hipe lists exact variants instead of the saliency x aggregation x threshold product: [+]threshold[/aggregation], e.g. +relative:0.5/finest.
+        // --hipe lists exact variants instead of the saliency x aggregation x threshold product: [+]threshold[/aggregation[/bK]], e.g. +relative:0.5/finest/b3 (bK: at most K splits per stage).
         var variants = args.Contains("--hipe")
             ? ListArg(args, "--hipe", "").Select(ParseVariant).ToList()
-            : (from sal in saliencies from agg in aggregations from t in thresholds select (sal, agg, t)).ToList();
+            : (from sal in saliencies from agg in aggregations from t in thresholds select (sal, agg, t, (int?)null)).ToList();
         // On a shared, loaded machine one intra-op thread per process avoids oversubscription; counts do not depend on it.
         if (Measure.IntArg(args, "--threads", 0) is > 0 and var threads) TorchSharp.torch.set_num_threads(threads);
         using var store = new ModelStore(ModelStoreOptions.FromEnvironment() with { Offline = true });
@@ -73,30 +73,32 @@ public sealed class HipeVsItpBenchmark : IBenchmark
         "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |";
 
     private static List<Config> Configs(IEnumerable<string> perturbations, int units, int[] chunks,
-        List<(HipeSaliency Saliency, HipeAggregation Aggregation, string Threshold)> variants, bool withItp)
+        List<(HipeSaliency Saliency, HipeAggregation Aggregation, string Threshold, int? Beam)> variants, bool withItp)
     {
         var list = new List<Config>();
         foreach (var p in perturbations)
         {
             if (withItp) list.Add(new Config("itp", p, "-", "-", new HipeOptions()));
             foreach (int? chunk in chunks.Select(c => c == 0 ? (int?)null : c).Where(c => c is null || c < units / 2))
-                foreach (var (saliency, aggregation, threshold) in variants)
+                foreach (var (saliency, aggregation, threshold, beam) in variants)
                 {
                     string c = chunk is null ? "n/2" : chunk.ToString()!, s = saliency == HipeSaliency.Positive ? "+" : "";
                     if (aggregation != HipeAggregation.Mean) c += $", {aggregation.ToString().ToLowerInvariant()}";
-                    var o = new HipeOptions { InitialChunkSize = chunk, Saliency = saliency, Aggregation = aggregation };
+                    if (beam is not null) c += $", beam {beam}";
+                    var o = new HipeOptions { InitialChunkSize = chunk, Saliency = saliency, Aggregation = aggregation, MaxSplitsPerStage = beam };
                     list.Add(new Config("hipe", p, s + threshold, c, o.WithThreshold(threshold)));
                 }
         }
         return list;
     }
 
-    private static (HipeSaliency, HipeAggregation, string) ParseVariant(string spec)
+    private static (HipeSaliency, HipeAggregation, string, int?) ParseVariant(string spec)
     {
         var saliency = spec.StartsWith('+') ? HipeSaliency.Positive : HipeSaliency.Absolute;
         var parts = spec.TrimStart('+').Split('/');
         var aggregation = parts.Length > 1 ? Enum.Parse<HipeAggregation>(parts[1], ignoreCase: true) : HipeAggregation.Mean;
-        return (saliency, aggregation, parts[0]);
+        int? beam = parts.Length > 2 ? int.Parse(parts[2].TrimStart('b')) : null;
+        return (saliency, aggregation, parts[0], beam);
     }
 
     /// <summary>The first <paramref name="wanted"/> candidate prompts (templates x seeds, fixed order) whose key words carry the answer.</summary>
@@ -147,8 +149,8 @@ public sealed class HipeVsItpBenchmark : IBenchmark
             var filler = p.FillerUnits.Select(u => result.Units[u].Score).DefaultIfEmpty(double.NegativeInfinity).ToList();
             if (key.Min() > filler.Max()) strict++;
             if (key.Max() > filler.Max()) top++;
-            // The trace is for finding out why a prompt fails, so only failing prompts are shown.
-            if (trace && key.Min() <= filler.Max()) Console.WriteLine($"  {c.Method} {c.Threshold} {c.Chunk}: " + HipeTrace.Describe(result, p));
+            // The trace is for finding out why a prompt fails or costs more than PIZZA's HiPe did at most (48), so only those are shown.
+            if (trace && (key.Min() <= filler.Max() || result.Evaluations > 48)) Console.WriteLine($"  {c.Method} {c.Threshold} {c.Chunk}: " + HipeTrace.Describe(result, p));
             var f = result.Faithfulness!;
             deletion += f.DeletionAuc / kept.Count;
             insertion += f.InsertionAuc / kept.Count;

@@ -54,7 +54,10 @@ public static class HierarchicalPerturbation
             // The Relative rule's yardstick: the strongest chunk of this stage (raw score, not per unit).
             double strongest = chunks.Max(c => Strength(scored[c], options));
             bool last = stage >= options.MaxDepth || max < options.MinSaliency;
-            var split = chunks.Where(c => !last && c.Size > 1 && Splits(c, scored[c], running, mid, strongest, options)).ToHashSet();
+            // A beam: at most MaxSplitsPerStage chunks (the strongest) go on, which bounds the cost when many chunks clear the threshold.
+            var split = chunks.Where(c => !last && c.Size > 1 && Splits(c, scored[c], running, mid, strongest, options))
+                .OrderByDescending(c => Strength(scored[c], options)).ThenBy(c => c.Start)
+                .Take(options.MaxSplitsPerStage ?? int.MaxValue).ToHashSet();
             trace.AddRange(chunks.Select(c => new HipeChunkScore(stage, c.Start, c.End, scored[c].Total, split.Contains(c))));
             if (last) break;
             chunks = split

@@ -3,7 +3,7 @@ using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Tests.Attribution;
 
-/// <summary>HiPe's reported search (stage by stage), the Relative threshold and the threshold parser.</summary>
+/// <summary>HiPe's reported search (stage by stage), the Relative threshold, the per-stage beam and the threshold parser.</summary>
 public class HipeSearchTests
 {
     private const string Prompt = "Once upon a time, there was a little girl named Lily. She loved to play with her red ball.";
@@ -38,12 +38,32 @@ public class HipeSearchTests
         var stalled = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 1e6 });
         Assert.Equal(1, stalled.HipeStages);
         // Relative 1: only each stage's strongest chunk is split, down to single units, each scored exactly as ItP scores it.
-        var greedy = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Relative, RelativeThreshold = 1, Aggregation = HipeAggregation.Finest });
+        var greedy = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Relative, RelativeThreshold = 1, Aggregation = HipeAggregation.Finest, MaxSplitsPerStage = null });
         var singles = greedy.HipeChunks!.Where(c => c.End - c.Start == 1).ToList();
         Assert.NotEmpty(singles);
         foreach (var s in singles) Assert.Equal(itp.Units[s.Start].Score, greedy.Units[s.Start].Score, 1e-4);
         Assert.All(greedy.HipeChunks!.GroupBy(c => c.Stage), g => Assert.True(g.Count(c => c.Split) <= 1, $"stage {g.Key} split more than its strongest chunk"));
         Assert.True(greedy.Evaluations < itp.Evaluations, $"greedy HiPe {greedy.Evaluations} vs ItP {itp.Evaluations} evaluations");
+    }
+
+    [Fact]
+    public void MaxSplitsPerStageKeepsOnlyTheStrongestChunksOfEachStage()
+    {
+        using var model = AttributionModels.Stories();
+        // Static 0 with |score| admits every chunk; the beam then decides alone.
+        var all = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Saliency = HipeSaliency.Absolute, MinSaliency = 0, MaxSplitsPerStage = null };
+        var wide = Run(model, "hipe", all);
+        var beam = Run(model, "hipe", all with { MaxSplitsPerStage = 2 });
+        foreach (var stage in beam.HipeChunks!.GroupBy(c => c.Stage))
+        {
+            var splittable = stage.Where(c => c.End - c.Start > 1).OrderByDescending(c => Math.Abs(c.Score)).ToList();
+            Assert.Equal(Math.Min(2, splittable.Count), stage.Count(c => c.Split));
+            // No unsplit chunk is stronger than a split one.
+            if (stage.Any(c => c.Split) && splittable.Any(c => !c.Split))
+                Assert.True(stage.Where(c => c.Split).Min(c => Math.Abs(c.Score)) >= splittable.Where(c => !c.Split).Max(c => Math.Abs(c.Score)));
+        }
+        Assert.True(beam.Evaluations < wide.Evaluations, $"beam {beam.Evaluations} vs unlimited {wide.Evaluations} evaluations");
+        Assert.Throws<ArgumentException>(() => new HipeOptions { MaxSplitsPerStage = 0 }.Validate());
     }
 
     [Theory]

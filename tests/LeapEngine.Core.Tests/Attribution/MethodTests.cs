@@ -40,7 +40,7 @@ public class MethodTests
         var itp = Run(model, "itp");
         // Static threshold 0 splits every chunk; "finest" then reads the single-unit chunks.
         // (|score| saliency: with the default Positive, chunks whose removal raises the completion would stay whole.)
-        var hipe = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute });
+        var hipe = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute, MaxSplitsPerStage = null });
         for (int u = 0; u < itp.Units.Count; u++) Assert.Equal(itp.Units[u].Score, hipe.Units[u].Score, 1e-4);
         Assert.True(hipe.Evaluations > itp.Evaluations, "a full split costs more than ItP");
         Assert.Equal("hipe", hipe.Method);
@@ -53,8 +53,8 @@ public class MethodTests
         using var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         int Top(AttributionResult r) => r.Units.OrderByDescending(u => u.Score).First().Index;
-        // The default (Relative 0.25, Positive, Finest) and the issue's rule (MidRange, |score|, Mean).
-        var issue = new HipeOptions { Threshold = HipeThreshold.MidRange, Saliency = HipeSaliency.Absolute, Aggregation = HipeAggregation.Mean };
+        // The default (Relative 0.25, Positive, Finest, 3 splits per stage) and the issue's rule (MidRange, |score|, Mean, no limit).
+        var issue = new HipeOptions { Threshold = HipeThreshold.MidRange, Saliency = HipeSaliency.Absolute, Aggregation = HipeAggregation.Mean, MaxSplitsPerStage = null };
         foreach (var options in new[] { new HipeOptions(), issue })
         {
             var hipe = Run(model, "hipe", options);
@@ -75,7 +75,7 @@ public class MethodTests
         using var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // Static threshold 0: Absolute splits every chunk (down to single units); Positive only those whose removal lowers the completion.
-        var full = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute };
+        var full = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute, MaxSplitsPerStage = null };
         var absolute = Run(model, "hipe", full);
         var positive = Run(model, "hipe", full with { Saliency = HipeSaliency.Positive });
         Assert.True(itp.Units.Any(u => u.Score < 0), "the prompt needs a unit whose removal raises the completion for this test to bite");
