@@ -18,11 +18,11 @@ public static class KeyWordProbe
     }
 
     public static double LogProb(LanguageModel lm, string prompt, string completion) =>
-        Scoring.ContinuationLogProbs(lm.Network, lm.PromptIds(prompt), lm.Encode(completion, addBos: false).Ids.ToArray()).Sum(x => (double)x);
+        Scoring.ContinuationLogProbs(lm.Network, lm.PromptIds(prompt), lm.ContinuationIds(completion)).Sum(x => (double)x);
 
     public static bool GreedyCompletes(LanguageModel lm, KeyWordPrompt p)
     {
-        var want = lm.Encode(p.Completion, addBos: false).Ids.ToArray();
+        var want = lm.ContinuationIds(p.Completion);
         var got = lm.Generate(p.Text, new GenerationOptions { MaxNewTokens = want.Length });
         return got.SequenceEqual(want);
     }

@@ -38,7 +38,8 @@ public static class KeyWordPrompts
         foreach (var (key, cue) in frames)
             foreach (var adjective in new[] { "red", "blue", "green", "yellow", "big", "little" })
                 foreach (var noun in new[] { "ball", "car", "hat", "box", "kite", "boat" })
-                    yield return new KeyTemplate(key, cue, $"{adjective} {noun}", adjective, noun);
+                    // The answer follows the cue after a space: " red boat" (a continuation, as AttributionRequest.Completion is read).
+                    yield return new KeyTemplate(key, cue, $" {adjective} {noun}", adjective, noun);
     }
 
     /// <summary>

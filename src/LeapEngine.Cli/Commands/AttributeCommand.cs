@@ -24,7 +24,7 @@ public static class AttributeCommand
         var json = new Option<string?>("--json") { Description = "Write the full result as JSON to this file" };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML page (heatmap + unit x output matrix)" };
         var chunk = new Option<int?>("--hipe-chunk") { Description = "HiPe: units per first-stage chunk (default: half the units)" };
-        var threshold = new Option<string>("--hipe-threshold") { Description = "HiPe: midrange, static:X or either:X", DefaultValueFactory = _ => "midrange" };
+        var threshold = new Option<string?>("--hipe-threshold") { Description = "HiPe: midrange, static:X, either:X or relative:R (default: the engine's HiPe default)" };
         var mode = new Option<EvaluationMode>("--mode") { Description = "Naive, Batched or BatchedPrefixCache", DefaultValueFactory = _ => EvaluationMode.BatchedPrefixCache };
         var noColor = new Option<bool>("--no-color") { Description = "Plain text heatmap: [unit score] instead of colours (also when NO_COLOR is set)" };
         var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
@@ -44,7 +44,7 @@ public static class AttributeCommand
                 Completion = parse.GetValue(completion),
                 MaxNewTokens = parse.GetValue(maxTokens),
                 Faithfulness = parse.GetValue(faithfulness),
-                Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)!),
+                Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
                 Evaluation = new EvaluationOptions { Mode = parse.GetValue(mode) },
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
@@ -77,20 +77,11 @@ public static class AttributeCommand
         Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
     };
 
-    private static HipeOptions ParseHipe(int? chunk, string threshold)
+    private static HipeOptions ParseHipe(int? chunk, string? threshold)
     {
-        var parts = threshold.Split(':', 2);
-        var mode = parts[0].Trim().ToLowerInvariant() switch
-        {
-            "midrange" => HipeThreshold.MidRange,
-            "static" => HipeThreshold.Static,
-            "either" => HipeThreshold.Either,
-            _ => throw new ArgumentException($"--hipe-threshold '{threshold}': use midrange, static:X or either:X"),
-        };
-        double value = new HipeOptions().StaticThreshold;
-        if (parts.Length == 2 && !double.TryParse(parts[1], System.Globalization.CultureInfo.InvariantCulture, out value))
-            throw new ArgumentException($"--hipe-threshold '{threshold}': X must be a number (a log-prob drop)");
-        return new HipeOptions { InitialChunkSize = chunk, Threshold = mode, StaticThreshold = value };
+        var options = new HipeOptions { InitialChunkSize = chunk };
+        try { return threshold is null ? options : options.WithThreshold(threshold); }
+        catch (ArgumentException e) { throw new ArgumentException($"--hipe-threshold: {e.Message}"); }
     }
 
     /// <summary>Draws "forward passes done/planned" on stderr, in place.</summary>

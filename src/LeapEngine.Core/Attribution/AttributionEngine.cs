@@ -23,8 +23,9 @@ public static class AttributionEngine
 
         CompletionDrop[] drops;
         int? stages = null;
+        IReadOnlyList<HipeChunkScore>? chunks = null;
         if (request.ParsedMethod == "hipe")
-            (drops, stages) = HierarchicalPerturbation.Run(scorer, request.Hipe);
+            (drops, stages, chunks) = HierarchicalPerturbation.Run(scorer, request.Hipe);
         else
             drops = IterativePerturbation.Run(scorer);
         int evaluations = (int)evaluator.Evaluations;
@@ -65,6 +66,7 @@ public static class AttributionEngine
             ForwardTokens = evaluator.ForwardTokens,
             Hipe = request.ParsedMethod == "hipe" ? request.Hipe : null,
             HipeStages = stages,
+            HipeChunks = chunks,
             Faithfulness = faithfulness,
         };
     }

@@ -75,5 +75,13 @@ public sealed class AttributionResult
     public required long ForwardTokens { get; init; }
     public HipeOptions? Hipe { get; init; }
     public int? HipeStages { get; init; }
+    /// <summary>HiPe's search, stage by stage: every chunk of each stage, its score and whether it was split (null for ItP).</summary>
+    public IReadOnlyList<HipeChunkScore>? HipeChunks { get; init; }
     public FaithfulnessReport? Faithfulness { get; init; }
 }
+
+/// <summary>
+/// One chunk of units [<see cref="Start"/>, <see cref="End"/>) in one HiPe stage: the signed
+/// drop when all its units are perturbed together, and whether HiPe split it for the next stage.
+/// </summary>
+public sealed record HipeChunkScore(int Stage, int Start, int End, double Score, bool Split);

@@ -15,7 +15,7 @@ public static class HierarchicalPerturbation
 
     private readonly record struct Cover(int Size, CompletionDrop Drop);
 
-    public static (CompletionDrop[] Units, int Stages) Run(PerturbationScorer scorer, HipeOptions options)
+    public static (CompletionDrop[] Units, int Stages, IReadOnlyList<HipeChunkScore> Chunks) Run(PerturbationScorer scorer, HipeOptions options)
     {
         options.Validate();
         int n = scorer.Units.Count;
@@ -24,6 +24,7 @@ public static class HierarchicalPerturbation
         var scored = new Dictionary<Chunk, CompletionDrop>();
         var running = new double[n];
         var covers = Enumerable.Range(0, n).Select(_ => new List<Cover>()).ToArray();
+        var trace = new List<HipeChunkScore>();
         int stage = 0;
         while (chunks.Count > 0)
         {
@@ -50,24 +51,32 @@ public static class HierarchicalPerturbation
             for (int u = 0; u < n; u++) if (count[u] > 0) running[u] += sum[u] / count[u];
 
             double max = running.Max(), mid = (max + running.Min()) / 2;
-            if (stage >= options.MaxDepth || max < options.MinSaliency) break;
-            chunks = chunks.Where(c => c.Size > 1 && Splits(c, scored[c], running, mid, options))
+            // The Relative rule's yardstick: the strongest chunk of this stage (raw score, not per unit).
+            double strongest = chunks.Max(c => Strength(scored[c], options));
+            bool last = stage >= options.MaxDepth || max < options.MinSaliency;
+            // A beam: at most MaxSplitsPerStage chunks (the strongest) go on, which bounds the cost when many chunks clear the threshold.
+            var split = chunks.Where(c => !last && c.Size > 1 && Splits(c, scored[c], running, mid, strongest, options))
+                .OrderByDescending(c => Strength(scored[c], options)).ThenBy(c => c.Start)
+                .Take(options.MaxSplitsPerStage ?? int.MaxValue).ToHashSet();
+            trace.AddRange(chunks.Select(c => new HipeChunkScore(stage, c.Start, c.End, scored[c].Total, split.Contains(c))));
+            if (last) break;
+            chunks = split
                 .SelectMany(c => new[] { new Chunk(c.Start, c.Start + c.Size / 2), new Chunk(c.Start + c.Size / 2, c.End) })
                 .Distinct().OrderBy(c => c.Start).ThenBy(c => c.End).ToList();
         }
         var units = covers.Select(c => Aggregate(c, options.Aggregation, scorer.BaseLogProbs.Length)).ToArray();
-        return (units, stage);
+        return (units, stage, trace);
     }
 
-    private static bool Splits(Chunk c, CompletionDrop drop, double[] running, double mid, HipeOptions o)
+    private static bool Splits(Chunk c, CompletionDrop drop, double[] running, double mid, double strongest, HipeOptions o)
     {
-        bool salient = running[c.Start..c.End].Average() >= mid;
-        bool large = Strength(drop, o) > o.StaticThreshold;
+        double strength = Strength(drop, o);
         return o.Threshold switch
         {
-            HipeThreshold.MidRange => salient,
-            HipeThreshold.Static => large,
-            _ => salient || large,
+            HipeThreshold.MidRange => running[c.Start..c.End].Average() >= mid,
+            HipeThreshold.Static => strength > o.StaticThreshold,
+            HipeThreshold.Relative => strength > 0 && strength >= o.RelativeThreshold * strongest,
+            _ => running[c.Start..c.End].Average() >= mid || strength > o.StaticThreshold,
         };
     }
 
