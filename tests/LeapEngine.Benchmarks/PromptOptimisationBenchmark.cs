@@ -24,15 +24,20 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
     public int Run(string[] args)
     {
         int seeds = Measure.IntArg(args, "--seeds", 3);
+        // Seeds firstSeed .. firstSeed + seeds - 1: tuning runs use other seeds than the reported ones.
+        int firstSeed = Measure.IntArg(args, "--first-seed", 0);
         int steps = Measure.IntArg(args, "--steps", 60);
         long work = (long)DoubleArg(args, "--work", 40_000);
         int length = Measure.IntArg(args, "--length", 4);
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        // "hybrid-best": the hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss).
-        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',')
-            .Select(m => (Label: m, Method: Enum.Parse<OptimisationMethod>(m.Replace("-best", ""), true), Best: m.EndsWith("-best"))).ToArray();
+        int descentSteps = Measure.IntArg(args, "--descent-steps", 1);
+        // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
+        // "hybrid-chain", "hybrid-anchored": the interleaved hybrid variants; plain "hybrid" is the sequential one.
+        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
+            (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Length > 1 && m[1] == "best",
+             Variant: m.Length > 1 && m[1] != "best" ? Enum.Parse<HybridVariant>(m[1], true) : HybridVariant.Sequential)).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -50,8 +55,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             PromptOptimisationTargets.Check(model);
             return 0;
         }
-        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, init {init}");
-        Console.WriteLine($"stories260K; {seeds} seeds; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
+        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, init {init}");
+        Console.WriteLine($"stories260K; seeds {firstSeed}-{firstSeed + seeds - 1}; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
                           $"length {length}, {candidates} candidates; stop at first verified prompt");
         var rows = new List<Row>();
         using var process = Process.GetCurrentProcess();
@@ -59,12 +64,12 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         foreach (var view in views)
             foreach (var tier in tiers)
                 foreach (var target in tier.Targets.Where(t => only is null || only.Contains(t)))
-                    for (int seed = 0; seed < seeds; seed++)
+                    for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
                         foreach (var method in methods)   // innermost, so a partial log compares the methods on the same runs
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, HybridDescentSteps = descentSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,

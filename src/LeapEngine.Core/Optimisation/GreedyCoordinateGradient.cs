@@ -24,11 +24,20 @@ internal sealed class GreedyCoordinateGradient : IDisposable
 
     public int Candidates => (int)_ids.shape[0];
 
+    /// <summary>The current spans [B, length] (a copy).</summary>
+    public Tensor Current()
+    {
+        using var scope = NewDisposeScope();
+        return _ids.clone().MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// One GCG step; returns the new spans [B, length] (what gets verified) and their exact
-    /// loss and target NLL.
+    /// loss and target NLL. <paramref name="proposals"/> [B, P, length] (P &lt;= SearchWidth), when
+    /// given, take the first P trial slots of each span wherever they differ from the span: other
+    /// searches propose (the hybrid's descent), GCG scores them exactly with its own trials.
     /// </summary>
-    public (Tensor Ids, float[] Loss, float[] TargetNll) Step()
+    public (Tensor Ids, float[] Loss, float[] TargetNll) Step(Tensor? proposals = null)
     {
         using var scope = NewDisposeScope();
         var request = _problem.Request;
@@ -55,6 +64,13 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             var token = rowTop.gather(2, choice.unsqueeze(2));                                          // [B, width, 1]
             var trial = _ids.unsqueeze(1).expand(-1, width, -1).clone();                                // [B, width, length]
             trial.scatter_(2, position.unsqueeze(2), token);
+            if (proposals is not null)
+            {
+                int p = (int)Math.Min(proposals.shape[1], width);
+                var offered = proposals.narrow(1, 0, p).to(ScalarType.Int64);                           // [B, P, length]
+                var differs = offered.ne(_ids.unsqueeze(1)).any(2, keepdim: true);                      // [B, P, 1]
+                trial.narrow(1, 0, p).copy_(where(differs, offered, trial.narrow(1, 0, p)));
+            }
             // With a single allowed token, a "substitution" may be the token itself (blocked
             // scores are -inf but still returned by topk); the trial then equals the span.
             var (trialLoss, trialNll) = _problem.LossOfIds(trial.reshape(b * width, length));          // [B * width]

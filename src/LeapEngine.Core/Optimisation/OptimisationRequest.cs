@@ -13,6 +13,17 @@ public enum OptimisationMethod
     Hybrid,
 }
 
+/// <summary>How the hybrid combines embedding descent and GCG.</summary>
+public enum HybridVariant
+{
+    /// <summary>Descent for <see cref="OptimisationRequest.HybridDescentFraction"/> of the steps (and budget), then GCG from its readouts.</summary>
+    Sequential,
+    /// <summary>GCG throughout; an independent descent chain takes <see cref="OptimisationRequest.HybridDescentSteps"/> steps per GCG step and its readouts join GCG's exactly scored trials.</summary>
+    Chain,
+    /// <summary>GCG throughout; every step, descent restarts from GCG's current tokens for <see cref="OptimisationRequest.HybridDescentSteps"/> steps and its readouts join GCG's trials.</summary>
+    Anchored,
+}
+
 /// <summary>How the optimised span starts.</summary>
 public enum PromptInitialisation
 {
@@ -81,6 +92,10 @@ public sealed record OptimisationRequest
     /// as work) and start GCG from the best distinct readouts seen, not the last ones.
     /// </summary>
     public bool HybridBestReadouts { get; init; }
+    /// <summary>How the hybrid combines the two searches.</summary>
+    public HybridVariant HybridVariant { get; init; } = HybridVariant.Sequential;
+    /// <summary>Chain and anchored hybrids: descent steps per GCG step (each costs a gradient pass over the candidates).</summary>
+    public int HybridDescentSteps { get; init; } = 1;
 
     /// <summary>
     /// Optional compute budget in forward-token equivalents (<see cref="OptimisationResult.Work"/>):
@@ -93,7 +108,7 @@ public sealed record OptimisationRequest
     public double? MaxSeconds { get; init; }
 
     /// <summary>Limits on what one request may ask for (bounded work per call).</summary>
-    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096;
+    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096, MaxHybridDescentSteps = 16;
 
     /// <summary>Throws <see cref="ArgumentException"/> saying what to fix.</summary>
     public void Validate(LanguageModel model)
@@ -112,6 +127,9 @@ public sealed record OptimisationRequest
         if (TopK is < 1 or > MaxTopK) throw new ArgumentException($"top-k must be 1 to {MaxTopK}, got {TopK}");
         if (SearchWidth is < 1 or > MaxSearchWidth) throw new ArgumentException($"the search width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
         if (!(HybridDescentFraction is > 0 and < 1)) throw new ArgumentException($"the hybrid descent fraction must lie in (0, 1), got {HybridDescentFraction}");
+        if (HybridDescentSteps is < 1 or > MaxHybridDescentSteps)
+            throw new ArgumentException($"the hybrid's descent steps per GCG step must be 1 to {MaxHybridDescentSteps}, got {HybridDescentSteps}");
+        if (!Enum.IsDefined(HybridVariant)) throw new ArgumentException($"unknown hybrid variant {HybridVariant}");
         if (MaxWork is < 1) throw new ArgumentException($"the work budget must be at least 1 forward-token equivalent, got {MaxWork}");
         if (MaxSeconds is { } seconds && !(seconds > 0 && !double.IsInfinity(seconds)))
             throw new ArgumentException($"the time budget must be a positive number of seconds, got {seconds}");

@@ -31,6 +31,9 @@ public static class PromptOptimiser
         long gcgWork = descentWork + (long)candidates * request.SearchWidth * problem.LossTokens;
         // The hybrid's descent gets its share of a budget as well as of the steps.
         double descentShare = request.Method == OptimisationMethod.Hybrid ? request.HybridDescentFraction : 1;
+        bool interleaved = Interleaved(request);
+        // The interleaved hybrids' descent steps come on top of every GCG step.
+        if (interleaved) gcgWork += request.HybridDescentSteps * 3L * candidates * problem.LossTokens;
 
         var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
         if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
@@ -66,14 +69,21 @@ public static class PromptOptimiser
             {
                 using var start = handoff ?? init.Ids(candidates);
                 using var gcg = new GreedyCoordinateGradient(problem, random, start);
+                using var proposer = interleaved ? NewProposer(problem, init, candidates, request.HybridVariant) : null;
                 while (log.Steps < request.Steps && !log.Done && log.Fits(gcgWork))
                 {
                     log.BeforeStep();
                     using var scope = NewDisposeScope();
-                    var (ids, _, nll) = gcg.Step();
+                    Tensor? proposals = null;
+                    if (proposer is not null)
+                    {
+                        proposals = proposer.Propose(gcg.Current(), request.HybridDescentSteps);
+                        for (int s = 0; s < request.HybridDescentSteps; s++) log.CountGradientPass(candidates);
+                    }
+                    var (ids, _, nll) = gcg.Step(proposals);
                     log.CountGradientPass(candidates);
                     log.CountScored((long)candidates * request.SearchWidth);
-                    var restart = log.AfterStep("gcg", ids, nll);
+                    var restart = log.AfterStep(proposer is null ? "gcg" : "hybrid", ids, nll);
                     if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));
                 }
             }
@@ -85,11 +95,21 @@ public static class PromptOptimiser
         return log.Finish();
     }
 
-    /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG).</summary>
+    /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG and the interleaved hybrids).</summary>
     public static int DescentSteps(OptimisationRequest request) => request.Method switch
     {
         OptimisationMethod.Descent => request.Steps,
         OptimisationMethod.Gcg => 0,
+        _ when Interleaved(request) => 0,
         _ => request.Steps == 1 ? 1 : Math.Clamp((int)Math.Round(request.Steps * request.HybridDescentFraction), 1, request.Steps - 1),
     };
+
+    private static bool Interleaved(OptimisationRequest request) =>
+        request.Method == OptimisationMethod.Hybrid && request.HybridVariant != HybridVariant.Sequential;
+
+    private static DescentProposer NewProposer(OptimisationProblem problem, Initialiser init, int candidates, HybridVariant variant)
+    {
+        using var start = init.Directions(candidates);
+        return new DescentProposer(problem, start, variant == HybridVariant.Anchored);
+    }
 }

@@ -38,7 +38,11 @@ internal sealed class SearchLog
     public void BeforeStep() => _ct.ThrowIfCancellationRequested();
 
     /// <summary>Counts a forward and backward pass over <paramref name="sequences"/> loss sequences (a backward costs about two forwards).</summary>
-    public void CountGradientPass(long sequences) => Work += 3 * sequences * _problem.LossTokens;
+    public void CountGradientPass(long sequences)
+    {
+        BackwardPasses++;
+        Work += 3 * sequences * _problem.LossTokens;
+    }
 
     /// <summary>Counts <paramref name="sequences"/> loss sequences scored forward only.</summary>
     public void CountScored(long sequences)
@@ -67,7 +71,6 @@ internal sealed class SearchLog
     public List<int> AfterStep(string phase, Tensor spanIds, float[] targetNll)
     {
         Steps++;
-        BackwardPasses++;
         var spans = Rows(spanIds);
         int generatedBefore = _verifier.Generated;
         var verdicts = _verifier.Verify(spans, _ct);

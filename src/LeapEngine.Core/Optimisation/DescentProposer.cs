@@ -1,0 +1,57 @@
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Optimisation;
+
+/// <summary>
+/// The interleaved hybrid's descent side: a few embedding-descent steps per GCG step, whose
+/// nearest-token readouts are offered to GCG as trial spans (each readout whole, and each of
+/// its tokens as a single substitution into GCG's current span). Descent proposes, GCG scores
+/// the proposals exactly next to its own gradient-ranked swaps and keeps the best: descent can
+/// change several positions at once and is not limited to GCG's linearised top-k.
+/// </summary>
+internal sealed class DescentProposer : IDisposable
+{
+    private readonly OptimisationProblem _problem;
+    private readonly EmbeddingDescent _descent;
+    private readonly bool _anchored;
+
+    /// <param name="start">Starting directions [B, length, d] of the descent chain.</param>
+    /// <param name="anchored">Restart descent from GCG's current tokens every step (a lookahead from where GCG stands) instead of running its own chain.</param>
+    public DescentProposer(OptimisationProblem problem, Tensor start, bool anchored)
+    {
+        _problem = problem;
+        _anchored = anchored;
+        _descent = new EmbeddingDescent(problem, start);
+    }
+
+    /// <summary>Trial spans per current span [B, readouts * (length + 1), length] from <paramref name="steps"/> descent steps.</summary>
+    public Tensor Propose(Tensor current, int steps)
+    {
+        using var scope = NewDisposeScope();
+        int b = (int)current.shape[0], length = _problem.Length;
+        if (_anchored)
+        {
+            var embeds = _problem.EmbedIds(current);                                     // [B, length, d]
+            _descent.Restart(Enumerable.Range(0, b).ToList(), embeds / embeds.norm(-1, keepdim: true).clamp_min(1e-12));
+        }
+        var readouts = new List<Tensor>();
+        for (int s = 0; s < steps; s++)
+        {
+            var (ids, _, _) = _descent.Step();
+            // The first readout is the current span (anchored) or the last call's final readout (chain).
+            if (s > 0) readouts.Add(ids);
+        }
+        readouts.Add(_descent.Readout());
+        var diagonal = eye(length, dtype: ScalarType.Bool, device: current.device);          // [length, length]
+        var parts = new List<Tensor>();
+        foreach (var r in readouts)
+        {
+            parts.Add(r.unsqueeze(1));                                                   // [B, 1, length]: the readout whole
+            // Row p: the current span with position p taken from the readout.
+            parts.Add(where(diagonal.unsqueeze(0), r.unsqueeze(1), current.unsqueeze(1)));     // [B, length, length]
+        }
+        return cat(parts, 1).MoveToOuterDisposeScope();                                 // [B, readouts * (length + 1), length]
+    }
+
+    public void Dispose() => _descent.Dispose();
+}
