@@ -52,7 +52,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}, matmul yardstick: {Measure.MatmulGflops():F1} GFLOP/s, load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         if (args.Contains("--check-targets"))
         {
-            PromptOptimisationTargets.Check(model);
+            PromptOptimisationTargets.Check(model, tiers);
             return 0;
         }
         Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, init {init}");
