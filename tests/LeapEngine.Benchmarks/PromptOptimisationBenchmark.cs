@@ -32,12 +32,16 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        int descentSteps = Measure.IntArg(args, "--descent-steps", 1);
+        var defaults = new OptimisationRequest();
+        int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.HybridDescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.HybridNearestTokens);
+        double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
         // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
-        // "hybrid-chain", "hybrid-anchored": the interleaved hybrid variants; plain "hybrid" is the sequential one.
+        // "hybrid-chain", "hybrid-anchored": the interleaved hybrid variants; plain "hybrid" is the sequential one;
+        // a "-random" suffix is the ablation with random proposals in place of descent's.
         var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
             (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Length > 1 && m[1] == "best",
-             Variant: m.Length > 1 && m[1] != "best" ? Enum.Parse<HybridVariant>(m[1], true) : HybridVariant.Sequential)).ToArray();
+             Variant: m.Length > 1 && m[1] != "best" ? Enum.Parse<HybridVariant>(m[1], true) : HybridVariant.Sequential,
+             Random: m.Length > 2 && m[2] == "random")).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -55,7 +59,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             PromptOptimisationTargets.Check(model, tiers);
             return 0;
         }
-        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, init {init}");
+        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, " +
+                          $"hybrid learning rate {hybridLr}, hybrid nearest tokens {nearest}, init {init}");
         Console.WriteLine($"stories260K; seeds {firstSeed}-{firstSeed + seeds - 1}; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
                           $"length {length}, {candidates} candidates; stop at first verified prompt");
         var rows = new List<Row>();
@@ -69,7 +74,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, HybridDescentSteps = descentSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
@@ -80,7 +85,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             process.Refresh();
                             rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                             var first = result.Successes.FirstOrDefault();
-                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " + (first is null
+                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " +
+                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
                                 : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
                                   $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));

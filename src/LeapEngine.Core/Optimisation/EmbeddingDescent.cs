@@ -16,10 +16,13 @@ internal sealed class EmbeddingDescent : IDisposable
     private readonly Tensor _x;        // [B, length, d] free parameters
     private readonly Tensor _m, _v;    // Adam moments, same shape
     private readonly Tensor _t;        // [B, 1, 1] Adam steps per candidate
+    private readonly double _learningRate;
 
-    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections)
+    /// <param name="learningRate">Adam's learning rate; the request's <see cref="OptimisationRequest.LearningRate"/> when null.</param>
+    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections, double? learningRate = null)
     {
         _problem = problem;
+        _learningRate = learningRate ?? problem.Request.LearningRate;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         _x = startDirections.to(ScalarType.Float32).clone().DetachFromDisposeScope();
@@ -53,7 +56,7 @@ internal sealed class EmbeddingDescent : IDisposable
             _v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
             var mHat = _m / (1 - (_t * Math.Log(Beta1)).exp());   // bias corrections 1 - beta^t
             var vHat = _v / (1 - (_t * Math.Log(Beta2)).exp());
-            _x.sub_(_problem.Request.LearningRate * mHat / (vHat.sqrt() + Epsilon));
+            _x.sub_(_learningRate * mHat / (vHat.sqrt() + Epsilon));
         }
         return (readout.detach().MoveToOuterDisposeScope(), Floats(loss), Floats(targetNll));
     }
@@ -64,6 +67,16 @@ internal sealed class EmbeddingDescent : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         return _problem.Nearest(_x).Ids.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The <paramref name="k"/> allowed tokens nearest (cosine) each current position [B, length, k], nearest first.</summary>
+    public Tensor NearestTokens(int k)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var unit = _x / _x.norm(-1, keepdim: true).clamp_min(1e-12);                   // [B, length, d]
+        var index = matmul(unit, _problem.UnitAllowed.t()).topk(k, dim: -1).indexes;    // [B, length, k]
+        return _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Restarts the given candidates from new directions [rows, length, d].</summary>

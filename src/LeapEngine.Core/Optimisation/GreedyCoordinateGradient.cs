@@ -24,6 +24,11 @@ internal sealed class GreedyCoordinateGradient : IDisposable
 
     public int Candidates => (int)_ids.shape[0];
 
+    /// <summary>How often (candidates x steps) the best trial was a proposal rather than one of GCG's own swaps.</summary>
+    public long ProposalsTaken { get; private set; }
+    /// <summary>Trial slots filled by proposals (those that differed from the current span).</summary>
+    public long ProposalsOffered { get; private set; }
+
     /// <summary>The current spans [B, length] (a copy).</summary>
     public Tensor Current()
     {
@@ -64,17 +69,21 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             var token = rowTop.gather(2, choice.unsqueeze(2));                                          // [B, width, 1]
             var trial = _ids.unsqueeze(1).expand(-1, width, -1).clone();                                // [B, width, length]
             trial.scatter_(2, position.unsqueeze(2), token);
+            Tensor? proposed = null;                                                                     // [B, width]: slot holds a proposal
             if (proposals is not null)
             {
                 int p = (int)Math.Min(proposals.shape[1], width);
                 var offered = proposals.narrow(1, 0, p).to(ScalarType.Int64);                           // [B, P, length]
                 var differs = offered.ne(_ids.unsqueeze(1)).any(2, keepdim: true);                      // [B, P, 1]
                 trial.narrow(1, 0, p).copy_(where(differs, offered, trial.narrow(1, 0, p)));
+                proposed = cat([differs.squeeze(2), zeros(b, width - p, dtype: ScalarType.Bool, device: differs.device)], 1);
+                ProposalsOffered += differs.sum().item<long>();
             }
             // With a single allowed token, a "substitution" may be the token itself (blocked
             // scores are -inf but still returned by topk); the trial then equals the span.
             var (trialLoss, trialNll) = _problem.LossOfIds(trial.reshape(b * width, length));          // [B * width]
             var best = trialLoss.reshape(b, width).argmin(1);                                          // [B]
+            if (proposed is not null) ProposalsTaken += proposed.gather(1, best.unsqueeze(1)).sum().item<long>();
             var next = trial.gather(1, best.reshape(b, 1, 1).expand(-1, 1, length)).squeeze(1);       // [B, length]
             var loss = trialLoss.reshape(b, width).gather(1, best.unsqueeze(1)).squeeze(1);
             var nll = trialNll.reshape(b, width).gather(1, best.unsqueeze(1)).squeeze(1);

@@ -5,12 +5,15 @@ namespace LeapEngine.Core.Optimisation;
 
 /// <summary>
 /// Finds discrete prompts that make a model say a target: embedding descent, GCG, or the
-/// hybrid (descent, then GCG from the descent readout). The entry point jobs and the CLI call.
+/// hybrid (sequential: descent, then GCG from the descent readout; chain or anchored: GCG with
+/// descent's readouts among its exactly scored trials). The entry point jobs and the CLI call.
 /// </summary>
 public static class PromptOptimiser
 {
     /// <summary>
-    /// Runs the search. Progress is reported once per step (unit "steps"); cancellation throws
+    /// Runs the search. Progress is reported once per step: against the work budget (unit
+    /// "forward-token equivalents") when <see cref="OptimisationRequest.MaxWork"/> is set, else
+    /// against the steps (unit "steps"); cancellation throws
     /// <see cref="OperationCanceledException"/> within one step. Invalid requests throw
     /// <see cref="ArgumentException"/> before any work. The same request and seed give the same result.
     /// </summary>
@@ -69,7 +72,7 @@ public static class PromptOptimiser
             {
                 using var start = handoff ?? init.Ids(candidates);
                 using var gcg = new GreedyCoordinateGradient(problem, random, start);
-                using var proposer = interleaved ? NewProposer(problem, init, candidates, request.HybridVariant) : null;
+                using var proposer = interleaved ? NewProposer(problem, init, candidates, request, random) : null;
                 while (log.Steps < request.Steps && !log.Done && log.Fits(gcgWork))
                 {
                     log.BeforeStep();
@@ -77,7 +80,7 @@ public static class PromptOptimiser
                     Tensor? proposals = null;
                     if (proposer is not null)
                     {
-                        proposals = proposer.Propose(gcg.Current(), request.HybridDescentSteps);
+                        proposals = proposer.Propose(gcg.Current(), request.HybridDescentSteps, request.HybridNearestTokens);
                         for (int s = 0; s < request.HybridDescentSteps; s++) log.CountGradientPass(candidates);
                     }
                     var (ids, _, nll) = gcg.Step(proposals);
@@ -86,6 +89,7 @@ public static class PromptOptimiser
                     var restart = log.AfterStep(proposer is null ? "gcg" : "hybrid", ids, nll);
                     if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));
                 }
+                (log.ProposalsOffered, log.ProposalsTaken) = (gcg.ProposalsOffered, gcg.ProposalsTaken);
             }
         }
         finally
@@ -107,9 +111,9 @@ public static class PromptOptimiser
     private static bool Interleaved(OptimisationRequest request) =>
         request.Method == OptimisationMethod.Hybrid && request.HybridVariant != HybridVariant.Sequential;
 
-    private static DescentProposer NewProposer(OptimisationProblem problem, Initialiser init, int candidates, HybridVariant variant)
+    private static DescentProposer NewProposer(OptimisationProblem problem, Initialiser init, int candidates, OptimisationRequest request, SeededRandom random)
     {
         using var start = init.Directions(candidates);
-        return new DescentProposer(problem, start, variant == HybridVariant.Anchored);
+        return new DescentProposer(problem, start, request.HybridVariant == HybridVariant.Anchored, request.AblateRandomProposals ? random : null);
     }
 }
