@@ -100,8 +100,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
     {
         Console.WriteLine();
         Console.WriteLine("| view | tier | method | runs succeeded | targets solved (any seed) | median steps to first success | median work to first success (k) | " +
-                          "mean work per run (k) | CPU s per run | mean target log-prob | median prompt perplexity |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                          "median wall s to first success | mean work per run (k) | CPU s per run | mean target log-prob | median prompt perplexity | proposals taken / offered |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var group in rows.GroupBy(r => (r.View, r.Tier, r.Method)))
         {
             var wins = group.Where(r => r.Result.Successes.Count > 0).ToList();
@@ -110,9 +110,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             int solved = targets.Count(t => t.Any(r => r.Result.Successes.Count > 0));
             Console.WriteLine($"| {group.Key.View} | {group.Key.Tier} | {group.Key.Method} | {wins.Count}/{group.Count()} ({100.0 * wins.Count / group.Count():F0}%) | " +
                 $"{solved}/{targets.Count} | {Median(firsts.Select(f => (double)f.Step)):F0} | {Median(firsts.Select(f => f.Work / 1000.0)):F1} | " +
+                $"{Median(firsts.Select(f => f.SecondsElapsed)):F2} | " +
                 $"{group.Average(r => r.Result.Work) / 1000:F1} | {group.Average(r => r.CpuSeconds):F2} | " +
                 $"{(firsts.Count > 0 ? firsts.Average(f => f.TargetLogProb) : double.NaN):F2} | " +
-                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} |");
+                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} | " +
+                $"{group.Sum(r => r.Result.ProposalsTaken)} / {group.Sum(r => r.Result.ProposalsOffered)} |");
         }
         foreach (var view in rows.GroupBy(r => (r.View, r.Tier)))
         {

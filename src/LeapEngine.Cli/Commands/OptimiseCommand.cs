@@ -25,21 +25,32 @@ public static class OptimiseCommand
         var vocabulary = new Option<string>("--vocabulary") { Description = "printable or nospecial", DefaultValueFactory = _ => "printable" };
         var maxWork = new Option<long?>("--max-work") { Description = "Stop before a step that would exceed this many forward-token equivalents of counted work (progress is then reported in them)" };
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop before a step once this much wall time has passed" };
+        var defaults = new OptimisationRequest();
         var hybrid = new Option<string>("--hybrid")
         {
-            Description = "Hybrid variant: anchored (GCG, each step offered readouts of descent restarted from its tokens), " +
-                          "chain (readouts of an independent descent chain) or sequential (descent first, then GCG from its readouts)",
-            DefaultValueFactory = _ => "anchored",
+            Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
+                          "chain (proposals from an independent descent run) or sequential (descent first, then GCG from its readouts)",
+            DefaultValueFactory = _ => defaults.HybridVariant.ToString().ToLowerInvariant(),
         };
-        var descentSteps = new Option<int>("--descent-steps") { Description = "Anchored and chain hybrids: descent steps per GCG step", DefaultValueFactory = _ => 3 };
-        var fraction = new Option<double>("--descent-fraction") { Description = "Sequential hybrid: share of the steps (and budget) spent on descent", DefaultValueFactory = _ => 0.3 };
+        var descentSteps = new Option<int>("--descent-steps")
+        {
+            Description = "Anchored and chain hybrids: descent steps per GCG step", DefaultValueFactory = _ => defaults.HybridDescentSteps,
+        };
+        var nearest = new Option<int>("--nearest-tokens")
+        {
+            Description = "Anchored and chain hybrids: tokens nearest descent's point offered per position", DefaultValueFactory = _ => defaults.HybridNearestTokens,
+        };
+        var fraction = new Option<double>("--descent-fraction")
+        {
+            Description = "Sequential hybrid: share of the steps (and budget) spent on descent", DefaultValueFactory = _ => defaults.HybridDescentFraction,
+        };
         var bestReadouts = new Option<bool>("--best-readouts") { Description = "Sequential hybrid: start GCG from the best descent readouts by exact loss" };
         var json = new Option<string?>("--json") { Description = "Also write the full result as JSON to this file" };
         var seed = CommonOptions.Seed();
         var command = new Command("optimise", "Find prompts that make the model say a target (embedding descent, GCG, hybrid)")
         {
             model, target, length, method, steps, candidates, successes, prefix, suffix, exact, init, vocabulary,
-            maxWork, maxSeconds, hybrid, descentSteps, fraction, bestReadouts, json, seed,
+            maxWork, maxSeconds, hybrid, descentSteps, nearest, fraction, bestReadouts, json, seed,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
@@ -61,6 +72,7 @@ public static class OptimiseCommand
                 MaxSeconds = parse.GetValue(maxSeconds),
                 HybridVariant = ParseEnum<HybridVariant>(parse.GetValue(hybrid), "--hybrid"),
                 HybridDescentSteps = parse.GetValue(descentSteps),
+                HybridNearestTokens = parse.GetValue(nearest),
                 HybridDescentFraction = parse.GetValue(fraction),
                 HybridBestReadouts = parse.GetValue(bestReadouts),
             };

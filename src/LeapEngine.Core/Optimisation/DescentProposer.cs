@@ -3,11 +3,13 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Optimisation;
 
 /// <summary>
-/// The interleaved hybrid's descent side: a few embedding-descent steps per GCG step, whose
-/// nearest-token readouts are offered to GCG as trial spans (each readout whole, and each of
-/// its tokens as a single substitution into GCG's current span). Descent proposes, GCG scores
-/// the proposals exactly next to its own gradient-ranked swaps and keeps the best: descent can
-/// change several positions at once and is not limited to GCG's linearised top-k.
+/// The interleaved hybrids' descent side: a few embedding-descent steps per GCG step, whose
+/// nearest-token readouts are offered to GCG as trial spans (each readout whole, each of its
+/// tokens as a single substitution into GCG's current span, and the next-nearest tokens of the
+/// final point as further substitutions). Descent proposes; GCG scores the proposals exactly
+/// next to its own gradient-ranked swaps and keeps the best. One Adam step from a token moves
+/// every coordinate by about the learning rate, so the tokens nearest where it lands are a
+/// non-linear ranking of substitutions (GCG's own is linear in the one-hot gradient).
 /// </summary>
 internal sealed class DescentProposer : IDisposable
 {

@@ -9,7 +9,7 @@ public enum OptimisationMethod
     Descent,
     /// <summary>Greedy coordinate gradient (Zou et al. 2023): exact search over single-token swaps ranked by the one-hot gradient.</summary>
     Gcg,
-    /// <summary>Descent first, then GCG started from the descent readouts.</summary>
+    /// <summary>Descent and GCG together (<see cref="OptimisationRequest.HybridVariant"/>): by default GCG whose trials include descent's proposals.</summary>
     Hybrid,
 }
 
@@ -18,9 +18,16 @@ public enum HybridVariant
 {
     /// <summary>Descent for <see cref="OptimisationRequest.HybridDescentFraction"/> of the steps (and budget), then GCG from its readouts.</summary>
     Sequential,
-    /// <summary>GCG throughout; an independent descent chain takes <see cref="OptimisationRequest.HybridDescentSteps"/> steps per GCG step and its readouts join GCG's exactly scored trials.</summary>
+    /// <summary>
+    /// GCG throughout, next to an independent descent run: each GCG step the run takes
+    /// <see cref="OptimisationRequest.HybridDescentSteps"/> steps and its nearest tokens join GCG's exactly scored trials.
+    /// </summary>
     Chain,
-    /// <summary>GCG throughout; every step, descent restarts from GCG's current tokens for <see cref="OptimisationRequest.HybridDescentSteps"/> steps and its readouts join GCG's trials.</summary>
+    /// <summary>
+    /// GCG throughout; every step, descent starts at GCG's current tokens, takes
+    /// <see cref="OptimisationRequest.HybridDescentSteps"/> steps, and the tokens nearest where it lands
+    /// (<see cref="OptimisationRequest.HybridNearestTokens"/> per position) join GCG's exactly scored trials.
+    /// </summary>
     Anchored,
 }
 

@@ -98,7 +98,7 @@ internal sealed class SearchLog
     private ProgressUpdate Progress(string phase, float bestNll)
     {
         var request = _problem.Request;
-        var message = $"step {Steps}: {phase}, best target NLL {bestNll:F3}, {_successes.Count} verified prompt(s)";
+        var message = $"{phase}: step {Steps}, best target NLL {bestNll:F3}, {_successes.Count} verified prompt(s)";
         return request.MaxWork is { } budget
             ? new ProgressUpdate(Math.Min(Work, budget), budget, WorkUnit, message)
             : new ProgressUpdate(Steps, request.Steps, "steps", message);

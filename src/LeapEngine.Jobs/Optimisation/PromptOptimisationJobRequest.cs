@@ -50,6 +50,8 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public string HybridVariant { get; set; } = Defaults.HybridVariant.ToString().ToLowerInvariant();
     /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
     public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
+    /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64.</summary>
+    public int HybridNearestTokens { get; set; } = Defaults.HybridNearestTokens;
     /// <summary>Sequential hybrid: the share of steps (and budget) spent on descent, strictly between 0 and 1.</summary>
     public double HybridDescentFraction { get; set; } = Defaults.HybridDescentFraction;
     /// <summary>Sequential hybrid: start GCG from the best descent readouts by exact loss.</summary>
@@ -79,6 +81,8 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
             $"max_seconds must be above 0 and at most {MaxSecondsBudget}, got {MaxSeconds}");
         Require(HybridDescentSteps is >= 1 and <= OptimisationRequest.MaxHybridDescentSteps, "hybrid_descent_steps",
             $"hybrid_descent_steps must be 1 to {OptimisationRequest.MaxHybridDescentSteps}, got {HybridDescentSteps}");
+        Require(HybridNearestTokens is >= 1 and <= OptimisationRequest.MaxHybridNearestTokens, "hybrid_nearest_tokens",
+            $"hybrid_nearest_tokens must be 1 to {OptimisationRequest.MaxHybridNearestTokens}, got {HybridNearestTokens}");
         Require(HybridDescentFraction is > 0 and < 1, "hybrid_descent_fraction",
             $"hybrid_descent_fraction must lie strictly between 0 and 1, got {HybridDescentFraction}");
         return new OptimisationRequest
@@ -100,6 +104,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
             MaxSeconds = MaxSeconds,
             HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant, "anchored, chain or sequential"),
             HybridDescentSteps = HybridDescentSteps,
+            HybridNearestTokens = HybridNearestTokens,
             HybridDescentFraction = HybridDescentFraction,
             HybridBestReadouts = HybridBestReadouts,
         };
