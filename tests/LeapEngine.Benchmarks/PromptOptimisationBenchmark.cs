@@ -37,11 +37,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
         // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
         // "hybrid-chain", "hybrid-anchored": the interleaved hybrid variants; plain "hybrid" is the sequential one;
-        // a "-random" suffix is the ablation with random proposals in place of descent's.
+        // a "-random" suffix is the ablation with random proposals in place of descent's, "-pez" makes descent straight-through.
         var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
             (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Length > 1 && m[1] == "best",
              Variant: m.Length > 1 && m[1] != "best" ? Enum.Parse<HybridVariant>(m[1], true) : HybridVariant.Sequential,
-             Random: m.Length > 2 && m[2] == "random")).ToArray();
+             Random: m.Contains("random"), StraightThrough: m.Contains("pez"))).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -74,7 +74,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,

@@ -26,7 +26,7 @@ internal sealed class DescentProposer : IDisposable
         _problem = problem;
         _anchored = anchored;
         _ablation = ablation;
-        _descent = new EmbeddingDescent(problem, start, problem.Request.HybridLearningRate);
+        _descent = new EmbeddingDescent(problem, start, problem.Request.HybridLearningRate, problem.Request.HybridStraightThrough);
     }
 
     /// <summary>Trial spans per current span [B, readouts * (length + 1), length] from <paramref name="steps"/> descent steps.</summary>

@@ -17,11 +17,14 @@ internal sealed class EmbeddingDescent : IDisposable
     private readonly Tensor _m, _v;    // Adam moments, same shape
     private readonly Tensor _t;        // [B, 1, 1] Adam steps per candidate
     private readonly double _learningRate;
+    private readonly bool _straightThrough;
 
     /// <param name="learningRate">Adam's learning rate; the request's <see cref="OptimisationRequest.LearningRate"/> when null.</param>
-    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections, double? learningRate = null)
+    /// <param name="straightThrough">Score the nearest-token readout and apply its gradient to the free vectors (PEZ).</param>
+    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections, double? learningRate = null, bool straightThrough = false)
     {
         _problem = problem;
+        _straightThrough = straightThrough;
         _learningRate = learningRate ?? problem.Request.LearningRate;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
@@ -46,7 +49,10 @@ internal sealed class EmbeddingDescent : IDisposable
         var cos = matmul(direction, _problem.UnitAllowed.t());                          // [B, length, allowed]
         var (nearestCos, index) = cos.max(-1);                                          // [B, length]
         var readout = _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape);  // [B, length]
-        var (total, targetNll) = _problem.Loss(direction * _problem.EmbeddingScale, readout);
+        var input = direction * _problem.EmbeddingScale;                                 // [B, length, d]
+        // Straight-through (PEZ, Wen et al. 2023): the loss of the readout tokens themselves, its gradient applied to X.
+        if (_straightThrough) input = input + (_problem.EmbedIds(readout) - input).detach();
+        var (total, targetNll) = _problem.Loss(input, readout);
         var loss = total + _problem.Request.NearestTokenWeight * (1 - nearestCos).mean([1]);  // [B]
         var grad = autograd.grad([loss.sum()], [leaf])[0];
         using (no_grad())

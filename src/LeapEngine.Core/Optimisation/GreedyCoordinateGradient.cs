@@ -13,6 +13,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
     private readonly OptimisationProblem _problem;
     private readonly SeededRandom _random;
     private Tensor _ids;   // [B, length]
+    private readonly VisitedSpans _visited;
 
     public GreedyCoordinateGradient(OptimisationProblem problem, SeededRandom random, Tensor startIds)
     {
@@ -20,6 +21,8 @@ internal sealed class GreedyCoordinateGradient : IDisposable
         _random = random;
         using var scope = NewDisposeScope();
         _ids = startIds.to(ScalarType.Int64).clone().DetachFromDisposeScope();
+        _visited = new VisitedSpans(Candidates);
+        _visited.Add(_ids);
     }
 
     public int Candidates => (int)_ids.shape[0];
@@ -39,8 +42,9 @@ internal sealed class GreedyCoordinateGradient : IDisposable
     /// <summary>
     /// One GCG step; returns the new spans [B, length] (what gets verified) and their exact
     /// loss and target NLL. <paramref name="proposals"/> [B, P, length] (P &lt;= SearchWidth), when
-    /// given, take the first P trial slots of each span wherever they differ from the span: other
-    /// searches propose (the hybrid's descent), GCG scores them exactly with its own trials.
+    /// given, take the first P trial slots of each span wherever they are spans the candidate has
+    /// not held (<see cref="VisitedSpans"/>): other searches propose (the hybrid's descent), GCG
+    /// scores them exactly with its own trials.
     /// </summary>
     public (Tensor Ids, float[] Loss, float[] TargetNll) Step(Tensor? proposals = null)
     {
@@ -74,7 +78,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             {
                 int p = (int)Math.Min(proposals.shape[1], width);
                 var offered = proposals.narrow(1, 0, p).to(ScalarType.Int64);                           // [B, P, length]
-                var differs = offered.ne(_ids.unsqueeze(1)).any(2, keepdim: true);                      // [B, P, 1]
+                var differs = offered.ne(_ids.unsqueeze(1)).any(2, keepdim: true).logical_and(_visited.Fresh(offered));  // [B, P, 1]
                 trial.narrow(1, 0, p).copy_(where(differs, offered, trial.narrow(1, 0, p)));
                 proposed = cat([differs.squeeze(2), zeros(b, width - p, dtype: ScalarType.Bool, device: differs.device)], 1);
                 ProposalsOffered += differs.sum().item<long>();
@@ -89,6 +93,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             var nll = trialNll.reshape(b, width).gather(1, best.unsqueeze(1)).squeeze(1);
             _ids.Dispose();
             _ids = next.DetachFromDisposeScope();
+            _visited.Add(_ids);
             return (_ids.clone().MoveToOuterDisposeScope(), Floats(loss), Floats(nll));
         }
     }
@@ -100,6 +105,8 @@ internal sealed class GreedyCoordinateGradient : IDisposable
         using var scope = NewDisposeScope();
         var index = tensor(rows.Select(r => (long)r).ToArray(), device: _ids.device);
         _ids.index_copy_(0, index, ids.to(ScalarType.Int64));
+        _visited.Clear(rows);
+        _visited.Add(_ids);
     }
 
     private static float[] Floats(Tensor t) => t.cpu().data<float>().ToArray();

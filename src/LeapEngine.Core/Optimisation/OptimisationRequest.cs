@@ -113,6 +113,8 @@ public sealed record OptimisationRequest
     /// measure whether descent's proposals carry information.
     /// </summary>
     internal bool AblateRandomProposals { get; init; }
+    /// <summary>Benchmark only (not better in development runs): the hybrids' descent scores its nearest-token readout and applies that gradient to its free vectors (straight-through, as in PEZ).</summary>
+    internal bool HybridStraightThrough { get; init; }
 
     /// <summary>
     /// Optional compute budget in forward-token equivalents (<see cref="OptimisationResult.Work"/>):
