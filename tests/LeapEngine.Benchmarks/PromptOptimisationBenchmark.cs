@@ -7,7 +7,7 @@ namespace LeapEngine.Benchmarks;
 
 /// <summary>
 /// Prompt optimisation on stories260K: target tiers (easy words and phrases, harder TinyStories
-/// phrases, exact next-token continuations; see <see cref="PromptOptimisationTargets"/>), each
+/// phrases, exact next-token continuations, held-out phrases; see <see cref="PromptOptimisationTargets"/>), each
 /// searched by embedding descent, GCG and the hybrid over several seeds, at equal steps and at
 /// equal counted work (<see cref="OptimisationRequest.MaxWork"/>, forward-token equivalents).
 /// Reports success rate, targets solved, steps and work to the first verified prompt, its target
@@ -16,8 +16,9 @@ namespace LeapEngine.Benchmarks;
 public sealed class PromptOptimisationBenchmark : IBenchmark
 {
     public string Name => "optimise";
-    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --tiers easy,hard,exact --views steps,work " +
-                                 "--steps 60 --work 40000 --targets \" ball| the park\" --check-targets --models-dir DIR)";
+    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --first-seed 0 --tiers easy,hard,exact,phrases " +
+                                 "--views steps,work --steps 60 --work 40000 --methods descent,gcg,hybrid,hybrid-sequential,hybrid-chain,hybrid-anchored-random " +
+                                 "--targets \" ball| the park\" --check-targets --models-dir DIR)";
 
     private sealed record Row(string View, string Tier, string Method, string Target, OptimisationResult Result, double CpuSeconds);
 
@@ -35,12 +36,12 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         var defaults = new OptimisationRequest();
         int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.HybridDescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.HybridNearestTokens);
         double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
+        // "hybrid": the default hybrid (anchored); "hybrid-anchored", "hybrid-chain", "hybrid-sequential": that variant;
         // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
-        // "hybrid-chain", "hybrid-anchored": the interleaved hybrid variants; plain "hybrid" is the sequential one;
         // a "-random" suffix is the ablation with random proposals in place of descent's, "-pez" makes descent straight-through.
         var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
-            (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Length > 1 && m[1] == "best",
-             Variant: m.Length > 1 && m[1] != "best" ? Enum.Parse<HybridVariant>(m[1], true) : HybridVariant.Sequential,
+            (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Contains("best"),
+             Variant: m.Length == 1 ? defaults.HybridVariant : m[1] == "best" ? HybridVariant.Sequential : Enum.Parse<HybridVariant>(m[1], true),
              Random: m.Contains("random"), StraightThrough: m.Contains("pez"))).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
@@ -86,7 +87,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                             var first = result.Successes.FirstOrDefault();
                             Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " +
-                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
+                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Method != OptimisationMethod.Hybrid || method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
                                 : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
                                   $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));

@@ -9,7 +9,7 @@ public enum OptimisationMethod
     Descent,
     /// <summary>Greedy coordinate gradient (Zou et al. 2023): exact search over single-token swaps ranked by the one-hot gradient.</summary>
     Gcg,
-    /// <summary>Descent and GCG together (<see cref="OptimisationRequest.HybridVariant"/>): by default GCG whose trials include descent's proposals.</summary>
+    /// <summary>Descent and GCG together (<see cref="OptimisationRequest.HybridVariant"/>): by default descent first, then GCG from its readouts.</summary>
     Hybrid,
 }
 
@@ -100,7 +100,7 @@ public sealed record OptimisationRequest
     /// </summary>
     public bool HybridBestReadouts { get; init; }
     /// <summary>How the hybrid combines the two searches.</summary>
-    public HybridVariant HybridVariant { get; init; } = HybridVariant.Anchored;
+    public HybridVariant HybridVariant { get; init; } = HybridVariant.Sequential;
     /// <summary>Chain and anchored hybrids: descent steps per GCG step (each costs a gradient pass over the candidates).</summary>
     public int HybridDescentSteps { get; init; } = 1;
     /// <summary>Chain and anchored hybrids: Adam learning rate of descent's proposal steps (a step must be long enough to leave the current token).</summary>

@@ -12,10 +12,8 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Fact]
     public void GcgTakesAProposedSpanWhenItBeatsItsOwnTrials()
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Candidates = 2, SearchWidth = 8 };
-        // A good span (a verified prompt for the target), several substitutions away from the start:
-        // GCG's single swaps cannot reach its loss in one step.
-        var good = PromptOptimiser.Run(fixture.Model, request with { Steps = 30, Candidates = 8, SearchWidth = 64 }).Successes[0].PromptIds;
+        // A good span, several substitutions away from the start: GCG's single swaps cannot reach its loss in one step.
+        var (request, good) = VerifiedDogSpan(candidates: 2);
         using var problem = new OptimisationProblem(fixture.Model, request);
         using var scope = NewDisposeScope();
         var goodIds = tensor(good.Select(i => (long)i).ToArray()).reshape(1, 4);                            // [1, length]
@@ -32,6 +30,46 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
         var (ids, loss, _) = offered.Step(goodIds.unsqueeze(0).expand(2, 1, 4));                           // [B, 1, length]
         Assert.All(loss, l => Assert.Equal(goodLoss, l, 3));
         Assert.Equal(good.Concat(good).Select(i => (long)i), ids.data<long>().ToArray());
+    }
+
+    [Fact]
+    public void ProposalsOfSpansACandidateHasHeldAreWithdrawn()
+    {
+        var (request, good) = VerifiedDogSpan(candidates: 1);
+        using var problem = new OptimisationProblem(fixture.Model, request);
+        using var scope = NewDisposeScope();
+        var goodIds = tensor(good.Select(i => (long)i).ToArray()).reshape(1, 1, 4);                         // [B, 1, length]
+        using var random = new SeededRandom(0);
+        // Start at the good span: GCG always moves, so after one step the candidate has left it.
+        using var gcg = new GreedyCoordinateGradient(problem, random, goodIds.reshape(1, 4));
+        gcg.Step();
+        Assert.NotEqual(good.Select(i => (long)i), gcg.Current().data<long>().ToArray());
+        // Proposed again, the span it held is withdrawn: no slot offered, nothing taken.
+        gcg.Step(goodIds);
+        Assert.Equal((0L, 0L), (gcg.ProposalsOffered, gcg.ProposalsTaken));
+        // After a restart elsewhere the memory is gone and the same proposal is offered.
+        gcg.Restart([0], full(1, 4, (long)problem.AllowedIds[0]));
+        gcg.Step(goodIds);
+        Assert.Equal(1L, gcg.ProposalsOffered);
+    }
+
+    /// <summary>A small GCG request for " dog" and a verified prompt for it (found by a full-size GCG search).</summary>
+    private (OptimisationRequest Request, int[] Span) VerifiedDogSpan(int candidates)
+    {
+        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Candidates = candidates, SearchWidth = 8 };
+        return (request, PromptOptimiser.Run(fixture.Model, request with { Steps = 30, Candidates = 8, SearchWidth = 64 }).Successes[0].PromptIds);
+    }
+
+    [Fact]
+    public void VisitedSpansRememberPerCandidate()
+    {
+        using var scope = NewDisposeScope();
+        var visited = new VisitedSpans(2);
+        visited.Add(tensor(new long[] { 1, 2, 3, 4 }).reshape(2, 2));                                        // [B, length]
+        var offered = tensor(new long[] { 1, 2, 3, 4, 3, 4, 1, 2 }).reshape(2, 2, 2);                       // [B, P, length]: each candidate offered both spans
+        Assert.Equal(new[] { false, true, false, true }, visited.Fresh(offered).data<bool>().ToArray());
+        visited.Clear([1]);
+        Assert.Equal(new[] { false, true, true, true }, visited.Fresh(offered).data<bool>().ToArray());
     }
 
     [Theory]
@@ -63,6 +101,33 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
                         Assert.Equal(pos == q ? Get(0, pos) : c[b * 4 + pos], Get(1 + q, pos));
                 }
             }
+    }
+
+    [Fact]
+    public void ProposerOffersTheNextNearestTokensAsSingleSubstitutions()
+    {
+        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, Candidates = 2, Length = 4 };
+        using var problem = new OptimisationProblem(fixture.Model, request);
+        using var scope = NewDisposeScope();
+        using var random = new SeededRandom(2);
+        using var init = new Initialiser(problem, random);
+        using var proposer = new DescentProposer(problem, init.Directions(2), anchored: true);
+        var current = init.Ids(2);                                                                           // [B, length]
+        var proposals = proposer.Propose(current, steps: 1, perPosition: 3);
+        Assert.Equal(new long[] { 2, 5 + 2 * 4, 4 }, proposals.shape);   // one readout (whole + 4 swaps), then 2 next-nearest x 4 positions
+        var p = proposals.data<long>().ToArray();
+        var c = current.data<long>().ToArray();
+        for (int b = 0; b < 2; b++)
+            for (int r = 0; r < 2; r++)
+                for (int q = 0; q < 4; q++)
+                {
+                    int row = b * 13 + 5 + r * 4 + q;
+                    for (int pos = 0; pos < 4; pos++)
+                        if (pos != q) Assert.Equal(c[b * 4 + pos], p[row * 4 + pos]);
+                    long token = p[row * 4 + q], nearest = p[(b * 13) * 4 + q];
+                    Assert.NotEqual(nearest, token);   // next-nearest, not the readout's own token
+                    Assert.Contains((int)token, problem.AllowedIds);
+                }
     }
 
     [Fact]
