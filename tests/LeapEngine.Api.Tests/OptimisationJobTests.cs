@@ -37,6 +37,25 @@ public sealed class OptimisationJobTests(ApiFixture api)
         Assert.Equal(used, usage["used_model_tokens"]!.GetValue<long>());
     }
 
+    [Fact]
+    public async Task A_work_budget_caps_the_reservation_and_progress_counts_work()
+    {
+        var tenant = await api.NewTenantAsync("pro");
+        var submitted = await JobClient.SubmitAsync(tenant.Http, "/v1/optimisations",
+            new { model = "stories260K", target = " zebra", method = "hybrid", hybrid_variant = "anchored", length = 3, steps = 500, candidates = 4,
+                  search_width = 16, max_work = 20_000, seed = 1 });
+        long reserved = submitted["usage"]!["reserved_model_tokens"]!.GetValue<long>();
+        Assert.InRange(reserved, 1, 21_000);   // the budget plus the final re-check, not 500 steps' worth
+        var job = await JobClient.WaitFinalAsync(tenant.Http, submitted["id"]!.GetValue<string>(), TimeSpan.FromMinutes(2));
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+        Assert.Equal("forward-token equivalents", job["progress"]!["unit"]!.GetValue<string>());
+        Assert.Equal(20_000, job["progress"]!["total"]!.GetValue<long>());
+        var result = job["result"]!;
+        Assert.InRange(result["work"]!.GetValue<long>(), 1, 20_000);
+        Assert.True(result["successes"]!.AsArray().Count > 0 || result["stopped_by_budget"]!.GetValue<bool>());
+        Assert.InRange(job["usage"]!["model_tokens"]!.GetValue<long>(), 1, reserved);
+    }
+
     public static TheoryData<string, string> BadRequests => new()
     {
         { """{"target": ""}""", "target" },
@@ -48,6 +67,12 @@ public sealed class OptimisationJobTests(ApiFixture api)
         { """{"target": " ball", "initialisation": "zeros"}""", "initialisation" },
         { """{"target": " ball", "stop_after_successes": 99}""", "stop_after_successes" },
         { """{"target": " ball", "length": "four"}""", "$.length" },
+        { """{"target": " ball", "max_work": 0}""", "max_work" },
+        { """{"target": " ball", "max_seconds": -1}""", "max_seconds" },
+        { """{"target": " ball", "hybrid_variant": "zigzag"}""", "hybrid_variant" },
+        { """{"target": " ball", "hybrid_descent_steps": 0}""", "hybrid_descent_steps" },
+        { """{"target": " ball", "hybrid_nearest_tokens": 65}""", "hybrid_nearest_tokens" },
+        { """{"target": " ball", "hybrid_descent_fraction": 1}""", "hybrid_descent_fraction" },
     };
 
     [Theory]

@@ -7,7 +7,7 @@ namespace LeapEngine.Benchmarks;
 
 /// <summary>
 /// Prompt optimisation on stories260K: target tiers (easy words and phrases, harder TinyStories
-/// phrases, exact next-token continuations; see <see cref="PromptOptimisationTargets"/>), each
+/// phrases, exact next-token continuations, held-out phrases; see <see cref="PromptOptimisationTargets"/>), each
 /// searched by embedding descent, GCG and the hybrid over several seeds, at equal steps and at
 /// equal counted work (<see cref="OptimisationRequest.MaxWork"/>, forward-token equivalents).
 /// Reports success rate, targets solved, steps and work to the first verified prompt, its target
@@ -16,23 +16,33 @@ namespace LeapEngine.Benchmarks;
 public sealed class PromptOptimisationBenchmark : IBenchmark
 {
     public string Name => "optimise";
-    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --tiers easy,hard,exact --views steps,work " +
-                                 "--steps 60 --work 40000 --targets \" ball| the park\" --check-targets --models-dir DIR)";
+    public string Description => "Prompt optimisation on stories260K: descent vs GCG vs hybrid (--seeds 3 --first-seed 0 --tiers easy,hard,exact,phrases " +
+                                 "--views steps,work --steps 60 --work 40000 --methods descent,gcg,hybrid,hybrid-sequential,hybrid-chain,hybrid-anchored-random " +
+                                 "--targets \" ball| the park\" --check-targets --models-dir DIR)";
 
     private sealed record Row(string View, string Tier, string Method, string Target, OptimisationResult Result, double CpuSeconds);
 
     public int Run(string[] args)
     {
         int seeds = Measure.IntArg(args, "--seeds", 3);
+        // Seeds firstSeed .. firstSeed + seeds - 1: tuning runs use other seeds than the reported ones.
+        int firstSeed = Measure.IntArg(args, "--first-seed", 0);
         int steps = Measure.IntArg(args, "--steps", 60);
         long work = (long)DoubleArg(args, "--work", 40_000);
         int length = Measure.IntArg(args, "--length", 4);
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        // "hybrid-best": the hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss).
-        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',')
-            .Select(m => (Label: m, Method: Enum.Parse<OptimisationMethod>(m.Replace("-best", ""), true), Best: m.EndsWith("-best"))).ToArray();
+        var defaults = new OptimisationRequest();
+        int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.HybridDescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.HybridNearestTokens);
+        double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
+        // "hybrid": the default hybrid (anchored); "hybrid-anchored", "hybrid-chain", "hybrid-sequential": that variant;
+        // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
+        // a "-random" suffix is the ablation with random proposals in place of descent's, "-pez" makes descent straight-through.
+        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
+            (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Contains("best"),
+             Variant: m.Length == 1 ? defaults.HybridVariant : m[1] == "best" ? HybridVariant.Sequential : Enum.Parse<HybridVariant>(m[1], true),
+             Random: m.Contains("random"), StraightThrough: m.Contains("pez"))).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -47,11 +57,12 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         Console.WriteLine($"threads: {TorchSharp.torch.get_num_threads()}, matmul yardstick: {Measure.MatmulGflops():F1} GFLOP/s, load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         if (args.Contains("--check-targets"))
         {
-            PromptOptimisationTargets.Check(model);
+            PromptOptimisationTargets.Check(model, tiers);
             return 0;
         }
-        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, init {init}");
-        Console.WriteLine($"stories260K; {seeds} seeds; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
+        Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, " +
+                          $"hybrid learning rate {hybridLr}, hybrid nearest tokens {nearest}, init {init}");
+        Console.WriteLine($"stories260K; seeds {firstSeed}-{firstSeed + seeds - 1}; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
                           $"length {length}, {candidates} candidates; stop at first verified prompt");
         var rows = new List<Row>();
         using var process = Process.GetCurrentProcess();
@@ -59,12 +70,12 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         foreach (var view in views)
             foreach (var tier in tiers)
                 foreach (var target in tier.Targets.Where(t => only is null || only.Contains(t)))
-                    for (int seed = 0; seed < seeds; seed++)
+                    for (int seed = firstSeed; seed < firstSeed + seeds; seed++)
                         foreach (var method in methods)   // innermost, so a partial log compares the methods on the same runs
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
@@ -75,7 +86,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             process.Refresh();
                             rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                             var first = result.Successes.FirstOrDefault();
-                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " + (first is null
+                            Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " +
+                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Method != OptimisationMethod.Hybrid || method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
                                 : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
                                   $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));
@@ -89,8 +101,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
     {
         Console.WriteLine();
         Console.WriteLine("| view | tier | method | runs succeeded | targets solved (any seed) | median steps to first success | median work to first success (k) | " +
-                          "mean work per run (k) | CPU s per run | mean target log-prob | median prompt perplexity |");
-        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+                          "median wall s to first success | mean work per run (k) | CPU s per run | mean target log-prob | median prompt perplexity | proposals taken / offered |");
+        Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var group in rows.GroupBy(r => (r.View, r.Tier, r.Method)))
         {
             var wins = group.Where(r => r.Result.Successes.Count > 0).ToList();
@@ -99,9 +111,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             int solved = targets.Count(t => t.Any(r => r.Result.Successes.Count > 0));
             Console.WriteLine($"| {group.Key.View} | {group.Key.Tier} | {group.Key.Method} | {wins.Count}/{group.Count()} ({100.0 * wins.Count / group.Count():F0}%) | " +
                 $"{solved}/{targets.Count} | {Median(firsts.Select(f => (double)f.Step)):F0} | {Median(firsts.Select(f => f.Work / 1000.0)):F1} | " +
+                $"{Median(firsts.Select(f => f.SecondsElapsed)):F2} | " +
                 $"{group.Average(r => r.Result.Work) / 1000:F1} | {group.Average(r => r.CpuSeconds):F2} | " +
                 $"{(firsts.Count > 0 ? firsts.Average(f => f.TargetLogProb) : double.NaN):F2} | " +
-                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} |");
+                $"{Median(firsts.Where(f => f.Perplexity is not null).Select(f => f.Perplexity!.Value)):F1} | " +
+                $"{group.Sum(r => r.Result.ProposalsTaken)} / {group.Sum(r => r.Result.ProposalsOffered)} |");
         }
         foreach (var view in rows.GroupBy(r => (r.View, r.Tier)))
         {

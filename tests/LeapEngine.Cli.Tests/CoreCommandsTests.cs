@@ -58,12 +58,30 @@ public sealed class CoreCommandsTests : IDisposable
     [InlineData("generate --model stories260K --temperature -1", "temperature")]
     [InlineData("attribute --model stories260K --text hi --unit sentence", "sentence")]
     [InlineData("optimise --model stories260K --target x --length 0", "length")]
+    [InlineData("optimise --model stories260K --target x --max-work 0", "work budget")]
+    [InlineData("optimise --model stories260K --target x --max-seconds -1", "time budget")]
+    [InlineData("optimise --model stories260K --target x --hybrid zigzag", "--hybrid: 'zigzag' is not one of sequential, chain, anchored")]
+    [InlineData("optimise --model stories260K --target x --descent-steps 0", "descent steps per GCG step")]
     public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
     {
         var (code, _, err) = await CliHarness.RunAsync(args.Split(' '));
         Assert.NotEqual(0, code);
         Assert.Contains(expected, err);
         Assert.DoesNotContain("   at ", err);   // no stack trace
+    }
+
+    [Fact]
+    public async Task OptimiseUnderAWorkBudgetPrintsTheWorkAndAVerifiedPrompt()
+    {
+        var path = Path.Combine(_dir, "optimise.json");
+        var (code, output, err) = await CliHarness.RunAsync("optimise", "--model", "stories260K", "--target", " dog", "--candidates", "4",
+            "--max-work", "60000", "--seed", "0", "--json", path);
+        Assert.True(code == 0, err + output);
+        Assert.Matches(@"Hybrid, seed 0: 1 verified prompt\(s\) in \d+ steps, \d+ forward-token equivalents", output);
+        Assert.Contains("forward-token equivalents", err);   // progress counts the budget
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        Assert.InRange(json.RootElement.GetProperty("work").GetInt64(), 1, 60_000);
+        Assert.Contains("dog", json.RootElement.GetProperty("successes")[0].GetProperty("generation").GetString());
     }
 
     [Fact]

@@ -23,11 +23,34 @@ public static class OptimiseCommand
         var exact = new Option<bool>("--exact") { Description = "The generation must start with the target (default: contain it)" };
         var init = new Option<string>("--init") { Description = "centroids, random or neartarget", DefaultValueFactory = _ => "centroids" };
         var vocabulary = new Option<string>("--vocabulary") { Description = "printable or nospecial", DefaultValueFactory = _ => "printable" };
+        var maxWork = new Option<long?>("--max-work") { Description = "Stop before a step that would exceed this many forward-token equivalents of counted work (progress is then reported in them)" };
+        var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop before a step once this much wall time has passed" };
+        var defaults = new OptimisationRequest();
+        var hybrid = new Option<string>("--hybrid")
+        {
+            Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
+                          "chain (proposals from an independent descent run) or sequential (descent first, then GCG from its readouts)",
+            DefaultValueFactory = _ => defaults.HybridVariant.ToString().ToLowerInvariant(),
+        };
+        var descentSteps = new Option<int>("--descent-steps")
+        {
+            Description = "Anchored and chain hybrids: descent steps per GCG step", DefaultValueFactory = _ => defaults.HybridDescentSteps,
+        };
+        var nearest = new Option<int>("--nearest-tokens")
+        {
+            Description = "Anchored and chain hybrids: tokens nearest descent's point offered per position", DefaultValueFactory = _ => defaults.HybridNearestTokens,
+        };
+        var fraction = new Option<double>("--descent-fraction")
+        {
+            Description = "Sequential hybrid: share of the steps (and budget) spent on descent", DefaultValueFactory = _ => defaults.HybridDescentFraction,
+        };
+        var bestReadouts = new Option<bool>("--best-readouts") { Description = "Sequential hybrid: start GCG from the best descent readouts by exact loss" };
         var json = new Option<string?>("--json") { Description = "Also write the full result as JSON to this file" };
         var seed = CommonOptions.Seed();
         var command = new Command("optimise", "Find prompts that make the model say a target (embedding descent, GCG, hybrid)")
         {
-            model, target, length, method, steps, candidates, successes, prefix, suffix, exact, init, vocabulary, json, seed,
+            model, target, length, method, steps, candidates, successes, prefix, suffix, exact, init, vocabulary,
+            maxWork, maxSeconds, hybrid, descentSteps, nearest, fraction, bestReadouts, json, seed,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
@@ -45,9 +68,16 @@ public static class OptimiseCommand
                 Initialisation = ParseEnum<PromptInitialisation>(parse.GetValue(init), "--init"),
                 Vocabulary = ParseEnum<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
                 Seed = parse.GetValue(seed),
+                MaxWork = parse.GetValue(maxWork),
+                MaxSeconds = parse.GetValue(maxSeconds),
+                HybridVariant = ParseEnum<HybridVariant>(parse.GetValue(hybrid), "--hybrid"),
+                HybridDescentSteps = parse.GetValue(descentSteps),
+                HybridNearestTokens = parse.GetValue(nearest),
+                HybridDescentFraction = parse.GetValue(fraction),
+                HybridBestReadouts = parse.GetValue(bestReadouts),
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
-            var progress = new SynchronousProgress(p => Console.Error.Write($"\rstep {p.Done}/{p.Total}  {p.Message}   "));
+            var progress = new SynchronousProgress(p => Console.Error.Write($"\r{p.Done}/{p.Total} {p.Unit}  {p.Message}   "));
             var result = PromptOptimiser.Run(lm, request, progress, ct);
             Console.Error.WriteLine();
             Print(result);
@@ -60,7 +90,8 @@ public static class OptimiseCommand
     private static void Print(OptimisationResult result)
     {
         Console.WriteLine($"target {Quote(result.Target)} ({result.TargetIds.Length} tokens), {result.Method}, seed {result.Seed}: " +
-                          $"{result.Successes.Count} verified prompt(s) in {result.StepsRun} steps, {result.Seconds:F2} s");
+                          $"{result.Successes.Count} verified prompt(s) in {result.StepsRun} steps, {result.Work} forward-token equivalents" +
+                          $"{(result.StoppedByBudget ? " (budget spent)" : "")}, {result.Seconds:F2} s");
         foreach (var s in result.Successes)
         {
             Console.WriteLine($"  step {s.Step} ({s.Phase}): {Quote(s.PromptText)}  ids [{string.Join(",", s.PromptIds)}]");

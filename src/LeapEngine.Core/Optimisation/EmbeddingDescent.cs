@@ -16,10 +16,16 @@ internal sealed class EmbeddingDescent : IDisposable
     private readonly Tensor _x;        // [B, length, d] free parameters
     private readonly Tensor _m, _v;    // Adam moments, same shape
     private readonly Tensor _t;        // [B, 1, 1] Adam steps per candidate
+    private readonly double _learningRate;
+    private readonly bool _straightThrough;
 
-    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections)
+    /// <param name="learningRate">Adam's learning rate; the request's <see cref="OptimisationRequest.LearningRate"/> when null.</param>
+    /// <param name="straightThrough">Score the nearest-token readout and apply its gradient to the free vectors (PEZ).</param>
+    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections, double? learningRate = null, bool straightThrough = false)
     {
         _problem = problem;
+        _straightThrough = straightThrough;
+        _learningRate = learningRate ?? problem.Request.LearningRate;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         _x = startDirections.to(ScalarType.Float32).clone().DetachFromDisposeScope();
@@ -43,7 +49,10 @@ internal sealed class EmbeddingDescent : IDisposable
         var cos = matmul(direction, _problem.UnitAllowed.t());                          // [B, length, allowed]
         var (nearestCos, index) = cos.max(-1);                                          // [B, length]
         var readout = _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape);  // [B, length]
-        var (total, targetNll) = _problem.Loss(direction * _problem.EmbeddingScale, readout);
+        var input = direction * _problem.EmbeddingScale;                                 // [B, length, d]
+        // Straight-through (PEZ, Wen et al. 2023): the loss of the readout tokens themselves, its gradient applied to X.
+        if (_straightThrough) input = input + (_problem.EmbedIds(readout) - input).detach();
+        var (total, targetNll) = _problem.Loss(input, readout);
         var loss = total + _problem.Request.NearestTokenWeight * (1 - nearestCos).mean([1]);  // [B]
         var grad = autograd.grad([loss.sum()], [leaf])[0];
         using (no_grad())
@@ -53,7 +62,7 @@ internal sealed class EmbeddingDescent : IDisposable
             _v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
             var mHat = _m / (1 - (_t * Math.Log(Beta1)).exp());   // bias corrections 1 - beta^t
             var vHat = _v / (1 - (_t * Math.Log(Beta2)).exp());
-            _x.sub_(_problem.Request.LearningRate * mHat / (vHat.sqrt() + Epsilon));
+            _x.sub_(_learningRate * mHat / (vHat.sqrt() + Epsilon));
         }
         return (readout.detach().MoveToOuterDisposeScope(), Floats(loss), Floats(targetNll));
     }
@@ -64,6 +73,16 @@ internal sealed class EmbeddingDescent : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         return _problem.Nearest(_x).Ids.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The <paramref name="k"/> allowed tokens nearest (cosine) each current position [B, length, k], nearest first.</summary>
+    public Tensor NearestTokens(int k)
+    {
+        using var noGrad = no_grad();
+        using var scope = NewDisposeScope();
+        var unit = _x / _x.norm(-1, keepdim: true).clamp_min(1e-12);                   // [B, length, d]
+        var index = matmul(unit, _problem.UnitAllowed.t()).topk(k, dim: -1).indexes;    // [B, length, k]
+        return _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape).MoveToOuterDisposeScope();
     }
 
     /// <summary>Restarts the given candidates from new directions [rows, length, d].</summary>

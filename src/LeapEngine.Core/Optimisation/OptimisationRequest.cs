@@ -9,8 +9,26 @@ public enum OptimisationMethod
     Descent,
     /// <summary>Greedy coordinate gradient (Zou et al. 2023): exact search over single-token swaps ranked by the one-hot gradient.</summary>
     Gcg,
-    /// <summary>Descent first, then GCG started from the descent readouts.</summary>
+    /// <summary>Descent and GCG together (<see cref="OptimisationRequest.HybridVariant"/>): by default descent first, then GCG from its readouts.</summary>
     Hybrid,
+}
+
+/// <summary>How the hybrid combines embedding descent and GCG.</summary>
+public enum HybridVariant
+{
+    /// <summary>Descent for <see cref="OptimisationRequest.HybridDescentFraction"/> of the steps (and budget), then GCG from its readouts.</summary>
+    Sequential,
+    /// <summary>
+    /// GCG throughout, next to an independent descent run: each GCG step the run takes
+    /// <see cref="OptimisationRequest.HybridDescentSteps"/> steps and its nearest tokens join GCG's exactly scored trials.
+    /// </summary>
+    Chain,
+    /// <summary>
+    /// GCG throughout; every step, descent starts at GCG's current tokens, takes
+    /// <see cref="OptimisationRequest.HybridDescentSteps"/> steps, and the tokens nearest where it lands
+    /// (<see cref="OptimisationRequest.HybridNearestTokens"/> per position) join GCG's exactly scored trials.
+    /// </summary>
+    Anchored,
 }
 
 /// <summary>How the optimised span starts.</summary>
@@ -81,6 +99,22 @@ public sealed record OptimisationRequest
     /// as work) and start GCG from the best distinct readouts seen, not the last ones.
     /// </summary>
     public bool HybridBestReadouts { get; init; }
+    /// <summary>How the hybrid combines the two searches.</summary>
+    public HybridVariant HybridVariant { get; init; } = HybridVariant.Sequential;
+    /// <summary>Chain and anchored hybrids: descent steps per GCG step (each costs a gradient pass over the candidates).</summary>
+    public int HybridDescentSteps { get; init; } = 1;
+    /// <summary>Chain and anchored hybrids: Adam learning rate of descent's proposal steps (a step must be long enough to leave the current token).</summary>
+    public double HybridLearningRate { get; init; } = 0.3;
+    /// <summary>Chain and anchored hybrids: tokens nearest descent's final point offered per position as single substitutions (1: the nearest only).</summary>
+    public int HybridNearestTokens { get; init; } = 4;
+    /// <summary>
+    /// Ablation for the benchmark only: the chain and anchored hybrids propose random allowed
+    /// tokens in place of descent's readouts (same trial structure, same counted work), to
+    /// measure whether descent's proposals carry information.
+    /// </summary>
+    internal bool AblateRandomProposals { get; init; }
+    /// <summary>Benchmark only (not better in development runs): the hybrids' descent scores its nearest-token readout and applies that gradient to its free vectors (straight-through, as in PEZ).</summary>
+    internal bool HybridStraightThrough { get; init; }
 
     /// <summary>
     /// Optional compute budget in forward-token equivalents (<see cref="OptimisationResult.Work"/>):
@@ -93,7 +127,7 @@ public sealed record OptimisationRequest
     public double? MaxSeconds { get; init; }
 
     /// <summary>Limits on what one request may ask for (bounded work per call).</summary>
-    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096;
+    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096, MaxHybridDescentSteps = 16, MaxHybridNearestTokens = 64;
 
     /// <summary>Throws <see cref="ArgumentException"/> saying what to fix.</summary>
     public void Validate(LanguageModel model)
@@ -112,6 +146,13 @@ public sealed record OptimisationRequest
         if (TopK is < 1 or > MaxTopK) throw new ArgumentException($"top-k must be 1 to {MaxTopK}, got {TopK}");
         if (SearchWidth is < 1 or > MaxSearchWidth) throw new ArgumentException($"the search width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
         if (!(HybridDescentFraction is > 0 and < 1)) throw new ArgumentException($"the hybrid descent fraction must lie in (0, 1), got {HybridDescentFraction}");
+        if (HybridDescentSteps is < 1 or > MaxHybridDescentSteps)
+            throw new ArgumentException($"the hybrid's descent steps per GCG step must be 1 to {MaxHybridDescentSteps}, got {HybridDescentSteps}");
+        if (!(HybridLearningRate > 0) || double.IsInfinity(HybridLearningRate))
+            throw new ArgumentException($"the hybrid's learning rate must be a positive number, got {HybridLearningRate}");
+        if (HybridNearestTokens is < 1 or > MaxHybridNearestTokens)
+            throw new ArgumentException($"the hybrid's nearest tokens per position must be 1 to {MaxHybridNearestTokens}, got {HybridNearestTokens}");
+        if (!Enum.IsDefined(HybridVariant)) throw new ArgumentException($"unknown hybrid variant {HybridVariant}");
         if (MaxWork is < 1) throw new ArgumentException($"the work budget must be at least 1 forward-token equivalent, got {MaxWork}");
         if (MaxSeconds is { } seconds && !(seconds > 0 && !double.IsInfinity(seconds)))
             throw new ArgumentException($"the time budget must be a positive number of seconds, got {seconds}");

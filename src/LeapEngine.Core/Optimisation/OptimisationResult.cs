@@ -54,6 +54,14 @@ public sealed record OptimisationResult
     /// <summary>Sequences scored exactly without gradients (GCG's candidate search, the hybrid's readout scoring).</summary>
     public long SequencesScored { get; init; }
     /// <summary>
+    /// Interleaved hybrids: how often (candidates x steps) GCG's best trial was one of descent's
+    /// proposals rather than one of its own gradient-ranked swaps: where the hybrid's descent
+    /// work paid off.
+    /// </summary>
+    public long ProposalsTaken { get; init; }
+    /// <summary>Interleaved hybrids: GCG trial slots filled by descent proposals (those that differed from the current span) over the whole search.</summary>
+    public long ProposalsOffered { get; init; }
+    /// <summary>
     /// Compute spent, in forward-token equivalents: every token run forward counts 1, a token
     /// run forward and backward counts 3 (a backward pass costs about two forwards), and each
     /// verifying generation counts its prompt plus the tokens it may generate. Hardware-neutral,

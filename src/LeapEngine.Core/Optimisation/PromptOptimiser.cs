@@ -5,12 +5,15 @@ namespace LeapEngine.Core.Optimisation;
 
 /// <summary>
 /// Finds discrete prompts that make a model say a target: embedding descent, GCG, or the
-/// hybrid (descent, then GCG from the descent readout). The entry point jobs and the CLI call.
+/// hybrid (sequential: descent, then GCG from the descent readout; chain or anchored: GCG with
+/// descent's readouts among its exactly scored trials). The entry point jobs and the CLI call.
 /// </summary>
 public static class PromptOptimiser
 {
     /// <summary>
-    /// Runs the search. Progress is reported once per step (unit "steps"); cancellation throws
+    /// Runs the search. Progress is reported once per step: against the work budget (unit
+    /// "forward-token equivalents") when <see cref="OptimisationRequest.MaxWork"/> is set, else
+    /// against the steps (unit "steps"); cancellation throws
     /// <see cref="OperationCanceledException"/> within one step. Invalid requests throw
     /// <see cref="ArgumentException"/> before any work. The same request and seed give the same result.
     /// </summary>
@@ -31,6 +34,9 @@ public static class PromptOptimiser
         long gcgWork = descentWork + (long)candidates * request.SearchWidth * problem.LossTokens;
         // The hybrid's descent gets its share of a budget as well as of the steps.
         double descentShare = request.Method == OptimisationMethod.Hybrid ? request.HybridDescentFraction : 1;
+        bool interleaved = Interleaved(request);
+        // The interleaved hybrids' descent steps come on top of every GCG step.
+        if (interleaved) gcgWork += request.HybridDescentSteps * 3L * candidates * problem.LossTokens;
 
         var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
         if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
@@ -66,16 +72,24 @@ public static class PromptOptimiser
             {
                 using var start = handoff ?? init.Ids(candidates);
                 using var gcg = new GreedyCoordinateGradient(problem, random, start);
+                using var proposer = interleaved ? NewProposer(problem, init, candidates, request, random) : null;
                 while (log.Steps < request.Steps && !log.Done && log.Fits(gcgWork))
                 {
                     log.BeforeStep();
                     using var scope = NewDisposeScope();
-                    var (ids, _, nll) = gcg.Step();
+                    Tensor? proposals = null;
+                    if (proposer is not null)
+                    {
+                        proposals = proposer.Propose(gcg.Current(), request.HybridDescentSteps, request.HybridNearestTokens);
+                        for (int s = 0; s < request.HybridDescentSteps; s++) log.CountGradientPass(candidates);
+                    }
+                    var (ids, _, nll) = gcg.Step(proposals);
                     log.CountGradientPass(candidates);
                     log.CountScored((long)candidates * request.SearchWidth);
-                    var restart = log.AfterStep("gcg", ids, nll);
+                    var restart = log.AfterStep(proposer is null ? "gcg" : "hybrid", ids, nll);
                     if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));
                 }
+                (log.ProposalsOffered, log.ProposalsTaken) = (gcg.ProposalsOffered, gcg.ProposalsTaken);
             }
         }
         finally
@@ -85,11 +99,21 @@ public static class PromptOptimiser
         return log.Finish();
     }
 
-    /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG).</summary>
+    /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG and the interleaved hybrids).</summary>
     public static int DescentSteps(OptimisationRequest request) => request.Method switch
     {
         OptimisationMethod.Descent => request.Steps,
         OptimisationMethod.Gcg => 0,
+        _ when Interleaved(request) => 0,
         _ => request.Steps == 1 ? 1 : Math.Clamp((int)Math.Round(request.Steps * request.HybridDescentFraction), 1, request.Steps - 1),
     };
+
+    private static bool Interleaved(OptimisationRequest request) =>
+        request.Method == OptimisationMethod.Hybrid && request.HybridVariant != HybridVariant.Sequential;
+
+    private static DescentProposer NewProposer(OptimisationProblem problem, Initialiser init, int candidates, OptimisationRequest request, SeededRandom random)
+    {
+        using var start = init.Directions(candidates);
+        return new DescentProposer(problem, start, request.HybridVariant == HybridVariant.Anchored, request.AblateRandomProposals ? random : null);
+    }
 }

@@ -32,13 +32,20 @@ internal sealed class SearchLog
     public long SequencesScored { get; private set; }
     /// <summary>Forward-token equivalents spent so far (see <see cref="OptimisationResult.Work"/>).</summary>
     public long Work { get; private set; }
+    /// <summary>GCG steps (per candidate) that took a descent proposal (interleaved hybrids).</summary>
+    public long ProposalsTaken { get; set; }
+    public long ProposalsOffered { get; set; }
     public bool Done => _successes.Count >= _problem.Request.StopAfterSuccesses;
 
     /// <summary>Throws when cancelled: called before each step, so cancellation stops within one step.</summary>
     public void BeforeStep() => _ct.ThrowIfCancellationRequested();
 
     /// <summary>Counts a forward and backward pass over <paramref name="sequences"/> loss sequences (a backward costs about two forwards).</summary>
-    public void CountGradientPass(long sequences) => Work += 3 * sequences * _problem.LossTokens;
+    public void CountGradientPass(long sequences)
+    {
+        BackwardPasses++;
+        Work += 3 * sequences * _problem.LossTokens;
+    }
 
     /// <summary>Counts <paramref name="sequences"/> loss sequences scored forward only.</summary>
     public void CountScored(long sequences)
@@ -67,7 +74,6 @@ internal sealed class SearchLog
     public List<int> AfterStep(string phase, Tensor spanIds, float[] targetNll)
     {
         Steps++;
-        BackwardPasses++;
         var spans = Rows(spanIds);
         int generatedBefore = _verifier.Generated;
         var verdicts = _verifier.Verify(spans, _ct);
@@ -81,10 +87,25 @@ internal sealed class SearchLog
                 _successes.Add(_verifier.Describe(spans[b], verdicts[b], Steps, phase, _clock.Elapsed.TotalSeconds) with { Work = Work });
         }
         _bestNll.Add(targetNll.Min());
-        _progress?.Report(new ProgressUpdate(Steps, _problem.Request.Steps, "steps",
-            $"{phase}: best target NLL {targetNll.Min():F3}, {_successes.Count} verified prompt(s)"));
+        _progress?.Report(Progress(phase, targetNll.Min()));
         return succeeded;
     }
+
+    /// <summary>
+    /// Progress against the work budget when there is one (a budgeted search usually ends on
+    /// it, not on its steps), else against the steps.
+    /// </summary>
+    private ProgressUpdate Progress(string phase, float bestNll)
+    {
+        var request = _problem.Request;
+        var message = $"{phase}: step {Steps}, best target NLL {bestNll:F3}, {_successes.Count} verified prompt(s)";
+        return request.MaxWork is { } budget
+            ? new ProgressUpdate(Math.Min(Work, budget), budget, WorkUnit, message)
+            : new ProgressUpdate(Steps, request.Steps, "steps", message);
+    }
+
+    /// <summary>The progress unit of a work budget.</summary>
+    public const string WorkUnit = "forward-token equivalents";
 
     /// <summary>Re-generates every recorded prompt from its ids; only those that still say the target (the same way) are reported.</summary>
     public OptimisationResult Finish()
@@ -108,6 +129,8 @@ internal sealed class SearchLog
             PromptsVerified = _verifier.Generated,
             BackwardPasses = BackwardPasses,
             SequencesScored = SequencesScored,
+            ProposalsTaken = ProposalsTaken,
+            ProposalsOffered = ProposalsOffered,
             Work = Work,
             StoppedByBudget = Steps < request.Steps && _successes.Count < request.StopAfterSuccesses,
             AllowedTokens = _problem.AllowedIds.Length,

@@ -6,7 +6,8 @@ using LeapEngine.Jobs.Metering;
 namespace LeapEngine.Jobs.Optimisation;
 
 /// <summary>
-/// Prompt optimisation as a job: progress in steps, cancellable within one step, metered in
+/// Prompt optimisation as a job: progress in steps (in forward-token equivalents under a work
+/// budget), cancellable within one step, metered in
 /// the forward positions the network ran plus the positions each backward pass went through,
 /// and the engine's <see cref="OptimisationResult"/> (verified prompts with their generations) stored.
 /// </summary>
@@ -45,13 +46,21 @@ public sealed class PromptOptimisationHandler : IJobHandler<PromptOptimisationJo
         + model.Encode(r.Suffix, addBos: false).Count + model.Encode(r.Target, addBos: false).Count;
 
     /// <summary>
-    /// Upper bound per step: the candidates' forward and backward, GCG's exact scoring of
-    /// search-width substitutions per candidate, and verification by generation; plus the final re-check.
+    /// Upper bound per step: the candidates' forward and backward (and the interleaved hybrids'
+    /// descent passes), GCG's exact scoring of search-width substitutions per candidate, and
+    /// verification by generation; plus the final re-check. A work budget caps the search's
+    /// own work (it counts at least what the meter does), so the bound is the smaller of the two
+    /// plus what runs after the search: the re-check and the description of each prompt.
     /// </summary>
     private static long MaxModelTokens(OptimisationRequest r, int sequence)
     {
         long verify = (long)r.Candidates * (sequence + r.ExtraVerifyTokens + 8);
-        long perStep = 2L * r.Candidates * sequence + (long)r.Candidates * r.SearchWidth * sequence + verify;
-        return r.Steps * perStep + verify;
+        bool interleaved = r.Method == OptimisationMethod.Hybrid && r.HybridVariant != HybridVariant.Sequential;
+        long descent = interleaved ? r.HybridDescentSteps * 2L * r.Candidates * sequence : 0;
+        long perStep = 2L * r.Candidates * sequence + descent + (long)r.Candidates * r.SearchWidth * sequence + verify;
+        long bySteps = r.Steps * perStep + verify;
+        if (r.MaxWork is not { } work) return bySteps;
+        long afterSearch = (long)r.StopAfterSuccesses * (sequence + r.ExtraVerifyTokens + 8 + 2L * sequence);
+        return Math.Min(bySteps, work + afterSearch);
     }
 }

@@ -11,12 +11,15 @@ namespace LeapEngine.Jobs.Optimisation;
 public sealed class PromptOptimisationJobRequest : IJobRequest
 {
     public const int MaxSteps = 500, MaxCandidates = 32, MaxLength = 32, MaxSearchWidth = 256, MaxSuccesses = 16, MaxTextChars = 2_000;
+    /// <summary>Bounds of the optional budgets: counted work (forward-token equivalents) and wall time.</summary>
+    public const long MaxWorkBudget = 100_000_000;
+    public const double MaxSecondsBudget = 600;
 
     /// <summary>Served model id (GET /v1/models).</summary>
     public string Model { get; set; } = "";
     /// <summary>Text the model should produce, e.g. " ball" (a leading space is part of it).</summary>
     public string Target { get; set; } = "";
-    /// <summary>descent, gcg or hybrid (default).</summary>
+    /// <summary>descent, gcg or hybrid (default; see <see cref="HybridVariant"/>).</summary>
     public string Method { get; set; } = "hybrid";
     /// <summary>Tokens in the optimised span, 1 to 32.</summary>
     public int Length { get; set; } = 4;
@@ -39,6 +42,22 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public int StopAfterSuccesses { get; set; } = 1;
     /// <summary>GCG: single-token substitutions scored per prompt per step, 1 to 256.</summary>
     public int SearchWidth { get; set; } = 64;
+    /// <summary>Optional work budget in forward-token equivalents, 1 to 100,000,000: the search stops before a step that would exceed it, and progress counts it.</summary>
+    public long? MaxWork { get; set; }
+    /// <summary>Optional wall-time budget in seconds, above 0 and at most 600.</summary>
+    public double? MaxSeconds { get; set; }
+    /// <summary>Hybrid: sequential (default), anchored or chain.</summary>
+    public string HybridVariant { get; set; } = Defaults.HybridVariant.ToString().ToLowerInvariant();
+    /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
+    public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
+    /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64.</summary>
+    public int HybridNearestTokens { get; set; } = Defaults.HybridNearestTokens;
+    /// <summary>Sequential hybrid: the share of steps (and budget) spent on descent, strictly between 0 and 1.</summary>
+    public double HybridDescentFraction { get; set; } = Defaults.HybridDescentFraction;
+    /// <summary>Sequential hybrid: start GCG from the best descent readouts by exact loss.</summary>
+    public bool HybridBestReadouts { get; set; }
+
+    private static readonly OptimisationRequest Defaults = new();
 
     /// <summary>The engine's request; each field checked alone so a 400 names the one at fault.</summary>
     public OptimisationRequest ToEngine()
@@ -56,6 +75,16 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
         Require(SearchWidth is >= 1 and <= MaxSearchWidth, "search_width", $"search_width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
         Require(StopAfterSuccesses is >= 1 and <= MaxSuccesses, "stop_after_successes",
             $"stop_after_successes must be 1 to {MaxSuccesses}, got {StopAfterSuccesses}");
+        Require(MaxWork is null or (>= 1 and <= MaxWorkBudget), "max_work",
+            $"max_work must be 1 to {MaxWorkBudget} forward-token equivalents, got {MaxWork}");
+        Require(MaxSeconds is null or (> 0 and <= MaxSecondsBudget), "max_seconds",
+            $"max_seconds must be above 0 and at most {MaxSecondsBudget}, got {MaxSeconds}");
+        Require(HybridDescentSteps is >= 1 and <= OptimisationRequest.MaxHybridDescentSteps, "hybrid_descent_steps",
+            $"hybrid_descent_steps must be 1 to {OptimisationRequest.MaxHybridDescentSteps}, got {HybridDescentSteps}");
+        Require(HybridNearestTokens is >= 1 and <= OptimisationRequest.MaxHybridNearestTokens, "hybrid_nearest_tokens",
+            $"hybrid_nearest_tokens must be 1 to {OptimisationRequest.MaxHybridNearestTokens}, got {HybridNearestTokens}");
+        Require(HybridDescentFraction is > 0 and < 1, "hybrid_descent_fraction",
+            $"hybrid_descent_fraction must lie strictly between 0 and 1, got {HybridDescentFraction}");
         return new OptimisationRequest
         {
             Target = Target,
@@ -71,6 +100,13 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
             ExactContinuation = ExactContinuation,
             StopAfterSuccesses = StopAfterSuccesses,
             SearchWidth = SearchWidth,
+            MaxWork = MaxWork,
+            MaxSeconds = MaxSeconds,
+            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant, "anchored, chain or sequential"),
+            HybridDescentSteps = HybridDescentSteps,
+            HybridNearestTokens = HybridNearestTokens,
+            HybridDescentFraction = HybridDescentFraction,
+            HybridBestReadouts = HybridBestReadouts,
         };
     }
 

@@ -42,6 +42,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
         var request = new OptimisationRequest
         {
             Target = Unreachable, Method = OptimisationMethod.Hybrid, Steps = 1000, Candidates = 2, SearchWidth = 8, HybridDescentFraction = 0.5,
+            HybridVariant = HybridVariant.Sequential,
         };
         long descentStep = 6 * LossTokens(request) + 2 * VerifyWork(request), gcgStep = 22 * LossTokens(request) + 2 * VerifyWork(request);
         request = request with { MaxWork = 6 * descentStep + 2 * gcgStep };
@@ -105,6 +106,7 @@ public class ReadoutPoolTests(StoriesFixture fixture) : IClassFixture<StoriesFix
         var request = new OptimisationRequest
         {
             Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, Steps = 10, Candidates = 2, SearchWidth = 8, HybridBestReadouts = true,
+            HybridVariant = HybridVariant.Sequential,
         };
         var result = PromptOptimiser.Run(fixture.Model, request);
         Assert.Equal(10, result.StepsRun);

@@ -9,18 +9,21 @@ namespace LeapEngine.Core.Tests.Optimisation;
 public class OptimisationMemoryTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
 {
     [Fact]
-    public void ThousandDescentStepsAndHundredGcgStepsLeaveNoLiveTensors()
+    public void ThousandDescentStepsAndHundredGcgAndHybridStepsLeaveNoLiveTensors()
     {
         // An unreachable target so every step runs; small batches keep it fast.
         var descent = new OptimisationRequest { Target = " zebra xylophone", Method = OptimisationMethod.Descent, Steps = 1000, Candidates = 2, Length = 2, ExtraVerifyTokens = 0 };
         var gcg = descent with { Method = OptimisationMethod.Gcg, Steps = 100, SearchWidth = 8 };
+        var hybrid = gcg with { Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored };
         PromptOptimiser.Run(fixture.Model, descent with { Steps = 5 });   // warm up anything created once per process
         PromptOptimiser.Run(fixture.Model, gcg with { Steps = 5 });
+        PromptOptimiser.Run(fixture.Model, hybrid with { Steps = 5 });
         long before = DisposeScopeManager.Statistics.ThreadTotalLiveCount;
         var a = PromptOptimiser.Run(fixture.Model, descent);
         var b = PromptOptimiser.Run(fixture.Model, gcg);
+        var c = PromptOptimiser.Run(fixture.Model, hybrid);
         long grown = DisposeScopeManager.Statistics.ThreadTotalLiveCount - before;
-        Assert.Equal((1000, 100), (a.StepsRun, b.StepsRun));
-        Assert.True(grown <= 0, $"{grown} more tensors alive after 1,000 descent and 100 GCG steps");
+        Assert.Equal((1000, 100, 100), (a.StepsRun, b.StepsRun, c.StepsRun));
+        Assert.True(grown <= 0, $"{grown} more tensors alive after 1,000 descent, 100 GCG and 100 anchored-hybrid steps");
     }
 }

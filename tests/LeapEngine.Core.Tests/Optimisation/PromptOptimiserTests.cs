@@ -88,10 +88,13 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void HybridRunsDescentThenGcgForTheFullBudget()
+    public void SequentialHybridRunsDescentThenGcgForTheFullBudget()
     {
         // An unreachable target: every step runs, descent for 30% of them, then GCG.
-        var request = new OptimisationRequest { Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, Steps = 10, Candidates = 2, SearchWidth = 8 };
+        var request = new OptimisationRequest
+        {
+            Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Sequential, Steps = 10, Candidates = 2, SearchWidth = 8,
+        };
         var progress = new List<ProgressUpdate>();
         var result = PromptOptimiser.Run(Model, request, new Collect(progress));
         Assert.Empty(result.Successes);

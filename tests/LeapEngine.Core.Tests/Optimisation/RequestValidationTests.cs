@@ -16,6 +16,10 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
         { "top-k", new OptimisationRequest { Target = " ball", TopK = 0 } },
         { "search width", new OptimisationRequest { Target = " ball", SearchWidth = 0 } },
         { "hybrid descent fraction", new OptimisationRequest { Target = " ball", HybridDescentFraction = 1 } },
+        { "descent steps per GCG step must be 1 to 16", new OptimisationRequest { Target = " ball", HybridDescentSteps = 0 } },
+        { "hybrid's learning rate", new OptimisationRequest { Target = " ball", HybridLearningRate = 0 } },
+        { "nearest tokens per position must be 1 to 64", new OptimisationRequest { Target = " ball", HybridNearestTokens = 65 } },
+        { "unknown hybrid variant", new OptimisationRequest { Target = " ball", HybridVariant = (HybridVariant)9 } },
         { "work budget must be at least 1", new OptimisationRequest { Target = " ball", MaxWork = 0 } },
         { "time budget must be a positive", new OptimisationRequest { Target = " ball", MaxSeconds = double.NaN } },
         { "outside the vocabulary", new OptimisationRequest { Target = " ball", AllowedTokenIds = [5000] } },
@@ -52,5 +56,11 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     [InlineData(OptimisationMethod.Hybrid, 2, 1)]
     [InlineData(OptimisationMethod.Hybrid, 1, 1)]
     public void DescentStepsFollowTheMethod(OptimisationMethod method, int steps, int expected) =>
-        Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = method, Steps = steps }));
+        Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = method, Steps = steps, HybridVariant = HybridVariant.Sequential }));
+
+    [Theory]
+    [InlineData(HybridVariant.Anchored)]
+    [InlineData(HybridVariant.Chain)]
+    public void InterleavedHybridsHaveNoSeparateDescentPhase(HybridVariant variant) =>
+        Assert.Equal(0, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = OptimisationMethod.Hybrid, Steps = 10, HybridVariant = variant }));
 }
