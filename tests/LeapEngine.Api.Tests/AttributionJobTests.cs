@@ -52,6 +52,26 @@ public sealed class AttributionJobTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task Hipe_settings_in_the_request_reach_the_engine()
+    {
+        // The issue's own rule, spelled in the API's snake_case: must give the engine's numbers for the same options.
+        var tenant = await api.NewTenantAsync();
+        var submitted = await JobClient.SubmitAsync(tenant.Http, "/v1/attributions", new
+        {
+            model = "stories260K", text = Text, method = "hipe", max_new_tokens = 4,
+            hipe = new { threshold = "mid_range", saliency = "absolute", aggregation = "mean", max_splits_per_stage = (int?)null },
+        });
+        var job = await JobClient.WaitFinalAsync(tenant.Http, submitted["id"]!.GetValue<string>());
+        Assert.Equal("succeeded", job["status"]!.GetValue<string>());
+        var options = new HipeOptions { Threshold = HipeThreshold.MidRange, Saliency = HipeSaliency.Absolute, Aggregation = HipeAggregation.Mean, MaxSplitsPerStage = null };
+        var expected = EngineModel.Use(m => AttributionEngine.Run(m, new AttributionRequest { Text = Text, Method = "hipe", MaxNewTokens = 4, Hipe = options }));
+        Assert.Equal(expected.TotalEvaluations, job["result"]!["total_evaluations"]!.GetValue<long>());
+        var units = job["result"]!["units"]!.AsArray();
+        for (int i = 0; i < units.Count; i++)
+            Assert.Equal(expected.Units[i].Score, units[i]!["score"]!.GetValue<double>(), 1e-3);
+    }
+
+    [Fact]
     public async Task Running_attribution_is_cancelled_within_seconds()
     {
         var tenant = await api.NewTenantAsync("pro");
@@ -92,6 +112,9 @@ public sealed class AttributionJobTests(ApiFixture api)
         { """{"text": "x", "evaluation": {"max_batch_size": 1000}}""", "evaluation.max_batch_size" },
         { """{"text": "x", "evaluation": {"mode": "fast"}}""", "$.evaluation.mode" },
         { """{"text": "x", "hipe": {"max_depth": 0}}""", "hipe" },
+        { """{"text": "x", "hipe": {"relative_threshold": 0}}""", "hipe" },
+        { """{"text": "x", "hipe": {"max_splits_per_stage": 0}}""", "hipe" },
+        { """{"text": "x", "hipe": {"threshold": "relatively"}}""", "$.hipe.threshold" },
         { """{"text": "x", "faithfulness_options": {"eraser_fractions": [2.0]}}""", "faithfulness_options" },
         { """{"text": "x", "spans": [{"segment": "user", "start": 0, "length": 99}], "unit": "spans"}""", "text" },
         { """{"text": "x", "mystery": 1}""", "$.mystery" },
