@@ -13,6 +13,7 @@ namespace LeapEngine.Core.Models.Common;
 public abstract class TransformerModel : nn.Module<Tensor, Tensor>
 {
     private Dictionary<string, HookPoint> _hookPoints = new();
+    private HookPoint[] _lastBlockHookPoints = [];
 
     protected TransformerModel(string name, ModelConfig config) : base(name)
     {
@@ -42,7 +43,16 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
                 _hookPoints[name] = point;
             }
         }
+        string lastBlock = $"blocks.{Config.NLayers - 1}.";
+        _lastBlockHookPoints = _hookPoints.Where(p => p.Key.StartsWith(lastBlock, StringComparison.Ordinal)).Select(p => p.Value).ToArray();
     }
+
+    /// <summary>
+    /// Where the last block's queries start: only the logits' positions need it past its keys
+    /// and values, unless a hook watches that block (then every hook sees every position).
+    /// </summary>
+    protected long LastBlockQueryStart(long logitsFrom) =>
+        logitsFrom > 0 && !_lastBlockHookPoints.Any(h => h.HasHooks) ? logitsFrom : 0;
 
     /// <summary>Copies checkpoint tensors (Hugging Face names, either prefix style) into the parameters.</summary>
     public abstract void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source);

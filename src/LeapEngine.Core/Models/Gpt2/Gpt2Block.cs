@@ -25,18 +25,12 @@ public sealed class Gpt2Block : nn.Module<Tensor, ForwardContext, Tensor>
         ln2 = new Gpt2LayerNorm(config.DModel, config.NormEps);
         mlp = new Gpt2Mlp(config);
         RegisterComponents();
-        _hookPoints = modules().OfType<HookPoint>().ToArray();
     }
-
-    private readonly HookPoint[] _hookPoints;
 
     public Gpt2LayerNorm Ln1 => ln1;
     public Gpt2Attention Attn => attn;
     public Gpt2LayerNorm Ln2 => ln2;
     public Gpt2Mlp Mlp => mlp;
-
-    /// <summary>True when a hook is attached anywhere in this block (then it must see every position).</summary>
-    public bool HasHooks => _hookPoints.Any(h => h.HasHooks);
 
     public override Tensor forward(Tensor x, ForwardContext ctx) => Forward(x, ctx, 0);
 

@@ -37,8 +37,7 @@ public sealed class Gpt2Model : TransformerModel
         var posEmbed = hook_pos_embed.call(wpe.index_select(0, ctx.Positions.reshape(-1))
             .view(ctx.Batch, ctx.Tokens, Config.DModel));                       // [batch, token, d_model]
         var x = embed + posEmbed;
-        // Only the logits' positions need the last block past its keys and values (unless a hook watches it).
-        long trim = logitsFrom > 0 && !blocks[^1].HasHooks ? logitsFrom : 0;
+        long trim = LastBlockQueryStart(logitsFrom);
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, ctx, i == blocks.Count - 1 ? trim : 0);
         if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
         return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]

@@ -25,18 +25,12 @@ public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
         ln2 = new RmsNorm(config.DModel, config.NormEps);
         mlp = new LlamaMlp(config);
         RegisterComponents();
-        _hookPoints = modules().OfType<HookPoint>().ToArray();
     }
-
-    private readonly HookPoint[] _hookPoints;
 
     public RmsNorm Ln1 => ln1;
     public LlamaAttention Attn => attn;
     public RmsNorm Ln2 => ln2;
     public LlamaMlp Mlp => mlp;
-
-    /// <summary>True when a hook is attached anywhere in this block (then it must see every position).</summary>
-    public bool HasHooks => _hookPoints.Any(h => h.HasHooks);
 
     /// <summary>
     /// x [batch, token, d_model] to [batch, token - queryFrom, d_model]: with queryFrom > 0 only

@@ -32,8 +32,7 @@ public sealed class LlamaModel : TransformerModel
     {
         var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
         var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype);
-        // Only the logits' positions need the last block past its keys and values (unless a hook watches it).
-        long trim = logitsFrom > 0 && !blocks[^1].HasHooks ? logitsFrom : 0;
+        long trim = LastBlockQueryStart(logitsFrom);
         for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0);
         if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
         return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
