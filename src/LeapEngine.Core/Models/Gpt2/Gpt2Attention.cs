@@ -39,11 +39,23 @@ public sealed class Gpt2Attention : nn.Module<Tensor, ForwardContext, Tensor>
     public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom)
     {
         long batch = x.shape[0], tokens = x.shape[1], d = x.shape[2], queries = tokens - queryFrom;
-        var qkv = c_attn.call(x).split(d, -1);                                    // 3 x [batch, token, d_model]
-        var qAll = queryFrom > 0 ? qkv[0].narrow(1, queryFrom, queries) : qkv[0]; // [batch, query, d_model]
-        var q = hook_q.call(qAll.reshape(batch, queries, _heads, _dHead));        // [batch, query, head, d_head]
-        var k = hook_k.call(qkv[1].view(batch, tokens, _heads, _dHead));
-        var v = hook_v.call(qkv[2].view(batch, tokens, _heads, _dHead));
+        Tensor qPart, kPart, vPart;                                                // [batch, query|token, d_model]
+        if (queryFrom == 0)
+        {
+            var qkv = c_attn.call(x).split(d, -1);                                // 3 x [batch, token, d_model]
+            (qPart, kPart, vPart) = (qkv[0], qkv[1], qkv[2]);
+        }
+        else
+        {
+            // Only the last queries are wanted: project keys/values from every token but queries
+            // from those alone (c_attn's weight is [3 d_model, d_model], rows q | k | v).
+            var kv = nn.functional.linear(x, c_attn.weight!.narrow(0, d, 2 * d), c_attn.bias!.narrow(0, d, 2 * d)).split(d, -1);
+            qPart = nn.functional.linear(x.narrow(1, queryFrom, queries), c_attn.weight!.narrow(0, 0, d), c_attn.bias!.narrow(0, 0, d));
+            (kPart, vPart) = (kv[0], kv[1]);
+        }
+        var q = hook_q.call(qPart.reshape(batch, queries, _heads, _dHead));       // [batch, query, head, d_head]
+        var k = hook_k.call(kPart.reshape(batch, tokens, _heads, _dHead));
+        var v = hook_v.call(vPart.reshape(batch, tokens, _heads, _dHead));
         var kt = k.transpose(1, 2);                                                // [batch, head, token, d_head]
         var vt = v.transpose(1, 2);
         if (ctx.Cache is { } cache) (kt, vt) = cache.Append(_layer, kt, vt);
