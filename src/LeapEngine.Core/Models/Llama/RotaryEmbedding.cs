@@ -9,21 +9,30 @@ namespace LeapEngine.Core.Models.Llama;
 /// </summary>
 public static class RotaryEmbedding
 {
-    /// <summary>cos and sin [batch, 1, token, d_head] for the given positions [batch, token].</summary>
-    public static (Tensor Cos, Tensor Sin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype)
+    /// <summary>
+    /// cos and signed sin [batch, 1, token, d_head] for the given positions [batch, token]. The
+    /// sin table carries rotate-half's sign (first half negated), so that applying it needs
+    /// no negation per layer: rotate_half(x) * sin = swap_halves(x) * signed sin.
+    /// </summary>
+    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype)
     {
         var exponents = arange(0, dHead, 2, dtype: ScalarType.Int64, device: positions.device).to(ScalarType.Float32) / dHead;
         var invFreq = 1.0 / pow(theta, exponents);                                  // [d_head/2]
         var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * invFreq;       // [batch, token, d_head/2]
         var angles = cat([freqs, freqs], -1).unsqueeze(1);                          // [batch, 1, token, d_head]
-        return (angles.cos().to(dtype), angles.sin().to(dtype));
+        var sin = freqs.sin();
+        var signedSin = cat([-sin, sin], -1).unsqueeze(1);                          // [batch, 1, token, d_head]
+        return (angles.cos().to(dtype), signedSin.to(dtype));
     }
 
-    /// <summary>x [batch, head, token, d_head] rotated by the tables.</summary>
-    public static Tensor Apply(Tensor x, Tensor cos, Tensor sin)
+    /// <summary>
+    /// x [batch, head, token, d_head] rotated by the tables: x * cos + rotate_half(x) * sin, in
+    /// three element-wise ops (the model runs it twice per layer, on small tensors where
+    /// the count of ops is the cost).
+    /// </summary>
+    public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         long half = x.shape[^1] / 2;
-        var rotated = cat([-x.narrow(-1, half, half), x.narrow(-1, 0, half)], -1);
-        return x * cos + rotated * sin;
+        return (x * cos).addcmul_(x.roll(half, -1), signedSin, 1);                  // [batch, head, token, d_head]
     }
 }
