@@ -48,7 +48,26 @@ public static class PromptOptimisationTargets
         " to the store", " in the water", " a big box",
     ], false);
 
-    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases];
+    /// <summary>
+    /// Second held-out set (written after the phrases tier had been searched many times and so
+    /// became development data). Candidates, in the order written before any check or search:
+    /// " a little girl", " so much fun", " the big dog", " in the park", " a good idea",
+    /// " a loud noise", " at the park", " the little bird", " his best friend", " was scared",
+    /// " so excited", " the teddy bear", " a big fish", " went home", " in the forest",
+    /// " said sorry", " on the ground", " his new toy", " under the tree", " a big cake",
+    /// " with his friends", " the kitchen", " very much", " a funny face". Rule: drop those the
+    /// model never produces in 200 of its own stories (<see cref="Check"/>), keep the first 20
+    /// of the rest in this order; then frozen.
+    /// </summary>
+    public static readonly Tier Phrases2Candidates = new("phrases2-candidates", [
+        " a little girl", " so much fun", " the big dog", " in the park", " a good idea",
+        " a loud noise", " at the park", " the little bird", " his best friend", " was scared",
+        " so excited", " the teddy bear", " a big fish", " went home", " in the forest",
+        " said sorry", " on the ground", " his new toy", " under the tree", " a big cake",
+        " with his friends", " the kitchen", " very much", " a funny face",
+    ], false);
+
+    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates];
 
     private static readonly string[] NaturalPrompts =
     [
