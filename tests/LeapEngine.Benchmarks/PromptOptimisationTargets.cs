@@ -67,7 +67,19 @@ public static class PromptOptimisationTargets
         " with his friends", " the kitchen", " very much", " a funny face",
     ], false);
 
-    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates];
+    /// <summary>
+    /// The second held-out tier, FROZEN: the 16 candidates above that appear in at least one of
+    /// the model's 200 stories (target check run at commit time, no search ran on any of them).
+    /// Dropped at 0/200: " the big dog", " a good idea", " at the park", " the little bird",
+    /// " his best friend", " a big fish", " a big cake", " a funny face".
+    /// </summary>
+    public static readonly Tier Phrases2 = new("phrases2", [
+        " a little girl", " so much fun", " in the park", " a loud noise", " was scared", " so excited",
+        " the teddy bear", " went home", " in the forest", " said sorry", " on the ground", " his new toy",
+        " under the tree", " with his friends", " the kitchen", " very much",
+    ], false);
+
+    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates, Phrases2];
 
     private static readonly string[] NaturalPrompts =
     [
