@@ -75,13 +75,13 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
         var request = new OptimisationRequest
         {
             Target = Unreachable, Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed, HybridStallSteps = 1,
-            Steps = 20, Candidates = 2, SearchWidth = 2, AblateRandomProposals = true,
+            Steps = 8, Candidates = 2, SearchWidth = 1, AblateRandomProposals = true,
         };
         var phases = new List<string>();
         var result = PromptOptimiser.Run(fixture.Model, request, new PromptOptimiserTests.Collect([], p => phases.Add(p.Message![..p.Message!.IndexOf(':')])));
         Assert.All(phases, p => Assert.Equal("hybrid", p));
-        Assert.Equal(20, phases.Count);
-        Assert.True(result.Reseeds > 0, "with a patience of one step and two trials per step, some candidate must stall in 20 steps");
+        Assert.Equal(8, phases.Count);
+        Assert.True(result.Reseeds > 0, "with a patience of one step and a single random trial per step, some candidate must stall in 8 steps");
     }
 
     [Fact]
