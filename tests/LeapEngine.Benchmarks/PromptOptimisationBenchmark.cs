@@ -74,7 +74,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, TargetWindow = method.Window, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, HybridStallSteps = stallSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, TargetWindow = method.Window, GreedyMargin = method.Margin, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, HybridStallSteps = stallSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
@@ -128,9 +128,9 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                     methods.Select(m => $"{target.Count(r => r.Method == m && r.Result.Successes.Count > 0)}/{target.Count(r => r.Method == m)}")) + " |");
         }
     }
-    private sealed record MethodSpec(string Label, OptimisationMethod Method, bool Best, HybridVariant Variant, bool Random, bool StraightThrough, int Window);
+    private sealed record MethodSpec(string Label, OptimisationMethod Method, bool Best, HybridVariant Variant, bool Random, bool StraightThrough, int Window, double? Margin);
 
-    /// <summary>"method[-variant][-best][-random][-pez][-wN]", e.g. "gcg-w2", "hybrid-anchored-w2".</summary>
+    /// <summary>"method[-variant][-best][-random][-pez][-wN][-mX]", e.g. "gcg-w2", "hybrid-anchored-w2", "gcg-m1" (greedy margin 1).</summary>
     private static MethodSpec ParseMethod(string label)
     {
         var parts = label.Split('-');
@@ -138,7 +138,9 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         var variant = flags.Where(f => Enum.TryParse<HybridVariant>(f, true, out _)).Select(f => Enum.Parse<HybridVariant>(f, true)).Cast<HybridVariant?>().FirstOrDefault()
                       ?? (flags.Contains("best") ? HybridVariant.Sequential : new OptimisationRequest().HybridVariant);
         int window = flags.Where(f => f.Length > 1 && f[0] == 'w' && f.Skip(1).All(char.IsDigit)).Select(f => int.Parse(f[1..])).FirstOrDefault();
-        return new MethodSpec(label, Enum.Parse<OptimisationMethod>(parts[0], true), flags.Contains("best"), variant, flags.Contains("random"), flags.Contains("pez"), window);
+        double? margin = flags.Where(f => f.Length > 1 && f[0] == 'm' && double.TryParse(f[1..], System.Globalization.CultureInfo.InvariantCulture, out _))
+            .Select(f => (double?)double.Parse(f[1..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        return new MethodSpec(label, Enum.Parse<OptimisationMethod>(parts[0], true), flags.Contains("best"), variant, flags.Contains("random"), flags.Contains("pez"), window, margin);
     }
 
     private static double DoubleArg(string[] args, string name, double fallback)

@@ -91,7 +91,7 @@ internal sealed class OptimisationProblem : IDisposable
         if (_suffixEmbeds is not null) parts.Add(_suffixEmbeds.expand(n, -1, -1));
         var prompt = cat(parts, 1);                                                    // [n, prompt, d_model]
         var (logProbs, targetNll) = TargetPass(prompt, n);
-        var total = targetNll;
+        var total = Request.GreedyMargin is { } margin ? MarginLoss(logProbs, n, margin) : targetNll;
         int c = ContextIds.Length;
         if (FluencyRows)
         {
@@ -121,6 +121,22 @@ internal sealed class OptimisationProblem : IDisposable
             total = FluencyRows ? total - nlls[0] + targetNll : targetNll;
         }
         return (total.MoveToOuterDisposeScope(), targetNll.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The greedy-margin objective [n]: per target token, how far (in log-probability) the best
+    /// other token is above the target token plus the margin, floored at 0, summed. Zero means
+    /// greedy decoding says the target (by at least the margin at every token); the NLL, which
+    /// the searches otherwise minimise, can be low while another token still wins.
+    /// </summary>
+    private Tensor MarginLoss(Tensor logProbs, long n, double margin)
+    {
+        int t = TargetIds.Length;
+        var rows = logProbs.narrow(1, logProbs.shape[1] - t, t);                          // [n, target, vocab]
+        var index = _targetIds.expand(n, -1).unsqueeze(2);                                // [n, target, 1]
+        var target = rows.gather(2, index).squeeze(2);                                   // [n, target]
+        var other = rows.scatter(2, index, full(index.shape, float.NegativeInfinity, device: rows.device)).amax([2]);  // [n, target]: best other token
+        return (other - target + margin).clamp_min(0).sum(1);                            // [n]
     }
 
     private bool FluencyRows => Request.FluencyWeight > 0 && (ContextIds.Length > 0 || Length > 1);

@@ -97,6 +97,12 @@ public sealed record OptimisationRequest
     /// <see cref="ExactContinuation"/>.
     /// </summary>
     public int TargetWindow { get; init; }
+    /// <summary>
+    /// When set, the searches minimise the greedy margin instead of the target's NLL: per target
+    /// token, max(0, best other log-prob - target log-prob + this margin), summed (0: greedy
+    /// decoding says the target). Null (the default): the NLL. Not combined with a target window.
+    /// </summary>
+    public double? GreedyMargin { get; init; }
     /// <summary>Stop after this many verified distinct prompts.</summary>
     public int StopAfterSuccesses { get; init; } = 1;
 
@@ -164,6 +170,8 @@ public sealed record OptimisationRequest
         if (TargetWindow > 0 && ExactContinuation) throw new ArgumentException("a target window needs the target to be allowed after other tokens: set it to 0 with an exact continuation");
         if (TargetWindow > ExtraVerifyTokens)
             throw new ArgumentException($"the target window ({TargetWindow}) must not exceed the extra verification tokens ({ExtraVerifyTokens}): the success test would never look that far");
+        if (GreedyMargin is { } m && !(m >= 0 && !double.IsInfinity(m))) throw new ArgumentException($"the greedy margin must be a number >= 0, got {m}");
+        if (GreedyMargin is not null && TargetWindow > 0) throw new ArgumentException("the greedy margin and a target window cannot be combined: set one of them");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
         if (!(NearestTokenWeight >= 0) || double.IsInfinity(NearestTokenWeight))
             throw new ArgumentException($"the nearest-token weight must be >= 0, got {NearestTokenWeight}");
