@@ -92,7 +92,18 @@ public static class PromptOptimisationTargets
         " his room", " the moon", " a big bird", " it was fun", " they were happy", " the toy car",
     ], false);
 
-    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates, Phrases2, Phrases3Candidates];
+    /// <summary>
+    /// The third held-out tier, FROZEN: the 15 candidates above found in at least one of the
+    /// model's 200 stories (no search has run on them). Dropped at 0/200: " her dad said",
+    /// " the new toy", " the little cat", " so proud", " the lake", " a pretty flower", " the moon",
+    /// " they were happy", " the toy car".
+    /// </summary>
+    public static readonly Tier Phrases3 = new("phrases3", [
+        " the blue ball", " a little dog", " his dad", " the bird", " the flowers", " a big house", " some cookies",
+        " to the beach", " very scared", " in the sand", " on the bed", " her mommy", " his room", " a big bird", " it was fun",
+    ], false);
+
+    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates, Phrases2, Phrases3Candidates, Phrases3];
 
     private static readonly string[] NaturalPrompts =
     [
