@@ -24,6 +24,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
         { "target window must be 0 to 8", new OptimisationRequest { Target = " ball", TargetWindow = -1 } },
         { "must not exceed the extra verification tokens", new OptimisationRequest { Target = " ball", TargetWindow = 3, ExtraVerifyTokens = 2 } },
         { "exact continuation", new OptimisationRequest { Target = " ball", TargetWindow = 1, ExactContinuation = true } },
+        { "greedy margin must be a number >= 0", new OptimisationRequest { Target = " ball", GreedyMargin = -1 } },
         { "work budget must be at least 1", new OptimisationRequest { Target = " ball", MaxWork = 0 } },
         { "time budget must be a positive", new OptimisationRequest { Target = " ball", MaxSeconds = double.NaN } },
         { "outside the vocabulary", new OptimisationRequest { Target = " ball", AllowedTokenIds = [5000] } },
