@@ -80,6 +80,8 @@ internal sealed class OptimisationProblem : IDisposable
     /// it: -log of the sum over offsets j = 0..k of p(target | prompt, g_1..g_j), where g are the
     /// model's own greedy tokens after the prompt (held fixed; one forward pass per offset, each
     /// pass's prediction after the prompt and g_1..g_j gives g_(j+1)).
+    /// With <see cref="OptimisationRequest.GreedyMargin"/> the total uses the greedy margin
+    /// (<see cref="MarginLoss"/>) in place of the target NLL; the NLL is still returned.
     /// </summary>
     public (Tensor Total, Tensor TargetNll) Loss(Tensor spanEmbeds, Tensor spanIds)
     {
