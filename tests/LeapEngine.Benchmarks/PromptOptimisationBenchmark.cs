@@ -36,13 +36,12 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         var defaults = new OptimisationRequest();
         int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.HybridDescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.HybridNearestTokens);
         double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
+        int stallSteps = Measure.IntArg(args, "--stall-steps", defaults.HybridStallSteps);
         // "hybrid": the default hybrid (anchored); "hybrid-anchored", "hybrid-chain", "hybrid-sequential": that variant;
         // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
         // a "-random" suffix is the ablation with random proposals in place of descent's, "-pez" makes descent straight-through.
-        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(m => m.Split('-')).Select(m =>
-            (Label: string.Join('-', m), Method: Enum.Parse<OptimisationMethod>(m[0], true), Best: m.Contains("best"),
-             Variant: m.Length == 1 ? defaults.HybridVariant : m[1] == "best" ? HybridVariant.Sequential : Enum.Parse<HybridVariant>(m[1], true),
-             Random: m.Contains("random"), StraightThrough: m.Contains("pez"))).ToArray();
+        // A "-wN" suffix sets the target window (the loss looks for the target after up to N greedy tokens).
+        var methods = StringArg(args, "--methods", "descent,gcg,hybrid").Split(',').Select(ParseMethod).ToArray();
         var tiers = StringArg(args, "--tiers", "easy,hard,exact").Split(',')
             .Select(t => PromptOptimisationTargets.All.FirstOrDefault(x => x.Name == t) ?? throw new ArgumentException($"unknown tier {t}")).ToArray();
         var views = StringArg(args, "--views", "steps,work").Split(',');
@@ -61,7 +60,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
             return 0;
         }
         Console.WriteLine($"lr {lr}, nearest-token weight {lambda}, hybrid descent fraction {fraction}, hybrid descent steps per GCG step {descentSteps}, " +
-                          $"hybrid learning rate {hybridLr}, hybrid nearest tokens {nearest}, init {init}");
+                          $"hybrid learning rate {hybridLr}, hybrid nearest tokens {nearest}, stall steps {stallSteps}, init {init}");
         Console.WriteLine($"stories260K; seeds {firstSeed}-{firstSeed + seeds - 1}; views: {string.Join(", ", views)} ({steps} steps | {work} forward-token equivalents); " +
                           $"length {length}, {candidates} candidates; stop at first verified prompt");
         var rows = new List<Row>();
@@ -75,7 +74,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, TargetWindow = method.Window, GreedyMargin = method.Margin, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, HybridStallSteps = stallSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
                                 LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
@@ -87,7 +86,7 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                             rows.Add(new Row(view, tier.Name, method.Label, target, result, (process.TotalProcessorTime - cpuBefore).TotalSeconds));
                             var first = result.Successes.FirstOrDefault();
                             Console.WriteLine($"{view} {tier.Name,-5} {method.Label,-11} {Quote(target),-24} seed {seed}: " +
-                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Method != OptimisationMethod.Hybrid || method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
+                                              $"[min NLL {(result.BestTargetNllPerStep.Count > 0 ? result.BestTargetNllPerStep.Min() : float.NaN):F2}] " + (method.Variant == HybridVariant.Reseed && method.Method == OptimisationMethod.Hybrid ? $"[reseeds {result.Reseeds}] " : method.Method != OptimisationMethod.Hybrid || method.Variant == HybridVariant.Sequential ? "" : $"[proposals taken {result.ProposalsTaken}/{result.StepsRun * candidates} steps, offered {result.ProposalsOffered}/{(long)result.StepsRun * candidates * 64} slots] ") + (first is null
                                 ? $"no success in {result.StepsRun} steps, work {result.Work} ({result.Seconds:F2} s)"
                                 : $"step {first.Step}, work {first.Work} ({first.SecondsElapsed:F2} s) {Quote(first.PromptText)} -> {Quote(first.Generation)}" +
                                   $" logp {first.TargetLogProb:F2} ppl {first.Perplexity:F1}"));
@@ -129,6 +128,21 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                     methods.Select(m => $"{target.Count(r => r.Method == m && r.Result.Successes.Count > 0)}/{target.Count(r => r.Method == m)}")) + " |");
         }
     }
+    private sealed record MethodSpec(string Label, OptimisationMethod Method, bool Best, HybridVariant Variant, bool Random, bool StraightThrough, int Window, double? Margin);
+
+    /// <summary>"method[-variant][-best][-random][-pez][-wN][-mX]", e.g. "gcg-w2", "hybrid-anchored-w2", "gcg-m1" (greedy margin 1).</summary>
+    private static MethodSpec ParseMethod(string label)
+    {
+        var parts = label.Split('-');
+        var flags = parts.Skip(1).ToArray();
+        var variant = flags.Where(f => Enum.TryParse<HybridVariant>(f, true, out _)).Select(f => Enum.Parse<HybridVariant>(f, true)).Cast<HybridVariant?>().FirstOrDefault()
+                      ?? (flags.Contains("best") ? HybridVariant.Sequential : new OptimisationRequest().HybridVariant);
+        int window = flags.Where(f => f.Length > 1 && f[0] == 'w' && f.Skip(1).All(char.IsDigit)).Select(f => int.Parse(f[1..])).FirstOrDefault();
+        double? margin = flags.Where(f => f.Length > 1 && f[0] == 'm' && double.TryParse(f[1..], System.Globalization.CultureInfo.InvariantCulture, out _))
+            .Select(f => (double?)double.Parse(f[1..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();
+        return new MethodSpec(label, Enum.Parse<OptimisationMethod>(parts[0], true), flags.Contains("best"), variant, flags.Contains("random"), flags.Contains("pez"), window, margin);
+    }
+
     private static double DoubleArg(string[] args, string name, double fallback)
     {
         int i = Array.IndexOf(args, name);

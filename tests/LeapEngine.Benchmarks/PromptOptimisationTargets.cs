@@ -48,7 +48,62 @@ public static class PromptOptimisationTargets
         " to the store", " in the water", " a big box",
     ], false);
 
-    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases];
+    /// <summary>
+    /// Second held-out set (written after the phrases tier had been searched many times and so
+    /// became development data). Candidates, in the order written before any check or search:
+    /// " a little girl", " so much fun", " the big dog", " in the park", " a good idea",
+    /// " a loud noise", " at the park", " the little bird", " his best friend", " was scared",
+    /// " so excited", " the teddy bear", " a big fish", " went home", " in the forest",
+    /// " said sorry", " on the ground", " his new toy", " under the tree", " a big cake",
+    /// " with his friends", " the kitchen", " very much", " a funny face". Rule: drop those the
+    /// model never produces in 200 of its own stories (<see cref="Check"/>), keep the first 20
+    /// of the rest in this order; then frozen.
+    /// </summary>
+    public static readonly Tier Phrases2Candidates = new("phrases2-candidates", [
+        " a little girl", " so much fun", " the big dog", " in the park", " a good idea",
+        " a loud noise", " at the park", " the little bird", " his best friend", " was scared",
+        " so excited", " the teddy bear", " a big fish", " went home", " in the forest",
+        " said sorry", " on the ground", " his new toy", " under the tree", " a big cake",
+        " with his friends", " the kitchen", " very much", " a funny face",
+    ], false);
+
+    /// <summary>
+    /// The second held-out tier, FROZEN: the 16 candidates above that appear in at least one of
+    /// the model's 200 stories (target check run at commit time, no search ran on any of them).
+    /// Dropped at 0/200: " the big dog", " a good idea", " at the park", " the little bird",
+    /// " his best friend", " a big fish", " a big cake", " a funny face".
+    /// </summary>
+    public static readonly Tier Phrases2 = new("phrases2", [
+        " a little girl", " so much fun", " in the park", " a loud noise", " was scared", " so excited",
+        " the teddy bear", " went home", " in the forest", " said sorry", " on the ground", " his new toy",
+        " under the tree", " with his friends", " the kitchen", " very much",
+    ], false);
+
+    /// <summary>
+    /// Candidates for a third held-out tier (phrases3), written after the phrases2 result, before
+    /// any check or search on them, for the greedy-margin anchored hybrid found on development
+    /// data. Rule: drop those the model never produces in 200 of its own stories
+    /// (<see cref="Check"/>), keep the first 16 of the rest in this order; then frozen.
+    /// </summary>
+    public static readonly Tier Phrases3Candidates = new("phrases3-candidates", [
+        " the blue ball", " a little dog", " his dad", " her dad said", " the bird", " the flowers",
+        " a big house", " some cookies", " the new toy", " to the beach", " the little cat", " very scared",
+        " so proud", " in the sand", " on the bed", " the lake", " a pretty flower", " her mommy",
+        " his room", " the moon", " a big bird", " it was fun", " they were happy", " the toy car",
+    ], false);
+
+    /// <summary>
+    /// The third held-out tier, FROZEN: the 15 candidates above found in at least one of the
+    /// model's 200 stories (no search has run on them). Dropped at 0/200: " her dad said",
+    /// " the new toy", " the little cat", " so proud", " the lake", " a pretty flower", " the moon",
+    /// " they were happy", " the toy car".
+    /// </summary>
+    public static readonly Tier Phrases3 = new("phrases3", [
+        " the blue ball", " a little dog", " his dad", " the bird", " the flowers", " a big house", " some cookies",
+        " to the beach", " very scared", " in the sand", " on the bed", " her mommy", " his room", " a big bird", " it was fun",
+    ], false);
+
+    public static readonly Tier[] All = [Easy, Hard, Exact, Phrases, Phrases2Candidates, Phrases2, Phrases3Candidates, Phrases3];
 
     private static readonly string[] NaturalPrompts =
     [

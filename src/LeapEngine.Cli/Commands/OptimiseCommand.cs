@@ -29,7 +29,8 @@ public static class OptimiseCommand
         var hybrid = new Option<string>("--hybrid")
         {
             Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
-                          "chain (proposals from an independent descent run) or sequential (descent first, then GCG from its readouts)",
+                          "chain (proposals from an independent descent run), reseed (stalled GCG prompts restart from an independent descent run's best readouts) " +
+                          "or sequential (descent first, then GCG from its readouts)",
             DefaultValueFactory = _ => defaults.HybridVariant.ToString().ToLowerInvariant(),
         };
         var descentSteps = new Option<int>("--descent-steps")

@@ -62,8 +62,10 @@ internal sealed class OptimisationProblem : IDisposable
     /// <summary>Mean length of the allowed embeddings: unit directions are fed at this length, the scale real tokens have.</summary>
     public float EmbeddingScale { get; }
     public int Length => Request.Length;
-    /// <summary>Tokens in one loss sequence: context, span, suffix and the teacher-forced target (all but its last token).</summary>
-    public int LossTokens => ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length - 1;
+    /// <summary>Tokens in one loss sequence: context, span, suffix and the teacher-forced target (all but its last token).
+    /// With a target window k, one pass per offset j = 0..k, each j tokens longer.</summary>
+    public int LossTokens => (Request.TargetWindow + 1) * (ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length - 1)
+                             + Request.TargetWindow * (Request.TargetWindow + 1) / 2;
 
     /// <summary>The whole prompt a span stands in: context, span, suffix.</summary>
     public int[] FullPrompt(IReadOnlyList<int> span) => [.. ContextIds, .. span, .. SuffixIds];
@@ -73,6 +75,13 @@ internal sealed class OptimisationProblem : IDisposable
     /// log-likelihood, plus (with a fluency weight) the mean negative log-likelihood of
     /// <paramref name="spanIds"/> [n, length] as the model reads them. Gradients flow to the
     /// embeddings. Returns (total [n], target NLL [n]).
+    /// With <see cref="OptimisationRequest.TargetWindow"/> k &gt; 0 the target NLL is that of the
+    /// target anywhere in the first k + 1 positions after the prompt, as the success test reads
+    /// it: -log of the sum over offsets j = 0..k of p(target | prompt, g_1..g_j), where g are the
+    /// model's own greedy tokens after the prompt (held fixed; one forward pass per offset, each
+    /// pass's prediction after the prompt and g_1..g_j gives g_(j+1)).
+    /// With <see cref="OptimisationRequest.GreedyMargin"/> the total uses the greedy margin
+    /// (<see cref="MarginLoss"/>) in place of the target NLL; the NLL is still returned.
     /// </summary>
     public (Tensor Total, Tensor TargetNll) Loss(Tensor spanEmbeds, Tensor spanIds)
     {
@@ -82,17 +91,11 @@ internal sealed class OptimisationProblem : IDisposable
         if (_contextEmbeds is not null) parts.Add(_contextEmbeds.expand(n, -1, -1));
         parts.Add(spanEmbeds.to(ScalarType.Float32));
         if (_suffixEmbeds is not null) parts.Add(_suffixEmbeds.expand(n, -1, -1));
-        if (_targetInput is not null) parts.Add(_targetInput.expand(n, -1, -1));
-        var input = cat(parts, 1);                                                     // [n, token, d_model]
-        int t = TargetIds.Length, c = ContextIds.Length;
-        bool fluency = Request.FluencyWeight > 0 && (c > 0 || Length > 1);
-        int from = fluency ? Math.Max(c - 1, 0) : (int)input.shape[1] - t;
-        var logProbs = Model.Network.ForwardEmbeddings(input, new Models.Common.ForwardOptions { LogitsFrom = from })
-            .to(ScalarType.Float32).log_softmax(-1);                                 // [n, token - from, vocab]
-        var targetRows = logProbs.narrow(1, logProbs.shape[1] - t, t);                  // [n, target, vocab]
-        var targetNll = -targetRows.gather(2, _targetIds.expand(n, -1).unsqueeze(2)).squeeze(2).sum(1);  // [n]
-        var total = targetNll;
-        if (fluency)
+        var prompt = cat(parts, 1);                                                    // [n, prompt, d_model]
+        var (logProbs, targetNll) = TargetPass(prompt, n);
+        var total = Request.GreedyMargin is { } margin ? MarginLoss(logProbs, n, margin) : targetNll;
+        int c = ContextIds.Length;
+        if (FluencyRows)
         {
             // Row r predicts the token at position from + r + 1; span tokens sit at c .. c + length - 1.
             var tokens = c > 0 ? cat([_contextIds.narrow(1, c - 1, 1).expand(n, -1), spanIds], 1) : spanIds;  // [n, rows + 1]
@@ -101,7 +104,61 @@ internal sealed class OptimisationProblem : IDisposable
             var nll = -spanRows.gather(2, tokens.narrow(1, 1, rows).unsqueeze(2)).squeeze(2).mean([1]);  // [n]
             total = total + Request.FluencyWeight * nll;
         }
+        if (Request.TargetWindow > 0)
+        {
+            var nlls = new List<Tensor> { targetNll };
+            var free = prompt;                                                          // [n, prompt + j, d_model]
+            var last = logProbs.narrow(1, logProbs.shape[1] - TargetIds.Length, 1);     // [n, 1, vocab]: prediction after prompt + g_1..g_j
+            var ended = zeros(n, dtype: ScalarType.Bool, device: prompt.device);       // greedy said EOS: nothing follows
+            for (int j = 1; j <= Request.TargetWindow; j++)
+            {
+                var greedy = last.detach().argmax(-1);                                  // [n, 1]
+                if (Model.EosId is { } eos) ended = ended.logical_or(greedy.squeeze(1).eq(eos));
+                free = cat([free, EmbedIds(greedy)], 1);                                 // [n, prompt + j, d_model]
+                var (pass, nll) = TargetPass(free, n);
+                last = pass.narrow(1, pass.shape[1] - TargetIds.Length, 1);
+                nlls.Add(nll.masked_fill(ended, float.PositiveInfinity));
+            }
+            targetNll = -(-stack(nlls, 1)).logsumexp(1);                                // [n]
+            total = FluencyRows ? total - nlls[0] + targetNll : targetNll;
+        }
         return (total.MoveToOuterDisposeScope(), targetNll.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The greedy-margin objective [n]: per target token, how far (in log-probability) the best
+    /// other token is above the target token plus the margin, floored at 0, summed. Zero means
+    /// greedy decoding says the target (by at least the margin at every token); the NLL, which
+    /// the searches otherwise minimise, can be low while another token still wins.
+    /// </summary>
+    private Tensor MarginLoss(Tensor logProbs, long n, double margin)
+    {
+        int t = TargetIds.Length;
+        var rows = logProbs.narrow(1, logProbs.shape[1] - t, t);                          // [n, target, vocab]
+        var index = _targetIds.expand(n, -1).unsqueeze(2);                                // [n, target, 1]
+        var target = rows.gather(2, index).squeeze(2);                                   // [n, target]
+        var other = rows.scatter(2, index, full(index.shape, float.NegativeInfinity, device: rows.device)).amax([2]);  // [n, target]: best other token
+        return (other - target + margin).clamp_min(0).sum(1);                            // [n]
+    }
+
+    private bool FluencyRows => Request.FluencyWeight > 0 && (ContextIds.Length > 0 || Length > 1);
+
+    /// <summary>
+    /// One teacher-forced pass of the target after <paramref name="prompt"/> [n, p, d_model]:
+    /// log-probs [n, rows, vocab] (from the fluency rows on when they are wanted by the first
+    /// pass, else the target's rows) and the target NLL [n].
+    /// </summary>
+    private (Tensor LogProbs, Tensor TargetNll) TargetPass(Tensor prompt, long n)
+    {
+        var input = _targetInput is null ? prompt : cat([prompt, _targetInput.expand(n, -1, -1)], 1);  // [n, token, d_model]
+        int t = TargetIds.Length, c = ContextIds.Length;
+        bool fluency = FluencyRows && prompt.shape[1] == c + Length + SuffixIds.Length;
+        int from = fluency ? Math.Max(c - 1, 0) : (int)input.shape[1] - t;
+        var logProbs = Model.Network.ForwardEmbeddings(input, new Models.Common.ForwardOptions { LogitsFrom = from })
+            .to(ScalarType.Float32).log_softmax(-1);                                 // [n, token - from, vocab]
+        var targetRows = logProbs.narrow(1, logProbs.shape[1] - t, t);                  // [n, target, vocab]
+        var targetNll = -targetRows.gather(2, _targetIds.expand(n, -1).unsqueeze(2)).squeeze(2).sum(1);  // [n]
+        return (logProbs, targetNll);
     }
 
     /// <summary>Exact objective of token spans [n, length], without gradients, in memory-bounded chunks.</summary>
@@ -110,7 +167,7 @@ internal sealed class OptimisationProblem : IDisposable
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         long n = spanIds.shape[0];
-        long tokens = ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length;
+        long tokens = ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length + Request.TargetWindow;
         // About 32M logit floats per chunk (x2 for the log-softmax).
         long chunk = Math.Max(1, (1L << 25) / (tokens * Model.Config.VocabSize));
         var totals = new List<Tensor>();

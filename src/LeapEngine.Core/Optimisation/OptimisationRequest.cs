@@ -29,6 +29,15 @@ public enum HybridVariant
     /// (<see cref="OptimisationRequest.HybridNearestTokens"/> per position) join GCG's exactly scored trials.
     /// </summary>
     Anchored,
+    /// <summary>
+    /// GCG throughout, with descent as a cheap explorer beside it: each GCG step, an independent
+    /// descent run (Adam at <see cref="OptimisationRequest.LearningRate"/>) takes
+    /// <see cref="OptimisationRequest.HybridDescentSteps"/> steps whose readouts are verified like
+    /// descent's own and scored exactly into a pool; a GCG candidate whose exact loss has not
+    /// improved for <see cref="OptimisationRequest.HybridStallSteps"/> steps restarts from the
+    /// best readout in the pool not handed out before.
+    /// </summary>
+    Reseed,
 }
 
 /// <summary>How the optimised span starts.</summary>
@@ -79,6 +88,21 @@ public sealed record OptimisationRequest
     public bool ExactContinuation { get; init; }
     /// <summary>Tokens generated beyond the target's own length when verifying (room for the target to appear later).</summary>
     public int ExtraVerifyTokens { get; init; } = 4;
+    /// <summary>
+    /// Loss window: the target may follow up to this many of the model's own greedy tokens after
+    /// the prompt (the loss is -log of the summed probability over those offsets), matching the
+    /// success test, which looks for the target within <see cref="ExtraVerifyTokens"/> extra
+    /// tokens. 0 (the default): the target right after the prompt. Each offset costs one more
+    /// loss pass (counted in the work). At most <see cref="ExtraVerifyTokens"/>; 0 with
+    /// <see cref="ExactContinuation"/>.
+    /// </summary>
+    public int TargetWindow { get; init; }
+    /// <summary>
+    /// When set, the searches minimise the greedy margin instead of the target's NLL: per target
+    /// token, max(0, best other log-prob - target log-prob + this margin), summed (0: greedy
+    /// decoding says the target). Null (the default): the NLL. Not combined with a target window.
+    /// </summary>
+    public double? GreedyMargin { get; init; }
     /// <summary>Stop after this many verified distinct prompts.</summary>
     public int StopAfterSuccesses { get; init; } = 1;
 
@@ -107,10 +131,13 @@ public sealed record OptimisationRequest
     public double HybridLearningRate { get; init; } = 0.3;
     /// <summary>Chain and anchored hybrids: tokens nearest descent's final point offered per position as single substitutions (1: the nearest only).</summary>
     public int HybridNearestTokens { get; init; } = 4;
+    /// <summary>Reseed hybrid: GCG steps without a lower exact loss after which a candidate restarts from descent's best readout.</summary>
+    public int HybridStallSteps { get; init; } = 3;
     /// <summary>
     /// Ablation for the benchmark only: the chain and anchored hybrids propose random allowed
     /// tokens in place of descent's readouts (same trial structure, same counted work), to
-    /// measure whether descent's proposals carry information.
+    /// measure whether descent's proposals carry information. The reseed hybrid instead runs no
+    /// descent and restarts stalled candidates from fresh initial spans (GCG with stall restarts).
     /// </summary>
     internal bool AblateRandomProposals { get; init; }
     /// <summary>Benchmark only (not better in development runs): the hybrids' descent scores its nearest-token readout and applies that gradient to its free vectors (straight-through, as in PEZ).</summary>
@@ -127,7 +154,7 @@ public sealed record OptimisationRequest
     public double? MaxSeconds { get; init; }
 
     /// <summary>Limits on what one request may ask for (bounded work per call).</summary>
-    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096, MaxHybridDescentSteps = 16, MaxHybridNearestTokens = 64;
+    public const int MaxLength = 64, MaxSteps = 100_000, MaxCandidates = 256, MaxSearchWidth = 4096, MaxTopK = 4096, MaxHybridDescentSteps = 16, MaxHybridNearestTokens = 64, MaxTargetWindow = 8, MaxHybridStallSteps = 1000;
 
     /// <summary>Throws <see cref="ArgumentException"/> saying what to fix.</summary>
     public void Validate(LanguageModel model)
@@ -139,6 +166,12 @@ public sealed record OptimisationRequest
         if (Candidates is < 1 or > MaxCandidates) throw new ArgumentException($"candidates must be 1 to {MaxCandidates}, got {Candidates}");
         if (StopAfterSuccesses < 1) throw new ArgumentException($"stop-after-successes must be at least 1, got {StopAfterSuccesses}");
         if (ExtraVerifyTokens is < 0 or > 256) throw new ArgumentException($"extra verify tokens must be 0 to 256, got {ExtraVerifyTokens}");
+        if (TargetWindow is < 0 or > MaxTargetWindow) throw new ArgumentException($"the target window must be 0 to {MaxTargetWindow} tokens, got {TargetWindow}");
+        if (TargetWindow > 0 && ExactContinuation) throw new ArgumentException("a target window needs the target to be allowed after other tokens: set it to 0 with an exact continuation");
+        if (TargetWindow > ExtraVerifyTokens)
+            throw new ArgumentException($"the target window ({TargetWindow}) must not exceed the extra verification tokens ({ExtraVerifyTokens}): the success test would never look that far");
+        if (GreedyMargin is { } m && !(m >= 0 && !double.IsInfinity(m))) throw new ArgumentException($"the greedy margin must be a number >= 0, got {m}");
+        if (GreedyMargin is not null && TargetWindow > 0) throw new ArgumentException("the greedy margin and a target window cannot be combined: set one of them");
         if (!(LearningRate > 0) || double.IsInfinity(LearningRate)) throw new ArgumentException($"the learning rate must be a positive number, got {LearningRate}");
         if (!(NearestTokenWeight >= 0) || double.IsInfinity(NearestTokenWeight))
             throw new ArgumentException($"the nearest-token weight must be >= 0, got {NearestTokenWeight}");
@@ -152,6 +185,8 @@ public sealed record OptimisationRequest
             throw new ArgumentException($"the hybrid's learning rate must be a positive number, got {HybridLearningRate}");
         if (HybridNearestTokens is < 1 or > MaxHybridNearestTokens)
             throw new ArgumentException($"the hybrid's nearest tokens per position must be 1 to {MaxHybridNearestTokens}, got {HybridNearestTokens}");
+        if (HybridStallSteps is < 1 or > MaxHybridStallSteps)
+            throw new ArgumentException($"the hybrid's stall steps must be 1 to {MaxHybridStallSteps}, got {HybridStallSteps}");
         if (!Enum.IsDefined(HybridVariant)) throw new ArgumentException($"unknown hybrid variant {HybridVariant}");
         if (MaxWork is < 1) throw new ArgumentException($"the work budget must be at least 1 forward-token equivalent, got {MaxWork}");
         if (MaxSeconds is { } seconds && !(seconds > 0 && !double.IsInfinity(seconds)))

@@ -61,6 +61,8 @@ public sealed record OptimisationResult
     public long ProposalsTaken { get; init; }
     /// <summary>Interleaved hybrids: GCG trial slots filled by descent proposals (those that differed from the current span) over the whole search.</summary>
     public long ProposalsOffered { get; init; }
+    /// <summary>Reseed hybrid: GCG candidates restarted (from descent's readouts) after stalling.</summary>
+    public long Reseeds { get; init; }
     /// <summary>
     /// Compute spent, in forward-token equivalents: every token run forward counts 1, a token
     /// run forward and backward counts 3 (a backward pass costs about two forwards), and each

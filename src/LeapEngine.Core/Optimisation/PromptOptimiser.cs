@@ -41,6 +41,11 @@ public static class PromptOptimiser
         var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
         if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
 
+        if (request.Method == OptimisationMethod.Hybrid && request.HybridVariant == HybridVariant.Reseed)
+        {
+            ReseedHybrid.Search(problem, log, init, random);
+            return log.Finish();
+        }
         Tensor? handoff = null;
         try
         {
@@ -108,6 +113,7 @@ public static class PromptOptimiser
         _ => request.Steps == 1 ? 1 : Math.Clamp((int)Math.Round(request.Steps * request.HybridDescentFraction), 1, request.Steps - 1),
     };
 
+    /// <summary>Hybrids without a descent phase of their own (descent runs beside GCG throughout).</summary>
     private static bool Interleaved(OptimisationRequest request) =>
         request.Method == OptimisationMethod.Hybrid && request.HybridVariant != HybridVariant.Sequential;
 

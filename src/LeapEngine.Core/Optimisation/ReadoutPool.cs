@@ -11,6 +11,7 @@ namespace LeapEngine.Core.Optimisation;
 internal sealed class ReadoutPool
 {
     private readonly Dictionary<string, (float Loss, long[] Ids)> _best = new();
+    private readonly HashSet<string> _taken = new();
 
     /// <summary>Adds readouts [n, length] with their exact losses [n].</summary>
     public void Add(Tensor ids, Tensor loss)
@@ -40,5 +41,21 @@ internal sealed class ReadoutPool
             start.narrow(0, 0, best.Count).copy_(rows);
         }
         return start.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Distinct readouts not yet handed out.</summary>
+    public int Count => _best.Count - _taken.Count;
+
+    /// <summary>
+    /// Hands out the best readout by exact loss not handed out before (null when none is left);
+    /// a readout handed out stays known, so descent passing it again does not bring it back.
+    /// </summary>
+    public long[]? TakeBest()
+    {
+        var best = _best.Where(kv => !_taken.Contains(kv.Key)).OrderBy(kv => kv.Value.Loss).ThenBy(kv => kv.Key, StringComparer.Ordinal)
+            .Select(kv => (kv.Key, kv.Value.Ids)).FirstOrDefault();
+        if (best.Ids is null) return null;
+        _taken.Add(best.Key);
+        return best.Ids;
     }
 }

@@ -35,6 +35,8 @@ internal sealed class SearchLog
     /// <summary>GCG steps (per candidate) that took a descent proposal (interleaved hybrids).</summary>
     public long ProposalsTaken { get; set; }
     public long ProposalsOffered { get; set; }
+    /// <summary>GCG candidates the reseed hybrid restarted after stalling.</summary>
+    public long Reseeds { get; set; }
     public bool Done => _successes.Count >= _problem.Request.StopAfterSuccesses;
 
     /// <summary>Throws when cancelled: called before each step, so cancellation stops within one step.</summary>
@@ -131,6 +133,7 @@ internal sealed class SearchLog
             SequencesScored = SequencesScored,
             ProposalsTaken = ProposalsTaken,
             ProposalsOffered = ProposalsOffered,
+            Reseeds = Reseeds,
             Work = Work,
             StoppedByBudget = Steps < request.Steps && _successes.Count < request.StopAfterSuccesses,
             AllowedTokens = _problem.AllowedIds.Length,

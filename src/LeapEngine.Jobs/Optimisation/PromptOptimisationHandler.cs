@@ -56,7 +56,9 @@ public sealed class PromptOptimisationHandler : IJobHandler<PromptOptimisationJo
     {
         long verify = (long)r.Candidates * (sequence + r.ExtraVerifyTokens + 8);
         bool interleaved = r.Method == OptimisationMethod.Hybrid && r.HybridVariant != HybridVariant.Sequential;
-        long descent = interleaved ? r.HybridDescentSteps * 2L * r.Candidates * sequence : 0;
+        // The reseed hybrid's descent steps also verify their readouts and score them exactly.
+        long perDescentStep = 2L * r.Candidates * sequence + (r.HybridVariant == HybridVariant.Reseed ? (long)r.Candidates * sequence + verify : 0);
+        long descent = interleaved ? r.HybridDescentSteps * perDescentStep : 0;
         long perStep = 2L * r.Candidates * sequence + descent + (long)r.Candidates * r.SearchWidth * sequence + verify;
         long bySteps = r.Steps * perStep + verify;
         if (r.MaxWork is not { } work) return bySteps;

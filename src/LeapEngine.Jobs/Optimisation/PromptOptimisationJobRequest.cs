@@ -102,7 +102,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
             SearchWidth = SearchWidth,
             MaxWork = MaxWork,
             MaxSeconds = MaxSeconds,
-            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant, "anchored, chain or sequential"),
+            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant, "anchored, chain, reseed or sequential"),
             HybridDescentSteps = HybridDescentSteps,
             HybridNearestTokens = HybridNearestTokens,
             HybridDescentFraction = HybridDescentFraction,

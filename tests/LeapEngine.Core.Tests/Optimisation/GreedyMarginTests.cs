@@ -1,0 +1,60 @@
+using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Tests.Optimisation;
+
+/// <summary>The greedy-margin objective: zero exactly when greedy decoding says the target by the margin.</summary>
+public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    [Theory]
+    [InlineData(0.0)]
+    [InlineData(1.0)]
+    public void MarginLossSumsHowFarTheBestOtherTokenIsAboveTheTarget(double margin)
+    {
+        var model = fixture.Model;
+        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, GreedyMargin = margin };
+        using var problem = new OptimisationProblem(model, request);
+        var span = new[] { problem.AllowedIds[10], problem.AllowedIds[50], problem.AllowedIds[90], problem.AllowedIds[130] };
+        using var scope = NewDisposeScope();
+        var (total, nll) = problem.LossOfIds(tensor(span.Select(i => (long)i).ToArray()).reshape(1, 4));    // [1, length]
+        // By hand: teacher-forced log-probs of every vocabulary token at each target position.
+        var prompt = problem.FullPrompt(span);
+        int[] input = [.. prompt, .. problem.TargetIds[..^1]];
+        var logProbs = model.Network.Forward(tensor(input.Select(i => (long)i).ToArray()).reshape(1, -1))
+            .log_softmax(-1)[0].data<float>().ToArray();                                                     // [token, vocab] flattened
+        int vocab = model.Config.VocabSize;
+        double expected = 0, expectedNll = 0;
+        for (int i = 0; i < problem.TargetIds.Length; i++)
+        {
+            int row = (prompt.Length - 1 + i) * vocab, target = problem.TargetIds[i];
+            double other = Enumerable.Range(0, vocab).Where(v => v != target).Max(v => logProbs[row + v]);
+            expected += Math.Max(0, other - logProbs[row + target] + margin);
+            expectedNll -= logProbs[row + target];
+        }
+        Assert.True(expected > 0.5, $"margin loss {expected}: the span already makes greedy say the target, the test would prove little");
+        Assert.Equal(expected, total.item<float>(), 2);
+        Assert.Equal(expectedNll, nll.item<float>(), 2);   // the reported target NLL stays the NLL
+    }
+
+    [Fact]
+    public void AnchoredHybridWithTheMarginFindsAVerifiedPromptDeterministically()
+    {
+        var request = new OptimisationRequest
+        {
+            Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored, GreedyMargin = 1, Steps = 30,
+        };
+        var a = PromptOptimiser.Run(fixture.Model, request);
+        var success = Assert.Single(a.Successes);
+        Assert.True(TargetMatch.Appears(success.Generation, request.Target, exact: false));
+        Assert.True(a.ProposalsTaken > 0, "descent's proposals were never taken");
+        var b = PromptOptimiser.Run(fixture.Model, request);
+        Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
+        Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
+    }
+
+    [Fact]
+    public void MarginAndWindowCannotBeCombined() =>
+        Assert.Contains("cannot be combined", Assert.Throws<ArgumentException>(() =>
+            new OptimisationRequest { Target = " ball", GreedyMargin = 1, TargetWindow = 1 }.Validate(fixture.Model)).Message);
+}

@@ -1,0 +1,61 @@
+using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Runtime;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Tests.Optimisation;
+
+/// <summary>The target window: the loss counts the target after up to k of the model's own greedy tokens, as the success test does.</summary>
+public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void WindowedNllIsMinusLogOfTheTargetsProbabilitySummedOverGreedyOffsets(int window)
+    {
+        var model = fixture.Model;
+        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Length = 4, TargetWindow = window };
+        using var problem = new OptimisationProblem(model, request);
+        var spans = new[] { new[] { problem.AllowedIds[10], problem.AllowedIds[50], problem.AllowedIds[90], problem.AllowedIds[130] },
+                            model.ContinuationIds(" They went to").Concat(new[] { problem.AllowedIds[7] }).Take(4).ToArray() };
+        using var scope = NewDisposeScope();
+        var ids = tensor(spans.SelectMany(s => s.Select(i => (long)i)).ToArray()).reshape(2, 4);   // [B, length]
+        var windowed = problem.LossOfIds(ids).TargetNll.data<float>().ToArray();
+        using var plainProblem = new OptimisationProblem(model, request with { TargetWindow = 0 });
+        var plain = plainProblem.LossOfIds(ids).TargetNll.data<float>().ToArray();
+        for (int b = 0; b < 2; b++)
+        {
+            // By hand: greedy tokens after the prompt, then the target's teacher-forced probability at each offset.
+            var prompt = problem.FullPrompt(spans[b]);
+            var greedy = TextGenerator.Generate(model.Network, prompt, new GenerationOptions { MaxNewTokens = window, StopAtEos = false }, model.EosId);
+            double sum = 0;
+            for (int j = 0; j <= window; j++)
+                sum += Math.Exp(Scoring.ContinuationLogProbs(model.Network, [.. prompt, .. greedy[..j]], problem.TargetIds).Sum(x => (double)x));
+            Assert.Equal(-Math.Log(sum), windowed[b], 2);
+            Assert.True(windowed[b] < plain[b], $"windowed {windowed[b]} not below the offset-0 NLL {plain[b]}");
+        }
+    }
+
+    [Fact]
+    public void EachOffsetIsCountedAsAnotherLossPass()
+    {
+        const string unreachable = " zebra xylophone quantum";
+        var request = new OptimisationRequest { Target = unreachable, Method = OptimisationMethod.Gcg, Steps = 2, Candidates = 2, SearchWidth = 8, TargetWindow = 2 };
+        var result = PromptOptimiser.Run(fixture.Model, request);
+        long t = TextPieces.Context(fixture.Model, "").Length + 4 + fixture.Model.ContinuationIds(unreachable).Length - 1;
+        long lossTokens = 3 * t + 1 + 2;   // offsets 0, 1, 2: passes of t, t + 1 and t + 2 tokens
+        long verify = t + 1 + request.ExtraVerifyTokens;
+        Assert.Equal(2 * (3 * 2 + 16) * lossTokens + result.PromptsVerified * verify, result.Work);
+    }
+
+    [Fact]
+    public void WindowedGcgFindsAVerifiedPromptDeterministically()
+    {
+        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 30, TargetWindow = 2 };
+        var a = PromptOptimiser.Run(fixture.Model, request);
+        var success = Assert.Single(a.Successes);
+        Assert.True(TargetMatch.Appears(success.Generation, request.Target, exact: false));
+        var b = PromptOptimiser.Run(fixture.Model, request);
+        Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
+        Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
+    }
+}
