@@ -123,8 +123,12 @@ public sealed record OptimisationRequest
     /// as work) and start GCG from the best distinct readouts seen, not the last ones.
     /// </summary>
     public bool HybridBestReadouts { get; init; }
-    /// <summary>How the hybrid combines the two searches.</summary>
-    public HybridVariant HybridVariant { get; init; } = HybridVariant.Sequential;
+    /// <summary>
+    /// How the hybrid combines the two searches. Anchored by default: on stories260K at 300k
+    /// forward-token equivalents it solved more held-out targets than GCG or descent alone
+    /// (docs/prompt-optimisation.md); the sequential hybrid never did.
+    /// </summary>
+    public HybridVariant HybridVariant { get; init; } = HybridVariant.Anchored;
     /// <summary>Chain and anchored hybrids: descent steps per GCG step (each costs a gradient pass over the candidates).</summary>
     public int HybridDescentSteps { get; init; } = 1;
     /// <summary>Chain and anchored hybrids: Adam learning rate of descent's proposal steps (a step must be long enough to leave the current token).</summary>

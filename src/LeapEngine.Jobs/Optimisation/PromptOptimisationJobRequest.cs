@@ -46,7 +46,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public long? MaxWork { get; set; }
     /// <summary>Optional wall-time budget in seconds, above 0 and at most 600.</summary>
     public double? MaxSeconds { get; set; }
-    /// <summary>Hybrid: sequential (default), anchored or chain.</summary>
+    /// <summary>Hybrid: anchored (default), chain, reseed or sequential.</summary>
     public string HybridVariant { get; set; } = Defaults.HybridVariant.ToString().ToLowerInvariant();
     /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
     public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
