@@ -44,13 +44,8 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
         {
             Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored, GreedyMargin = 1, Steps = 30,
         };
-        var a = PromptOptimiser.Run(fixture.Model, request);
-        var success = Assert.Single(a.Successes);
-        Assert.True(TargetMatch.Appears(success.Generation, request.Target, exact: false));
+        var (a, _) = fixture.RunTwiceFindingOneVerifiedPrompt(request);
         Assert.True(a.ProposalsTaken > 0, "descent's proposals were never taken");
-        var b = PromptOptimiser.Run(fixture.Model, request);
-        Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
-        Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
     }
 
     [Fact]

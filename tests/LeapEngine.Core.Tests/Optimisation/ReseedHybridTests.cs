@@ -91,15 +91,8 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
         {
             Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed, Steps = OptimisationRequest.MaxSteps, MaxWork = 60_000,
         };
-        var a = PromptOptimiser.Run(fixture.Model, request);
+        var (a, b) = fixture.RunTwiceFindingOneVerifiedPrompt(request);
         Assert.True(a.Work <= request.MaxWork, $"work {a.Work} over the budget");
-        var success = Assert.Single(a.Successes);
-        var generated = TextGenerator.Generate(fixture.Model.Network, success.FullPromptIds,
-            new GenerationOptions { MaxNewTokens = success.GeneratedIds.Length }, fixture.Model.EosId);
-        Assert.Equal(success.GeneratedIds, generated);
-        var b = PromptOptimiser.Run(fixture.Model, request);
-        Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
-        Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
         Assert.Equal(a.Work, b.Work);
     }
 }

@@ -51,11 +51,6 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     public void WindowedGcgFindsAVerifiedPromptDeterministically()
     {
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 30, TargetWindow = 2 };
-        var a = PromptOptimiser.Run(fixture.Model, request);
-        var success = Assert.Single(a.Successes);
-        Assert.True(TargetMatch.Appears(success.Generation, request.Target, exact: false));
-        var b = PromptOptimiser.Run(fixture.Model, request);
-        Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
-        Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
+        fixture.RunTwiceFindingOneVerifiedPrompt(request);
     }
 }

@@ -19,10 +19,11 @@ public static class RotaryEmbedding
         var exponents = arange(0, dHead, 2, dtype: ScalarType.Int64, device: positions.device).to(ScalarType.Float32) / dHead;
         var invFreq = 1.0 / pow(theta, exponents);                                  // [d_head/2]
         var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * invFreq;       // [batch, token, d_head/2]
-        var angles = cat([freqs, freqs], -1).unsqueeze(1);                          // [batch, 1, token, d_head]
+        var cos = freqs.cos();
         var sin = freqs.sin();
+        var fullCos = cat([cos, cos], -1).unsqueeze(1);                             // [batch, 1, token, d_head]
         var signedSin = cat([-sin, sin], -1).unsqueeze(1);                          // [batch, 1, token, d_head]
-        return (angles.cos().to(dtype), signedSin.to(dtype));
+        return (fullCos.to(dtype), signedSin.to(dtype));
     }
 
     /// <summary>
