@@ -17,7 +17,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class AttributionCostBenchmark : IBenchmark
 {
     public string Name => "attribution-cost";
-    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --repeats 3 --models stories,gpt2 --modes naive,batched,cached --batch 32 --batch-tokens 8192)";
+    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --repeats 3 --models stories,gpt2 --modes naive,batched,cached[,batched1,cached1] --batch 32 --batch-tokens 8192 --workers N)";
 
     public int Run(string[] args)
     {
@@ -30,9 +30,10 @@ public sealed class AttributionCostBenchmark : IBenchmark
         {
             MaxBatchSize = Measure.IntArg(args, "--batch", defaults.MaxBatchSize),
             MaxBatchTokens = Measure.IntArg(args, "--batch-tokens", defaults.MaxBatchTokens),
+            Workers = Measure.IntArg(args, "--workers", defaults.Workers),
         };
         const int completionLength = 16;
-        Console.WriteLine($"threads: {get_num_threads()}; load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; matmul (fp32, same process): {Measure.MatmulGflops():F1} GFLOP/s");
+        Console.WriteLine($"threads: {get_num_threads()}; batched modes' workers: {(batching.Workers > 0 ? batching.Workers : $"{InterOpWorkers.DefaultFor(CPU)} (automatic)")}, '1' modes: one worker on all intra-op threads; load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; matmul (fp32, same process): {Measure.MatmulGflops():F1} GFLOP/s");
         Console.WriteLine("| model | prompt tokens | perturbations run | mode | wall s, best of rounds (all n+1) | forward tokens (all n+1) | speed-up vs naive | max |diff| vs naive |");
         Console.WriteLine("| --- | --- | --- | --- | --- | --- | --- | --- |");
         foreach (var name in models)
@@ -51,47 +52,59 @@ public sealed class AttributionCostBenchmark : IBenchmark
                 int stride = n > sampleAbove ? Math.Max(1, (n - first) / sample) : 1;
                 var all = Enumerable.Range(first, n - first).Select(p => perturber.Apply([p])).Prepend(perturber.Apply([])).ToList();
                 var sampledIndex = Enumerable.Range(0, all.Count).Where(i => i == 0 || (i - 1) % stride == 0).ToList();
-                var modes = Arg(args, "--modes", "naive,batched,cached").Split(',').Select(ParseMode).Prepend(EvaluationMode.Naive).Distinct().ToArray();
+                var modes = Arg(args, "--modes", "naive,batched,cached").Split(',').Prepend("naive").Distinct().ToArray();
                 var best = modes.ToDictionary(m => m, _ => double.MaxValue);
-                var results = new Dictionary<EvaluationMode, (float[][] LogProbs, long Tokens)>();
+                var results = new Dictionary<string, (float[][] LogProbs, long Tokens)>();
                 // Modes interleaved and the fastest of several rounds kept: a shared machine's load then hits all three alike.
                 for (int round = 0; round < repeats; round++)
                     foreach (var mode in modes)
                     {
-                        var items = mode == EvaluationMode.Naive ? sampledIndex.Select(i => all[i]).ToList() : all;
+                        bool naive = mode == "naive";
+                        var items = naive ? sampledIndex.Select(i => all[i]).ToList() : all;
                         double scale = (double)all.Count / items.Count;
-                        var evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, batching with { Mode = mode });
+                        var options = OptionsFor(mode, batching);
+                        var evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, options);
                         if (round == 0) evaluator.LogProbs(items.Take(2).ToList());   // warm-up
-                        evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, batching with { Mode = mode });
+                        evaluator = new PerturbationEvaluator(lm.Network, prompt, completion, options);
                         var sw = Stopwatch.StartNew();
                         var logProbs = evaluator.LogProbs(items);
                         best[mode] = Math.Min(best[mode], sw.Elapsed.TotalSeconds * scale);
-                        var full = mode == EvaluationMode.Naive ? logProbs : sampledIndex.Select(i => logProbs[i]).ToArray();
+                        var full = naive ? logProbs : sampledIndex.Select(i => logProbs[i]).ToArray();
                         results[mode] = (full, (long)(evaluator.ForwardTokens * scale));
                     }
-                var reference = results[EvaluationMode.Naive].LogProbs;
-                double naiveSeconds = best[EvaluationMode.Naive];
+                var reference = results["naive"].LogProbs;
+                double naiveSeconds = best["naive"];
                 foreach (var mode in modes)
                 {
                     double seconds = best[mode];
                     var result = results[mode].LogProbs;
                     double diff = result.Zip(reference).Max(p => p.First.Zip(p.Second).Max(x => Math.Abs(x.First - x.Second)));
-                    string run = stride > 1 && mode == EvaluationMode.Naive ? $"{sampledIndex.Count} of {all.Count} (scaled)" : $"{all.Count}";
+                    string run = stride > 1 && mode == "naive" ? $"{sampledIndex.Count} of {all.Count} (scaled)" : $"{all.Count}";
                     string label = name == "stories" ? "stories260K" : "gpt2-small-shaped (random)";
                     string cut = n < requested ? $" (asked {requested}; context 512)" : "";
-                    Console.WriteLine($"| {label} | {n}{cut} | {run} | {mode} | {seconds:F2} | {results[mode].Tokens} | {naiveSeconds / seconds:F1}x | {diff:E1} |");
+                    Console.WriteLine($"| {label} | {n}{cut} | {run} | {Label(mode)} | {seconds:F2} | {results[mode].Tokens} | {naiveSeconds / seconds:F1}x | {diff:E1} |");
                 }
             }
         }
         return 0;
     }
 
-    private static EvaluationMode ParseMode(string name) => name switch
+    private static string Label(string mode) => mode switch
     {
-        "naive" => EvaluationMode.Naive,
-        "batched" => EvaluationMode.Batched,
-        "cached" => EvaluationMode.BatchedPrefixCache,
-        _ => throw new ArgumentException($"unknown mode '{name}': use naive, batched or cached"),
+        "batched1" => "Batched, 1 worker",
+        "cached1" => "BatchedPrefixCache, 1 worker",
+        _ => OptionsFor(mode, new EvaluationOptions()).Mode.ToString(),
+    };
+
+    /// <summary>naive, batched, cached; batched1 / cached1: the same on one worker (libtorch's intra-op threads only).</summary>
+    private static EvaluationOptions OptionsFor(string mode, EvaluationOptions batching) => mode switch
+    {
+        "naive" => batching with { Mode = EvaluationMode.Naive },
+        "batched" => batching with { Mode = EvaluationMode.Batched },
+        "cached" => batching with { Mode = EvaluationMode.BatchedPrefixCache },
+        "batched1" => batching with { Mode = EvaluationMode.Batched, Workers = 1 },
+        "cached1" => batching with { Mode = EvaluationMode.BatchedPrefixCache, Workers = 1 },
+        _ => throw new ArgumentException($"unknown mode '{mode}': use naive, batched, cached, batched1 or cached1"),
     };
 
     private static string Arg(string[] args, string name, string fallback)

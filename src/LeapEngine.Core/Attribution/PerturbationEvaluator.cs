@@ -1,4 +1,6 @@
+using System.Text.Json.Serialization;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Attribution;
@@ -25,9 +27,17 @@ public sealed record EvaluationOptions
     public int MaxBatchSize { get; init; } = 8;
     /// <summary>At most this many token positions (rows x longest new sequence) per forward pass: bounds memory.</summary>
     public int MaxBatchTokens { get; init; } = 4096;
+    /// <summary>
+    /// Batches evaluated at once, each on its own thread with one libtorch thread (batched modes
+    /// only; the naive reference stays sequential). 0 = one per intra-op thread on a CPU, one on
+    /// a GPU. Set by the operator, not by API callers.
+    /// </summary>
+    [JsonIgnore]
+    public int Workers { get; init; }
 
     public void Validate()
     {
+        if (Workers < 0) throw new ArgumentException($"workers must be 0 (automatic) or more, got {Workers}");
         if (MaxBatchSize < 1) throw new ArgumentException($"max batch size must be at least 1, got {MaxBatchSize}");
         if (MaxBatchTokens < 1) throw new ArgumentException($"max batch tokens must be at least 1, got {MaxBatchTokens}");
     }
@@ -56,10 +66,18 @@ public sealed class PerturbationEvaluator
     }
 
     /// <summary>Perturbed prompts scored so far.</summary>
-    public long Evaluations { get; private set; }
-    public long ForwardPasses { get; private set; }
+    public long Evaluations => Interlocked.Read(ref _evaluations);
+    public long ForwardPasses => Interlocked.Read(ref _forwardPasses);
     /// <summary>Token positions run through the network (padding included): the cost that matters.</summary>
-    public long ForwardTokens { get; private set; }
+    public long ForwardTokens => Interlocked.Read(ref _forwardTokens);
+    private long _evaluations, _forwardPasses, _forwardTokens;
+
+    /// <summary>Counts one forward pass of <paramref name="tokens"/> token positions (passes may run on several threads).</summary>
+    private void CountPass(long tokens)
+    {
+        Interlocked.Increment(ref _forwardPasses);
+        Interlocked.Add(ref _forwardTokens, tokens);
+    }
 
     /// <summary>Log-probability of every completion token after each prompt: [items][completion].</summary>
     public float[][] LogProbs(IReadOnlyList<PerturbedPrompt> items, Action<int>? onDone = null, CancellationToken ct = default)
@@ -91,15 +109,20 @@ public sealed class PerturbationEvaluator
             if (cached) order = order.OrderBy(i => SharedPrefix(items[i])).ToList();
             using var prefix = new KvCache(_model.Config.NLayers);
             if (cached) ExtendPrefix(prefix, items.Max(SharedPrefix));
-            foreach (var batch in Batches(order, items, cached))
+            var batches = Batches(order, items, cached).ToList();
+            int workers = _options.Workers > 0 ? _options.Workers : InterOpWorkers.DefaultFor(_model.Device);
+            var progress = new Lock();
+            // Batches are independent: several run at once, each on its own thread (the prefix
+            // cache is only read). Every row's result lands in its own slot.
+            InterOpWorkers.For(batches.Count, workers, b =>
             {
-                ct.ThrowIfCancellationRequested();
+                var batch = batches[b];
                 var rows = RunBatch(batch.Select(i => items[i]).ToList(), cached && prefix.Length > 0 ? prefix : null);
                 for (int r = 0; r < batch.Count; r++) results[batch[r]] = rows[r];
-                onDone?.Invoke(batch.Count);
-            }
+                lock (progress) onDone?.Invoke(batch.Count);
+            }, ct);
         }
-        Evaluations += items.Count;
+        Interlocked.Add(ref _evaluations, items.Count);
         return results;
     }
 
@@ -139,8 +162,7 @@ public sealed class PerturbationEvaluator
         using var scope = NewDisposeScope();
         var ids = tensor(_prompt[have..length].Select(t => (long)t).ToArray(), device: _model.Device).unsqueeze(0); // [1, token]
         _model.Forward(ids, new ForwardOptions { Cache = prefix, LogitsFrom = -1 });
-        ForwardPasses++;
-        ForwardTokens += length - have;
+        CountPass(length - have);
     }
 
     /// <summary>
@@ -187,8 +209,7 @@ public sealed class PerturbationEvaluator
             Cache = cache,
             LogitsFrom = longest - m,
         });                                                                                 // [batch, completion, vocab]
-        ForwardPasses++;
-        ForwardTokens += (long)b * longest;
+        CountPass((long)b * longest);
         var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                      // [batch, completion, vocab]
         var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(0).unsqueeze(2)
             .expand(b, m, 1);                                                                   // [batch, completion, 1]
@@ -210,8 +231,7 @@ public sealed class PerturbationEvaluator
                 Positions = arange(sequence.Length, dtype: ScalarType.Int64, device: device).unsqueeze(0),
             };
         var logits = _model.Forward(tensor(sequence, device: device).unsqueeze(0), options);   // [1, token, vocab]
-        ForwardPasses++;
-        ForwardTokens += sequence.Length;
+        CountPass(sequence.Length);
         var logProbs = logits[0].narrow(0, row.Ids.Length - 1, _completion.Length)
             .to(ScalarType.Float32).log_softmax(-1);                                            // [completion, vocab]
         var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(1);

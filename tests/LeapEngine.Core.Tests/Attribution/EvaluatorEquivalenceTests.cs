@@ -40,15 +40,18 @@ public class EvaluatorEquivalenceTests
         sets.Add(Enumerable.Range(first, prompt.Length - first).ToArray());
         var items = sets.Select(s => perturber.Apply(s)).Prepend(perturber.Apply([])).ToList();
 
-        float[][] Run(EvaluationMode mode, int batch) =>
+        // Batches run on three threads at once (whatever the machine's core count) or all on the caller's.
+        float[][] Run(EvaluationMode mode, int batch, int workers = 3) =>
             new PerturbationEvaluator(model.Network, prompt, completion,
-                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400 }).LogProbs(items);
+                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400, Workers = workers }).LogProbs(items);
         var naive = Run(EvaluationMode.Naive, 1);
         var batched = Run(EvaluationMode.Batched, 7);
         var cached = Run(EvaluationMode.BatchedPrefixCache, 7);
+        var cachedOneWorker = Run(EvaluationMode.BatchedPrefixCache, 7, workers: 1);
         var cachedLarge = Run(EvaluationMode.BatchedPrefixCache, 64);
         Assert.True(AttributionModels.MaxDiff(naive, batched) <= 1e-4, $"batched vs naive: {AttributionModels.MaxDiff(naive, batched):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cached) <= 1e-4, $"cached vs naive: {AttributionModels.MaxDiff(naive, cached):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, cachedOneWorker) <= 1e-4, $"cached on one worker vs naive: {AttributionModels.MaxDiff(naive, cachedOneWorker):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cachedLarge) <= 1e-4, $"cached (one big batch) vs naive: {AttributionModels.MaxDiff(naive, cachedLarge):E2}");
         // The perturbations must actually change something, or the comparison proves nothing.
         Assert.True(naive.Skip(1).Any(r => Math.Abs(r.Sum() - naive[0].Sum()) > 1e-3), "no perturbation changed the completion's log-probability");
@@ -72,6 +75,43 @@ public class EvaluatorEquivalenceTests
         Assert.True(cached.ForwardPasses < naive.ForwardPasses);
         // Each perturbation reruns only what follows the unit (plus the completion): about half of the prompt.
         Assert.True(cached.ForwardTokens < 0.7 * naive.ForwardTokens, $"cached {cached.ForwardTokens} vs naive {naive.ForwardTokens} tokens");
+    }
+
+    [Fact]
+    public void ConcurrentBatchesCountAndReportEveryRowOnce()
+    {
+        using var model = AttributionModels.Stories();
+        var prompt = model.Encode(Prompt).Ids.ToArray();
+        int[] completion = [prompt[5], prompt[6]];
+        var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
+        var items = Enumerable.Range(1, prompt.Length - 1).Select(p => perturber.Apply([p])).ToList();
+        EvaluationOptions Options(int workers) => new() { MaxBatchSize = 3, Workers = workers };
+        var sequential = new PerturbationEvaluator(model.Network, prompt, completion, Options(1));
+        var concurrent = new PerturbationEvaluator(model.Network, prompt, completion, Options(4));
+        long reported = 0;
+        var expected = sequential.LogProbs(items);
+        var actual = concurrent.LogProbs(items, done => reported += done);   // the evaluator serialises the callback
+        Assert.Equal(items.Count, reported);
+        Assert.True(AttributionModels.MaxDiff(expected, actual) <= 1e-5, $"4 workers vs 1: {AttributionModels.MaxDiff(expected, actual):E2}");
+        Assert.Equal(sequential.ForwardPasses, concurrent.ForwardPasses);
+        Assert.Equal(sequential.ForwardTokens, concurrent.ForwardTokens);
+        Assert.Equal(items.Count, concurrent.Evaluations);
+        Assert.True(concurrent.ForwardPasses > 4, "too few batches for the workers to overlap");
+    }
+
+    [Fact]
+    public void CancellationStopsConcurrentBatches()
+    {
+        using var model = AttributionModels.Stories();
+        var prompt = model.Encode(Prompt).Ids.ToArray();
+        var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
+        var items = Enumerable.Range(1, prompt.Length - 1).Select(p => perturber.Apply([p])).ToList();
+        var evaluator = new PerturbationEvaluator(model.Network, prompt, [prompt[5]], new EvaluationOptions { MaxBatchSize = 1, Workers = 2 });
+        using var cts = new CancellationTokenSource();
+        int done = 0;
+        Assert.Throws<OperationCanceledException>(() => evaluator.LogProbs(items, n => { if ((done += n) >= 3) cts.Cancel(); }, cts.Token));
+        // Each worker finishes at most the batch it was running when the token fired.
+        Assert.InRange(done, 3, 5);
     }
 
     [Fact]

@@ -39,7 +39,7 @@ public static class Attention
     }
 
     /// <summary>Queries per fused call when a bias is given (see <see cref="FusedWithBias"/>).</summary>
-    private const long QueryChunk = 64;
+    private const long QueryChunk = 32;
 
     /// <summary>
     /// The fused kernel with an explicit bias visits every key, masked or not. Every bias a
