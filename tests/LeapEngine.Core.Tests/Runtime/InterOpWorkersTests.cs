@@ -39,6 +39,19 @@ public class InterOpWorkersTests
     }
 
     [Fact]
+    public void ThePoolIsKeptAndNestedCallsRunInline()
+    {
+        InterOpWorkers.For(4, 2, _ => { });
+        int size = InterOpWorkers.PoolSize;
+        Assert.True(size >= 2, $"pool of {size}");
+        var inner = new ConcurrentBag<(int Outer, int Inner)>();
+        InterOpWorkers.For(2, 2, _ => InterOpWorkers.For(3, 2, j => inner.Add((Environment.CurrentManagedThreadId, j))));
+        Assert.Equal(6, inner.Count);
+        Assert.DoesNotContain(Environment.CurrentManagedThreadId, inner.Select(x => x.Outer));
+        Assert.Equal(size, InterOpWorkers.PoolSize);   // no new threads for the same width, none for nested calls
+    }
+
+    [Fact]
     public void OneWorkerRunsOnTheCallersThread()
     {
         var threads = new HashSet<int>();
