@@ -17,7 +17,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class AttributionCostBenchmark : IBenchmark
 {
     public string Name => "attribution-cost";
-    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --sample-models stories,gpt2 --repeats 3 --models stories,gpt2 --modes naive,batched,cached[,batched1,cached1] --batch 32 --batch-tokens 8192 --workers N)";
+    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --sample-models stories,gpt2 --repeats 3 --models stories,gpt2 --modes naive,batched,cached[,batched1,cached1,cached:4] --batch 32 --batch-tokens 8192 --workers N)";
 
     public int Run(string[] args)
     {
@@ -91,15 +91,19 @@ public sealed class AttributionCostBenchmark : IBenchmark
         return 0;
     }
 
-    private static string Label(string mode) => mode switch
+    private static string Label(string mode) => mode.Split(':') is [var name, var rows]
+        ? $"{Label(name)}, batch {rows}"
+        : mode switch
     {
         "batched1" => "Batched, 1 worker",
         "cached1" => "BatchedPrefixCache, 1 worker",
         _ => OptionsFor(mode, new EvaluationOptions()).Mode.ToString(),
     };
 
-    /// <summary>naive, batched, cached; batched1 / cached1: the same on one worker (libtorch's intra-op threads only).</summary>
-    private static EvaluationOptions OptionsFor(string mode, EvaluationOptions batching) => mode switch
+    /// <summary>naive, batched, cached; batched1 / cached1: the same on one worker (libtorch's intra-op threads only); MODE:B = at most B rows per batch.</summary>
+    private static EvaluationOptions OptionsFor(string mode, EvaluationOptions batching) => mode.Split(':') is [var name, var rows]
+        ? OptionsFor(name, batching) with { MaxBatchSize = int.Parse(rows) }
+        : mode switch
     {
         "naive" => batching with { Mode = EvaluationMode.Naive },
         "batched" => batching with { Mode = EvaluationMode.Batched },
