@@ -20,6 +20,17 @@ public enum EvaluationMode
     BatchedPrefixCache,
 }
 
+/// <summary>How a batch's perturbed prompts share one forward pass.</summary>
+public enum BatchLayout
+{
+    /// <summary>Packed on a CPU (no padding runs), padded on a GPU (one attention call per layer); padded when a row hides tokens.</summary>
+    Automatic,
+    /// <summary>One row per prompt, left-padded to the longest.</summary>
+    Padded,
+    /// <summary>All prompts in one row without padding, each attending to its own tokens (see PackedSequences).</summary>
+    Packed,
+}
+
 public sealed record EvaluationOptions
 {
     public EvaluationMode Mode { get; init; } = EvaluationMode.BatchedPrefixCache;
@@ -34,6 +45,9 @@ public sealed record EvaluationOptions
     /// </summary>
     [JsonIgnore]
     public int Workers { get; init; }
+    /// <summary>Layout of a batch in its pass (batched modes). Set by the operator, not by API callers.</summary>
+    [JsonIgnore]
+    public BatchLayout Layout { get; init; }
 
     public void Validate()
     {
@@ -109,7 +123,8 @@ public sealed class PerturbationEvaluator
             if (cached) order = order.OrderBy(i => SharedPrefix(items[i])).ToList();
             using var prefix = new KvCache(_model.Config.NLayers);
             if (cached) ExtendPrefix(prefix, items.Max(SharedPrefix));
-            var batches = Batches(order, items, cached).ToList();
+            bool packed = Packs(items);
+            var batches = Batches(order, items, cached, packed).ToList();
             int workers = _options.Workers > 0 ? _options.Workers : InterOpWorkers.DefaultFor(_model.Device);
             var progress = new Lock();
             // Batches are independent: several run at once, each on its own thread (the prefix
@@ -117,7 +132,7 @@ public sealed class PerturbationEvaluator
             InterOpWorkers.For(batches.Count, workers, b =>
             {
                 var batch = batches[b];
-                var rows = RunBatch(batch.Select(i => items[i]).ToList(), cached && prefix.Length > 0 ? prefix : null);
+                var rows = RunBatch(batch.Select(i => items[i]).ToList(), cached && prefix.Length > 0 ? prefix : null, packed);
                 for (int r = 0; r < batch.Count; r++) results[batch[r]] = rows[r];
                 lock (progress) onDone?.Invoke(batch.Count);
             }, ct);
@@ -125,6 +140,19 @@ public sealed class PerturbationEvaluator
         Interlocked.Add(ref _evaluations, items.Count);
         return results;
     }
+
+    /// <summary>
+    /// Whether batches run packed: where asked, or automatically on a CPU (where every padded
+    /// position costs its full share of the matmuls), unless a prompt hides tokens (packed
+    /// sequences take no attention mask).
+    /// </summary>
+    private bool Packs(IReadOnlyList<PerturbedPrompt> items) => _options.Layout switch
+    {
+        BatchLayout.Padded => false,
+        _ when items.Any(i => i.Hidden is not null) => false,
+        BatchLayout.Packed => true,
+        _ => _model.Device.type == TorchSharp.DeviceType.CPU,
+    };
 
     /// <summary>
     /// Leading tokens this prompt shares with the original that can come from the cache. At
@@ -135,21 +163,27 @@ public sealed class PerturbationEvaluator
     /// <summary>Tokens a row runs in a pass: its prompt after the cached part, and the completion but its last token.</summary>
     private int PassLength(PerturbedPrompt p, bool cached) => p.Ids.Length + _completion.Length - 1 - (cached ? SharedPrefix(p) : 0);
 
-    private IEnumerable<List<int>> Batches(List<int> order, IReadOnlyList<PerturbedPrompt> items, bool cached)
+    /// <summary>
+    /// Consecutive prompts of <paramref name="order"/>, at most MaxBatchSize per batch and at most
+    /// MaxBatchTokens positions per pass (padded: rows x longest; packed: the sum of the lengths).
+    /// </summary>
+    private IEnumerable<List<int>> Batches(List<int> order, IReadOnlyList<PerturbedPrompt> items, bool cached, bool packed)
     {
         var batch = new List<int>();
-        int longest = 0;
+        long longest = 0, total = 0;
         foreach (int i in order)
         {
-            int length = Math.Max(longest, PassLength(items[i], cached));
-            if (batch.Count > 0 && (batch.Count + 1 > _options.MaxBatchSize || (long)(batch.Count + 1) * length > _options.MaxBatchTokens))
+            int length = PassLength(items[i], cached);
+            long cost = packed ? total + length : (long)(batch.Count + 1) * Math.Max(longest, length);
+            if (batch.Count > 0 && (batch.Count + 1 > _options.MaxBatchSize || cost > _options.MaxBatchTokens))
             {
                 yield return batch;
                 batch = new List<int>();
-                length = PassLength(items[i], cached);
+                longest = total = 0;
             }
             batch.Add(i);
-            longest = length;
+            longest = Math.Max(longest, length);
+            total += length;
         }
         if (batch.Count > 0) yield return batch;
     }
@@ -174,9 +208,48 @@ public sealed class PerturbationEvaluator
     /// the last block past its keys/values, run only there. Positions are explicit so hidden
     /// tokens keep theirs.
     /// </summary>
-    private float[][] RunBatch(List<PerturbedPrompt> rows, KvCache? prefix)
+    private float[][] RunBatch(List<PerturbedPrompt> rows, KvCache? prefix, bool packed)
     {
         using var scope = NewDisposeScope();
+        return packed ? RunPacked(rows, prefix) : RunPadded(rows, prefix);
+    }
+
+    /// <summary>Token at position <paramref name="p"/> of a row followed by the completion.</summary>
+    private long TokenAt(PerturbedPrompt row, int p) => p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
+
+    /// <summary>
+    /// The rows one after another in a single row (<see cref="PackedSequences"/>): each
+    /// continues its shared part of the prefix cache, and its last m positions (those whose
+    /// logits score the completion) sit in the tails block at the end.
+    /// </summary>
+    private float[][] RunPacked(List<PerturbedPrompt> rows, KvCache? prefix)
+    {
+        int m = _completion.Length;
+        var shared = rows.Select(r => prefix is null ? 0 : SharedPrefix(r)).ToArray();
+        var packed = new PackedSequences(rows.Select(r => PassLength(r, prefix is not null)).ToArray(), shared, m);
+        var ids = new long[1, packed.Tokens];
+        var positions = new long[1, packed.Tokens];
+        for (int r = 0; r < rows.Count; r++)
+            for (int j = 0; j < packed.Length(r); j++)
+            {
+                int p = shared[r] + j, at = packed.RowIndex(r, j);
+                positions[0, at] = p;
+                ids[0, at] = TokenAt(rows[r], p);
+            }
+        var device = _model.Device;
+        var logits = _model.Forward(tensor(ids, device: device), new ForwardOptions
+        {
+            Positions = tensor(positions, device: device),
+            Cache = prefix,
+            Packed = packed,
+            LogitsFrom = packed.TailsStart,
+        });                                                                                 // [1, rows * completion, vocab]
+        CountPass(packed.Tokens);
+        return CompletionLogProbs(logits.view(rows.Count, m, -1));
+    }
+
+    private float[][] RunPadded(List<PerturbedPrompt> rows, KvCache? prefix)
+    {
         int b = rows.Count, m = _completion.Length;
         var shared = rows.Select(r => prefix is null ? 0 : SharedPrefix(r)).ToArray();
         // Only the cached positions some row of this batch sees take part (at least one, as a cache needs a key).
@@ -196,7 +269,7 @@ public sealed class PerturbationEvaluator
             {
                 int p = s + j;
                 positions[r, pad + j] = p;
-                ids[r, pad + j] = p < row.Ids.Length ? row.Ids[p] : _completion[p - row.Ids.Length];
+                ids[r, pad + j] = TokenAt(row, p);
                 mask[r, pad + j] = row.Hidden is { } h && p < h.Length && h[p] ? 0 : 1;
             }
         }
@@ -210,11 +283,19 @@ public sealed class PerturbationEvaluator
             LogitsFrom = longest - m,
         });                                                                                 // [batch, completion, vocab]
         CountPass((long)b * longest);
-        var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                      // [batch, completion, vocab]
-        var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: device).unsqueeze(0).unsqueeze(2)
-            .expand(b, m, 1);                                                                   // [batch, completion, 1]
-        var picked = logProbs.gather(2, targets).squeeze(2).cpu().data<float>().ToArray();     // [batch * completion]
-        return Enumerable.Range(0, b).Select(r => picked[(r * m)..((r + 1) * m)]).ToArray();
+        return CompletionLogProbs(logits);
+    }
+
+    /// <summary>Logits [rows, completion, vocab] to each row's log-probability of every completion token.</summary>
+    private float[][] CompletionLogProbs(Tensor logits)
+    {
+        long b = logits.shape[0];
+        int m = _completion.Length;
+        var logProbs = logits.to(ScalarType.Float32).log_softmax(-1);                      // [rows, completion, vocab]
+        var targets = tensor(_completion.Select(t => (long)t).ToArray(), device: logits.device).unsqueeze(0).unsqueeze(2)
+            .expand(b, m, 1);                                                                   // [rows, completion, 1]
+        var picked = logProbs.gather(2, targets).squeeze(2).cpu().data<float>().ToArray();     // [rows * completion]
+        return Enumerable.Range(0, (int)b).Select(r => picked[(r * m)..((r + 1) * m)]).ToArray();
     }
 
     /// <summary>The reference: the whole sequence, batch 1, logits at every position.</summary>

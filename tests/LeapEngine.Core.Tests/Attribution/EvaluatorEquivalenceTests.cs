@@ -40,17 +40,22 @@ public class EvaluatorEquivalenceTests
         sets.Add(Enumerable.Range(first, prompt.Length - first).ToArray());
         var items = sets.Select(s => perturber.Apply(s)).Prepend(perturber.Apply([])).ToList();
 
-        // Batches run on three threads at once (whatever the machine's core count) or all on the caller's.
-        float[][] Run(EvaluationMode mode, int batch, int workers = 3) =>
+        // Batches run on three threads at once (whatever the machine's core count) or all on the caller's;
+        // packed (the CPU default; hidden tokens fall back to padded) or padded (the GPU default).
+        float[][] Run(EvaluationMode mode, int batch, int workers = 3, BatchLayout layout = BatchLayout.Automatic) =>
             new PerturbationEvaluator(model.Network, prompt, completion,
-                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400, Workers = workers }).LogProbs(items);
+                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400, Workers = workers, Layout = layout }).LogProbs(items);
         var naive = Run(EvaluationMode.Naive, 1);
         var batched = Run(EvaluationMode.Batched, 7);
         var cached = Run(EvaluationMode.BatchedPrefixCache, 7);
+        var batchedPadded = Run(EvaluationMode.Batched, 7, layout: BatchLayout.Padded);
+        var cachedPadded = Run(EvaluationMode.BatchedPrefixCache, 7, layout: BatchLayout.Padded);
         var cachedOneWorker = Run(EvaluationMode.BatchedPrefixCache, 7, workers: 1);
         var cachedLarge = Run(EvaluationMode.BatchedPrefixCache, 64);
         Assert.True(AttributionModels.MaxDiff(naive, batched) <= 1e-4, $"batched vs naive: {AttributionModels.MaxDiff(naive, batched):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cached) <= 1e-4, $"cached vs naive: {AttributionModels.MaxDiff(naive, cached):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, batchedPadded) <= 1e-4, $"batched (padded) vs naive: {AttributionModels.MaxDiff(naive, batchedPadded):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, cachedPadded) <= 1e-4, $"cached (padded) vs naive: {AttributionModels.MaxDiff(naive, cachedPadded):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cachedOneWorker) <= 1e-4, $"cached on one worker vs naive: {AttributionModels.MaxDiff(naive, cachedOneWorker):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cachedLarge) <= 1e-4, $"cached (one big batch) vs naive: {AttributionModels.MaxDiff(naive, cachedLarge):E2}");
         // The perturbations must actually change something, or the comparison proves nothing.

@@ -15,13 +15,7 @@ public static class Attention
     /// </summary>
     public static Tensor Attend(Tensor q, Tensor k, Tensor v, ForwardContext ctx, HookPoint hookPattern)
     {
-        long heads = q.shape[1], kvHeads = k.shape[1];
-        if (kvHeads != heads)
-        {
-            // Grouped-query attention: each kv head serves heads/kvHeads query heads.
-            k = k.repeat_interleave(heads / kvHeads, dim: 1);
-            v = v.repeat_interleave(heads / kvHeads, dim: 1);
-        }
+        (k, v) = (ForEveryHead(k, q.shape[1]), ForEveryHead(v, q.shape[1]));
 
         if (!hookPattern.HasHooks)
         {
@@ -36,6 +30,84 @@ public static class Attention
             : scores + ctx.AttentionBias;
         var pattern = hookPattern.call(scores.softmax(-1));
         return pattern.matmul(v);                                                // [batch, head, query, d_head]
+    }
+
+    /// <summary>
+    /// One layer's attention within its pass: q [batch, head, query, d_head] (the queries from
+    /// <paramref name="queryFrom"/> on), this pass's new k, v [batch, kv_head, token, d_head].
+    /// A cache is appended to first; packed sequences each see their cached prefix and themselves.
+    /// </summary>
+    public static Tensor AttendInPass(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, long queryFrom, HookPoint hookPattern)
+    {
+        if (ctx.Packed is not null) return AttendPacked(q, k, v, layer, ctx.ForQueries(queryFrom), hookPattern);
+        if (ctx.Cache is { } cache) (k, v) = cache.Append(layer, k, v);
+        return Attend(q, k, v, ctx.ForQueries(queryFrom), hookPattern);
+    }
+
+    /// <summary>Grouped-query attention: each kv head serves heads/kvHeads query heads.</summary>
+    private static Tensor ForEveryHead(Tensor kv, long heads) =>
+        kv.shape[1] == heads ? kv : kv.repeat_interleave(heads / kv.shape[1], dim: 1);
+
+    /// <summary>
+    /// Packed sequences (see <see cref="PackedSequences"/>), one at a time: its keys are its
+    /// cached prefix, its body and its tail, so no query meets a key of another sequence or
+    /// padding. Returns z in the row's layout (bodies, then tails; tails only when the
+    /// context's queries are the tails).
+    /// </summary>
+    private static Tensor AttendPacked(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, HookPoint hookPattern)
+    {
+        if (hookPattern.HasHooks)
+            throw new NotSupportedException("attention-pattern hooks see [batch, head, query, key] patterns, which a packed pass does not have: run the sequences padded");
+        var packed = ctx.Packed!;
+        long heads = q.shape[1];
+        var (prefixKeys, prefixValues) = ctx.PackedPrefix?.Layer(layer) ?? (null, null);
+        var bodies = new List<Tensor>();
+        var tails = new List<Tensor>();
+        for (int s = 0; s < packed.Count; s++)
+        {
+            int body = packed.BodyLength(s), cached = packed.CachedPrefix(s);
+            // This sequence's positions of t [1, head, token, d_head], after the cached ones of prefix when given.
+            Tensor Own(Tensor t, Tensor? prefix)
+            {
+                var parts = new List<Tensor>();
+                if (prefix is not null && cached > 0) parts.Add(prefix.narrow(2, 0, cached));
+                if (body > 0) parts.Add(t.narrow(2, packed.BodyStart(s), body));
+                parts.Add(t.narrow(2, packed.TailStart(s), packed.Tail));
+                return parts.Count == 1 ? parts[0] : cat(parts, 2);
+            }
+            var keys = ForEveryHead(Own(k, prefixKeys), heads);                // [1, head, cached + length, d_head]
+            var values = ForEveryHead(Own(v, prefixValues), heads);
+            if (ctx.QueriesAreTails)
+            {
+                tails.Add(CausalAfter(q.narrow(2, s * packed.Tail, packed.Tail), keys, values, ctx));
+            }
+            else
+            {
+                var z = CausalAfter(Own(q, null), keys, values, ctx);           // [1, head, length, d_head]
+                if (body > 0) bodies.Add(z.narrow(2, 0, body));
+                tails.Add(z.narrow(2, body, packed.Tail));
+            }
+        }
+        return cat([.. bodies, .. tails], 2);                                  // [1, head, query, d_head]
+    }
+
+    /// <summary>
+    /// q [1, head, query, d_head] are the LAST queries of k/v's positions: query j sees keys
+    /// [0, keys - queries + j]. Chunked like <see cref="FusedWithBias"/>, so that a chunk skips
+    /// the keys none of its queries sees.
+    /// </summary>
+    private static Tensor CausalAfter(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
+    {
+        long queries = q.shape[2], past = k.shape[2] - queries;
+        var chunks = new List<Tensor>();
+        for (long j0 = 0; j0 < queries; j0 += QueryChunk)
+        {
+            long count = Math.Min(QueryChunk, queries - j0), visible = past + j0 + count;
+            chunks.Add(nn.functional.scaled_dot_product_attention(
+                q.narrow(2, j0, count), k.narrow(2, 0, visible), v.narrow(2, 0, visible),
+                attn_mask: ctx.CausalBias(count, visible)));                      // [1, head, chunk, d_head]
+        }
+        return chunks.Count == 1 ? chunks[0] : cat(chunks, 2);
     }
 
     /// <summary>Queries per fused call when a bias is given (see <see cref="FusedWithBias"/>).</summary>

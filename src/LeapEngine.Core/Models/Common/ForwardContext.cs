@@ -17,6 +17,32 @@ public sealed class ForwardContext
     /// <summary>[batch, 1, query, key] 0 where attention is allowed, -inf elsewhere; null = plain causal, no past.</summary>
     public Tensor? AttentionBias { get; init; }
     public KvCache? Cache { get; init; }
+    /// <summary>Sequences packed into the one row of this pass (see <see cref="PackedSequences"/>), or null.</summary>
+    public PackedSequences? Packed { get; init; }
+    /// <summary>The shared cache packed sequences continue; read, never appended.</summary>
+    public KvCache? PackedPrefix { get; init; }
+    /// <summary>Packed pass whose queries are the sequences' tails only (the last block when only their logits are wanted).</summary>
+    public bool QueriesAreTails { get; init; }
+
+    private Dictionary<(long Queries, long Keys), Tensor> _causalBiases = new();
+
+    /// <summary>
+    /// [queries, keys] 0 where key &lt;= keys - queries + query, -inf after: queries that are the
+    /// last ones of their key range, seeing every earlier key. Built once per shape and pass
+    /// (every layer asks for the same ones).
+    /// </summary>
+    public Tensor CausalBias(long queries, long keys)
+    {
+        if (!_causalBiases.TryGetValue((queries, keys), out var bias))
+        {
+            var device = Positions.device;
+            bias = zeros(queries, keys, device: device);
+            bias.narrow(1, keys - queries, queries).masked_fill_(
+                ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), float.NegativeInfinity);
+            _causalBiases[(queries, keys)] = bias;
+        }
+        return bias;
+    }
 
     /// <summary>
     /// This pass as seen by its last queries [from, Tokens) only (keys and values still come
@@ -29,6 +55,22 @@ public sealed class ForwardContext
         if (from == 0) return this;
         if (from < 0 || from >= Tokens) throw new ArgumentOutOfRangeException(nameof(from), $"query start {from} is outside the {Tokens} tokens of this pass");
         long count = Tokens - from;
+        if (Packed is { } packed)
+        {
+            if (from != packed.TailsStart)
+                throw new ArgumentException($"a packed pass narrows its queries only to the tails (from {packed.TailsStart}), not from {from}");
+            return new ForwardContext
+            {
+                Batch = Batch,
+                Tokens = count,
+                PastLength = 0,
+                Positions = Positions.narrow(1, from, count),
+                Packed = packed,
+                PackedPrefix = PackedPrefix,
+                QueriesAreTails = true,
+                _causalBiases = _causalBiases,
+            };
+        }
         Tensor bias;
         if (AttentionBias is { } full)
         {
@@ -55,6 +97,7 @@ public sealed class ForwardContext
 
     public static ForwardContext Create(long batch, long tokens, Device device, ForwardOptions? options)
     {
+        if (options?.Packed is { } packed) return CreatePacked(batch, tokens, options, packed);
         var cache = options?.Cache;
         long past = cache?.Length ?? 0;
         if (cache is { Length: > 0 } && cache.Batch != batch)
@@ -115,6 +158,31 @@ public sealed class ForwardContext
             Positions = positions,
             AttentionBias = bias,
             Cache = cache,
+        };
+    }
+
+    private static ForwardContext CreatePacked(long batch, long tokens, ForwardOptions options, PackedSequences packed)
+    {
+        if (batch != 1 || tokens != packed.Tokens)
+            throw new ArgumentException($"packed sequences run as one row of {packed.Tokens} tokens, got [{batch}, {tokens}]");
+        if (options.AttentionMask is not null)
+            throw new ArgumentException("a packed pass takes no attention mask (each sequence sees its prefix and its own tokens)");
+        if (options.Positions is not { } given || given.dim() != 2 || given.shape[0] != 1 || given.shape[1] != tokens)
+            throw new ArgumentException($"a packed pass needs explicit positions [1, {tokens}]");
+        var cache = options.Cache;
+        if (cache is not null && cache.Batch > 1)
+            throw new ArgumentException($"packed sequences continue a batch-1 cache, this one holds {cache.Batch}");
+        for (int s = 0; s < packed.Count; s++)
+            if (packed.CachedPrefix(s) > (cache?.Length ?? 0))
+                throw new ArgumentException($"packed sequence {s} continues {packed.CachedPrefix(s)} cached positions, the cache holds {cache?.Length ?? 0}");
+        return new ForwardContext
+        {
+            Batch = 1,
+            Tokens = tokens,
+            PastLength = 0,
+            Positions = given.to(ScalarType.Int64),
+            Packed = packed,
+            PackedPrefix = cache,
         };
     }
 }

@@ -15,8 +15,17 @@ public sealed class ForwardOptions
     /// <summary>[batch, tokens] explicit positions; by default derived from the mask.</summary>
     public Tensor? Positions { get; init; }
 
-    /// <summary>Keys and values of earlier tokens; this pass appends its own to it.</summary>
+    /// <summary>
+    /// Keys and values of earlier tokens; this pass appends its own to it (with
+    /// <see cref="Packed"/>: a batch-1 cache that the sequences only read).
+    /// </summary>
     public KvCache? Cache { get; init; }
+
+    /// <summary>
+    /// Several sequences packed into one row (input [1, tokens], explicit positions, no
+    /// attention mask): no padding runs through the network. See <see cref="PackedSequences"/>.
+    /// </summary>
+    public PackedSequences? Packed { get; init; }
 
     /// <summary>
     /// Compute logits only from this token index on (e.g. the completion positions when

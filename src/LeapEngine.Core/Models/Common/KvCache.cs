@@ -45,6 +45,9 @@ public sealed class KvCache : IDisposable
         return (_keys[layer]!, _values[layer]!);
     }
 
+    /// <summary>One layer's cached keys and values (null while empty), for passes that only read them.</summary>
+    internal (Tensor? Keys, Tensor? Values) Layer(int layer) => (_keys[layer], _values[layer]);
+
     /// <summary>
     /// A cache for <paramref name="batch"/> sequences that all share this (batch 1) prefix.
     /// The new cache holds broadcast views, so no prefix is copied until a pass appends.

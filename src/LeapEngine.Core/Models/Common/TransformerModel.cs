@@ -81,7 +81,7 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
         using var scope = NewDisposeScope();
         var embeddings = TokenEmbeddings.index_select(0, inputIds.reshape(-1))
             .reshape(inputIds.shape[0], inputIds.shape[1], Config.DModel);       // [batch, token, d_model]
-        return Run(embeddings, options).MoveToOuterDisposeScope();
+        return Run(embeddings, options, inputIds).MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -100,21 +100,33 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
         return Run(embeddings.to(TokenEmbeddings.dtype), options).MoveToOuterDisposeScope();
     }
 
-    private Tensor Run(Tensor tokenEmbeddings, ForwardOptions? options)
+    private Tensor Run(Tensor tokenEmbeddings, ForwardOptions? options, Tensor? inputIds = null)
     {
         var ctx = ForwardContext.Create(tokenEmbeddings.shape[0], tokenEmbeddings.shape[1], Device, options);
         long from = options?.LogitsFrom ?? 0;
         if (from < 0) from += ctx.Tokens;
         if (from < 0 || from >= ctx.Tokens)
             throw new ArgumentException($"LogitsFrom {options?.LogitsFrom} is outside the {ctx.Tokens} tokens of this pass");
-        return RunLayers(tokenEmbeddings, ctx, from);
+        return RunLayers(tokenEmbeddings, ctx, from, inputIds is null ? null : FirstLayerDistinct(inputIds.to(ScalarType.Int64), ctx));
     }
 
     /// <summary>
-    /// The architecture's own forward: token embeddings [batch, token, d_model] to logits
-    /// [batch, token - logitsFrom, vocab].
+    /// The repeated rows of the first block's input, keyed by what that input depends on
+    /// (token, and position where positions are added to the embeddings); null when nothing
+    /// repeats enough, or when a hook is attached anywhere (a hook could make equal tokens differ).
     /// </summary>
-    protected abstract Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom);
+    private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext ctx) =>
+        _hookPoints.Values.Any(h => h.HasHooks) ? null : DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
+
+    /// <summary>[batch, token] keys equal exactly where the first block's input rows are equal.</summary>
+    protected abstract Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx);
+
+    /// <summary>
+    /// The architecture's own forward: token embeddings [batch, token, d_model] to logits
+    /// [batch, token - logitsFrom, vocab]. <paramref name="firstLayerDistinct"/>, when given,
+    /// lets the first block project each distinct input row once.
+    /// </summary>
+    protected abstract Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct);
 
     private void ValidateIds(Tensor ids, ForwardOptions? options)
     {

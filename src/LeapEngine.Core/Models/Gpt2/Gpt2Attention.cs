@@ -35,14 +35,17 @@ public sealed class Gpt2Attention : nn.Module<Tensor, ForwardContext, Tensor>
 
     public override Tensor forward(Tensor x, ForwardContext ctx) => Forward(x, ctx, 0);
 
-    /// <summary>Keys and values from every token; queries (and the output) only from <paramref name="queryFrom"/> on.</summary>
-    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom)
+    /// <summary>
+    /// Keys and values from every token; queries (and the output) only from <paramref name="queryFrom"/> on.
+    /// With <paramref name="distinct"/>, q/k/v are projected once per distinct row of x.
+    /// </summary>
+    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom, DistinctRows? distinct = null)
     {
         long batch = x.shape[0], tokens = x.shape[1], d = x.shape[2], queries = tokens - queryFrom;
         Tensor qPart, kPart, vPart;                                                // [batch, query|token, d_model]
         if (queryFrom == 0)
         {
-            var qkv = c_attn.call(x).split(d, -1);                                // 3 x [batch, token, d_model]
+            var qkv = (distinct is null ? c_attn.call(x) : distinct.Apply(c_attn.call, x)).split(d, -1); // 3 x [batch, token, d_model]
             (qPart, kPart, vPart) = (qkv[0], qkv[1], qkv[2]);
         }
         else
@@ -58,8 +61,7 @@ public sealed class Gpt2Attention : nn.Module<Tensor, ForwardContext, Tensor>
         var v = hook_v.call(vPart.reshape(batch, tokens, _heads, _dHead));
         var kt = k.transpose(1, 2);                                                // [batch, head, token, d_head]
         var vt = v.transpose(1, 2);
-        if (ctx.Cache is { } cache) (kt, vt) = cache.Append(_layer, kt, vt);
-        var z = Attention.Attend(q.transpose(1, 2), kt, vt, ctx.ForQueries(queryFrom), hook_pattern) // [batch, head, query, d_head]
+        var z = Attention.AttendInPass(q.transpose(1, 2), kt, vt, _layer, ctx, queryFrom, hook_pattern) // [batch, head, query, d_head]
             .transpose(1, 2);                                                      // [batch, query, head, d_head]
         z = hook_z.call(z);
         return c_proj.call(z.reshape(batch, queries, d));                          // [batch, query, d_model]

@@ -37,12 +37,12 @@ public sealed class Gpt2Block : nn.Module<Tensor, ForwardContext, Tensor>
     /// <summary>
     /// x [batch, token, d_model] to [batch, token - queryFrom, d_model]: with queryFrom > 0 only
     /// the last positions run past the key/value projections (the last layer when only their
-    /// logits are wanted).
+    /// logits are wanted). <paramref name="distinct"/>: the repeated rows of x, projected once.
     /// </summary>
-    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom)
+    public Tensor Forward(Tensor x, ForwardContext ctx, long queryFrom, DistinctRows? distinct = null)
     {
         var residPre = hook_resid_pre.call(x);
-        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, queryFrom));
+        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, queryFrom, distinct));
         if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
         var residMid = hook_resid_mid.call(residPre + attnOut);
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));

@@ -31,14 +31,18 @@ public sealed class Gpt2Model : TransformerModel
     public override Tensor TokenEmbeddings => wte;
     private Tensor Unembedding => lm_head ?? wte;
 
-    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom)
+    /// <summary>The first block's input is token embedding + position embedding.</summary>
+    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds * Config.ContextLength + ctx.Positions;
+
+    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
     {
         var embed = hook_embed.call(tokenEmbeddings);                           // [batch, token, d_model]
         var posEmbed = hook_pos_embed.call(wpe.index_select(0, ctx.Positions.reshape(-1))
             .view(ctx.Batch, ctx.Tokens, Config.DModel));                       // [batch, token, d_model]
         var x = embed + posEmbed;
         long trim = LastBlockQueryStart(logitsFrom);
-        for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, ctx, i == blocks.Count - 1 ? trim : 0);
+        for (int i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, ctx, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);
         if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
         return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
     }

@@ -44,23 +44,25 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
     /// <summary>
     /// x [batch, token, d_model]; cos/sin tables come through the context's positions. Keys and
     /// values come from every token; queries (and the output) only from <paramref name="queryFrom"/> on.
+    /// With <paramref name="distinct"/> (and every query wanted), q/k/v are projected once per distinct row of x.
     /// </summary>
-    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin, long queryFrom = 0)
+    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin, long queryFrom = 0, DistinctRows? distinct = null)
     {
         long batch = x.shape[0], tokens = x.shape[1], queries = tokens - queryFrom;
         int heads = _config.NHeads, kvHeads = _config.NKvHeads, dHead = _config.DHead;
         var xq = queryFrom > 0 ? x.narrow(1, queryFrom, queries) : x;              // [batch, query, d_model]
-        var q = hook_q.call(q_proj.call(xq).view(batch, queries, heads, dHead));   // [batch, query, head, d_head]
-        var k = hook_k.call(k_proj.call(x).view(batch, tokens, kvHeads, dHead));   // [batch, token, kv_head, d_head]
-        var v = hook_v.call(v_proj.call(x).view(batch, tokens, kvHeads, dHead));
+        if (queryFrom > 0) distinct = null;
+        Tensor Project(Linear projection, Tensor input) => distinct is null ? projection.call(input) : distinct.Apply(projection.call, input);
+        var q = hook_q.call(Project(q_proj, xq).view(batch, queries, heads, dHead));   // [batch, query, head, d_head]
+        var k = hook_k.call(Project(k_proj, x).view(batch, tokens, kvHeads, dHead));   // [batch, token, kv_head, d_head]
+        var v = hook_v.call(Project(v_proj, x).view(batch, tokens, kvHeads, dHead));
         var qr = RotaryEmbedding.Apply(q.transpose(1, 2),                          // [batch, head, query, d_head]
             cos.narrow(2, queryFrom, queries), sin.narrow(2, queryFrom, queries));
         var kr = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);               // [batch, kv_head, token, d_head]
         qr = hook_rot_q.call(qr.transpose(1, 2)).transpose(1, 2);
         kr = hook_rot_k.call(kr.transpose(1, 2)).transpose(1, 2);
         var vt = v.transpose(1, 2);                                                // [batch, kv_head, token, d_head]
-        if (ctx.Cache is { } cache) (kr, vt) = cache.Append(_layer, kr, vt);
-        var z = hook_z.call(Attention.Attend(qr, kr, vt, ctx.ForQueries(queryFrom), hook_pattern) // [batch, head, query, d_head]
+        var z = hook_z.call(Attention.AttendInPass(qr, kr, vt, _layer, ctx, queryFrom, hook_pattern) // [batch, head, query, d_head]
             .transpose(1, 2));                                                     // [batch, query, head, d_head]
         return o_proj.call(z.reshape(batch, queries, heads * dHead));              // [batch, query, d_model]
     }

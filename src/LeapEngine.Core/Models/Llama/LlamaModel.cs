@@ -28,12 +28,16 @@ public sealed class LlamaModel : TransformerModel
     public override Tensor TokenEmbeddings => embed_tokens;
     private Tensor Unembedding => lm_head ?? embed_tokens;
 
-    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom)
+    /// <summary>The first block's input is the token embedding alone (rotary positions come after the projections).</summary>
+    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds;
+
+    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
     {
         var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
         var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype);
         long trim = LastBlockQueryStart(logitsFrom);
-        for (int i = 0; i < blocks.Count; i++) x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0);
+        for (int i = 0; i < blocks.Count; i++)
+            x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);
         if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
         return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
     }

@@ -1,0 +1,38 @@
+using LeapEngine.Core.Models.Common;
+using static TorchSharp.torch;
+
+namespace LeapEngine.Core.Tests.Models;
+
+/// <summary>The first block projects repeated input rows once; results must not change.</summary>
+public class DistinctRowsTests
+{
+    [Fact]
+    public void CompactThenExpandRestoresEveryRow()
+    {
+        using var noGrad = no_grad();
+        var keys = tensor(new long[,] { { 3, 5, 3, 9 }, { 5, 5, 9, 3 } });
+        var x = keys.to(ScalarType.Float32).unsqueeze(2) * tensor(new float[] { 1, -2 });   // [2, 4, 2], equal rows where keys are equal
+        var distinct = DistinctRows.Find(keys);
+        Assert.NotNull(distinct);
+        Assert.Equal(3, distinct!.Count);
+        TensorAssert.Close(x, distinct.Expand(distinct.Compact(x), 2, 4), 0, "expanded rows");
+        Assert.Null(DistinctRows.Find(tensor(new long[,] { { 1, 2, 3, 4 } })));   // nothing repeats: not worth it
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
+    public void RepeatedRowsGiveTheSameLogitsWithOrWithoutSharing(string name)
+    {
+        using var model = TestModels.Load(name);
+        using var noGrad = no_grad();
+        // Three rows that repeat most tokens at the same positions (as perturbed prompts do).
+        var ids = tensor(new long[,] { { 1, 403, 407, 261, 378, 432 }, { 1, 403, 261, 378, 432, 383 }, { 1, 403, 407, 261, 378, 7 } });
+        using var shared = model.Forward(ids);
+        // Any hook turns the sharing off (a hook could make equal tokens differ).
+        using (model.HookPoints["ln_final.hook_normalized"].Add((a, _) => null))
+        {
+            using var plain = model.Forward(ids);
+            TensorAssert.Close(plain, shared, 1e-5, $"{name} logits");
+        }
+    }
+}
