@@ -17,7 +17,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class AttributionCostBenchmark : IBenchmark
 {
     public string Name => "attribution-cost";
-    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --sample-models stories,gpt2 --repeats 3 --models stories,gpt2 --modes naive,batched,cached[,batched1,cached1,cached:4] --batch 32 --batch-tokens 8192 --workers N)";
+    public string Description => "ItP naive vs batched vs batched+prefix cache at 64/256/1024 prompt tokens (--lengths 64,256,1024 --sample-above 256 --sample 64 --sample-models stories,gpt2 --repeats 3 --models stories,gpt2 --modes naive,batched,cached[,batched1,cached1,cached-padded,cached:4] --batch 32 --batch-tokens 8192 --workers N)";
 
     public int Run(string[] args)
     {
@@ -97,10 +97,16 @@ public sealed class AttributionCostBenchmark : IBenchmark
     {
         "batched1" => "Batched, 1 worker",
         "cached1" => "BatchedPrefixCache, 1 worker",
+        "batched-padded" => "Batched, padded rows",
+        "cached-padded" => "BatchedPrefixCache, padded rows",
         _ => OptionsFor(mode, new EvaluationOptions()).Mode.ToString(),
     };
 
-    /// <summary>naive, batched, cached; batched1 / cached1: the same on one worker (libtorch's intra-op threads only); MODE:B = at most B rows per batch.</summary>
+    /// <summary>
+    /// naive, batched, cached; batched1 / cached1: the same on one worker (libtorch's intra-op
+    /// threads only); batched-padded / cached-padded: one left-padded row per prompt instead of
+    /// packed rows (the GPU layout); MODE:B = at most B rows per batch.
+    /// </summary>
     private static EvaluationOptions OptionsFor(string mode, EvaluationOptions batching) => mode.Split(':') is [var name, var rows]
         ? OptionsFor(name, batching) with { MaxBatchSize = int.Parse(rows) }
         : mode switch
@@ -110,7 +116,9 @@ public sealed class AttributionCostBenchmark : IBenchmark
         "cached" => batching with { Mode = EvaluationMode.BatchedPrefixCache },
         "batched1" => batching with { Mode = EvaluationMode.Batched, Workers = 1 },
         "cached1" => batching with { Mode = EvaluationMode.BatchedPrefixCache, Workers = 1 },
-        _ => throw new ArgumentException($"unknown mode '{mode}': use naive, batched, cached, batched1 or cached1"),
+        "batched-padded" => batching with { Mode = EvaluationMode.Batched, Layout = BatchLayout.Padded },
+        "cached-padded" => batching with { Mode = EvaluationMode.BatchedPrefixCache, Layout = BatchLayout.Padded },
+        _ => throw new ArgumentException($"unknown mode '{mode}': use naive, batched, cached, batched1, cached1, batched-padded or cached-padded"),
     };
 
     private static string Arg(string[] args, string name, string fallback)

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Models;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Tests.Attribution;
@@ -41,19 +42,19 @@ public class EvaluatorEquivalenceTests
         var items = sets.Select(s => perturber.Apply(s)).Prepend(perturber.Apply([])).ToList();
 
         // Batches run on three threads at once (whatever the machine's core count) or all on the caller's;
-        // packed (the CPU default; hidden tokens fall back to padded) or padded (the GPU default).
+        // packed (hidden tokens fall back to padded) or padded rows.
         float[][] Run(EvaluationMode mode, int batch, int workers = 3, BatchLayout layout = BatchLayout.Automatic) =>
             new PerturbationEvaluator(model.Network, prompt, completion,
                 new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400, Workers = workers, Layout = layout }).LogProbs(items);
         var naive = Run(EvaluationMode.Naive, 1);
-        var batched = Run(EvaluationMode.Batched, 7);
-        var cached = Run(EvaluationMode.BatchedPrefixCache, 7);
+        var batched = Run(EvaluationMode.Batched, 7, layout: BatchLayout.Packed);
+        var cached = Run(EvaluationMode.BatchedPrefixCache, 7, layout: BatchLayout.Packed);
         var batchedPadded = Run(EvaluationMode.Batched, 7, layout: BatchLayout.Padded);
         var cachedPadded = Run(EvaluationMode.BatchedPrefixCache, 7, layout: BatchLayout.Padded);
-        var cachedOneWorker = Run(EvaluationMode.BatchedPrefixCache, 7, workers: 1);
+        var cachedOneWorker = Run(EvaluationMode.BatchedPrefixCache, 7, workers: 1, layout: BatchLayout.Packed);
         var cachedLarge = Run(EvaluationMode.BatchedPrefixCache, 64);
-        Assert.True(AttributionModels.MaxDiff(naive, batched) <= 1e-4, $"batched vs naive: {AttributionModels.MaxDiff(naive, batched):E2}");
-        Assert.True(AttributionModels.MaxDiff(naive, cached) <= 1e-4, $"cached vs naive: {AttributionModels.MaxDiff(naive, cached):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, batched) <= 1e-4, $"batched (packed) vs naive: {AttributionModels.MaxDiff(naive, batched):E2}");
+        Assert.True(AttributionModels.MaxDiff(naive, cached) <= 1e-4, $"cached (packed) vs naive: {AttributionModels.MaxDiff(naive, cached):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, batchedPadded) <= 1e-4, $"batched (padded) vs naive: {AttributionModels.MaxDiff(naive, batchedPadded):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cachedPadded) <= 1e-4, $"cached (padded) vs naive: {AttributionModels.MaxDiff(naive, cachedPadded):E2}");
         Assert.True(AttributionModels.MaxDiff(naive, cachedOneWorker) <= 1e-4, $"cached on one worker vs naive: {AttributionModels.MaxDiff(naive, cachedOneWorker):E2}");
@@ -80,6 +81,34 @@ public class EvaluatorEquivalenceTests
         Assert.True(cached.ForwardPasses < naive.ForwardPasses);
         // Each perturbation reruns only what follows the unit (plus the completion): about half of the prompt.
         Assert.True(cached.ForwardTokens < 0.7 * naive.ForwardTokens, $"cached {cached.ForwardTokens} vs naive {naive.ForwardTokens} tokens");
+    }
+
+    [Theory]
+    [InlineData(64, false)]
+    [InlineData(512, true)]
+    public void AutomaticLayoutPacksOnlyWideModels(int width, bool packs)
+    {
+        // Random one-layer GPT-2s, one narrow, one at the packing width: packed passes run
+        // exactly the prompts' tokens, padded ones pad every batch to its longest row.
+        var config = new ModelConfig
+        {
+            Architecture = Architecture.Gpt2, ModelType = "gpt2", VocabSize = 100, DModel = width, NLayers = 1,
+            NHeads = width / 64, NKvHeads = width / 64, DHead = 64, DMlp = width, ContextLength = 64, NormEps = 1e-5,
+            Activation = "gelu_new", TiedEmbeddings = true,
+        };
+        using var model = TransformerFactory.CreateRandom(config, seed: 1);
+        var prompt = Enumerable.Range(3, 20).ToArray();
+        int[] completion = [7, 8, 9];
+        var items = Enumerable.Range(0, prompt.Length).Select(p => new PerturbedPrompt(prompt.Where((_, i) => i != p).ToArray(), null, p)).ToList();
+        long Tokens(BatchLayout layout)
+        {
+            var evaluator = new PerturbationEvaluator(model, prompt, completion, new EvaluationOptions { MaxBatchSize = 4, Layout = layout });
+            evaluator.LogProbs(items);
+            return evaluator.ForwardTokens;
+        }
+        long packed = Tokens(BatchLayout.Packed), padded = Tokens(BatchLayout.Padded);
+        Assert.True(packed < padded, $"packed {packed} vs padded {padded} tokens");
+        Assert.Equal(packs ? packed : padded, Tokens(BatchLayout.Automatic));
     }
 
     [Fact]
