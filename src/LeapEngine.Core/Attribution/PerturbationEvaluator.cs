@@ -211,10 +211,8 @@ public sealed class PerturbationEvaluator
     /// One pass over perturbed prompts. With <paramref name="prefix"/> (the original prompt's
     /// cache, batch 1) each row sees only the cached tokens before its first change and runs
     /// the rest of its prompt and the completion; without it, rows run whole. The completion's
-    /// last token is never fed (its logits would predict past the completion). Rows are
-    /// left-padded so that every row's scored positions are the pass's last m: logits, and
-    /// the last block past its keys/values, run only there. Positions are explicit so hidden
-    /// tokens keep theirs.
+    /// last token is never fed (its logits would predict past the completion). Either way only
+    /// the m scored positions of each row get logits (and the last block past its keys/values).
     /// </summary>
     private float[][] RunBatch(List<PerturbedPrompt> rows, KvCache? prefix, bool packed)
     {
@@ -256,6 +254,10 @@ public sealed class PerturbationEvaluator
         return CompletionLogProbs(logits.view(rows.Count, m, -1));
     }
 
+    /// <summary>
+    /// One row per prompt, left-padded so that every row's scored positions are the pass's
+    /// last m. Positions are explicit so hidden tokens keep theirs.
+    /// </summary>
     private float[][] RunPadded(List<PerturbedPrompt> rows, KvCache? prefix)
     {
         int b = rows.Count, m = _completion.Length;

@@ -113,10 +113,11 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The repeated rows of the first block's input, keyed by what that input depends on
     /// (token, and position where positions are added to the embeddings); null when nothing
-    /// repeats enough, or when a hook is attached anywhere (a hook could make equal tokens differ).
+    /// repeats enough, when a hook is attached anywhere (a hook could make equal tokens differ),
+    /// or for a one-token pass (a decoding step: nothing there is worth a search for repeats).
     /// </summary>
     private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext ctx) =>
-        _hookPoints.Values.Any(h => h.HasHooks) ? null : DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
+        ctx.Tokens == 1 || _hookPoints.Values.Any(h => h.HasHooks) ? null : DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
 
     /// <summary>[batch, token] keys equal exactly where the first block's input rows are equal.</summary>
     protected abstract Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx);

@@ -51,8 +51,10 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
         long batch = x.shape[0], tokens = x.shape[1], queries = tokens - queryFrom;
         int heads = _config.NHeads, kvHeads = _config.NKvHeads, dHead = _config.DHead;
         var xq = queryFrom > 0 ? x.narrow(1, queryFrom, queries) : x;              // [batch, query, d_model]
-        if (queryFrom > 0) distinct = null;
-        Tensor Project(Linear projection, Tensor input) => distinct is null ? projection.call(input) : distinct.Apply(projection.call, input);
+        // The distinct rows are gathered once for all three projections (only when every query is wanted).
+        var compact = queryFrom == 0 ? distinct?.Compact(x) : null;                 // [distinct, d_model]
+        Tensor Project(Linear projection, Tensor input) =>
+            compact is null ? projection.call(input) : distinct!.Expand(projection.call(compact), batch, tokens);
         var q = hook_q.call(Project(q_proj, xq).view(batch, queries, heads, dHead));   // [batch, query, head, d_head]
         var k = hook_k.call(Project(k_proj, x).view(batch, tokens, kvHeads, dHead));   // [batch, token, kv_head, d_head]
         var v = hook_v.call(Project(v_proj, x).view(batch, tokens, kvHeads, dHead));
