@@ -23,6 +23,39 @@ public sealed class JobsOptions
     /// <summary>Starts of one job (first run, retries, restarts after a crash) before it is failed for good.</summary>
     [Range(1, 20)] public int MaxAttempts { get; set; } = 4;
 
+    /// <summary>
+    /// Pause before the runner retries a job that threw (attempt 1's failure waits the first
+    /// value, and so on; the last value repeats); empty means 2, 10, 30 (an array default would
+    /// be appended to by configuration, not replaced). The runner owns retrying: it schedules the
+    /// retry on the job's own queue itself.
+    /// </summary>
+    public double[] RetryDelaysSeconds { get; set; } = [];
+
+    /// <summary>The retry delay after attempt <paramref name="attempt"/> failed.</summary>
+    public TimeSpan RetryDelay(int attempt)
+    {
+        double[] delays = RetryDelaysSeconds.Length > 0 ? RetryDelaysSeconds : [2, 10, 30];
+        return TimeSpan.FromSeconds(Math.Max(0, delays[Math.Clamp(attempt, 1, delays.Length) - 1]));
+    }
+
+    /// <summary>How often a due delayed run (a retry) is moved to its queue.</summary>
+    [Range(0.1, 60)] public double SchedulePollingIntervalSeconds { get; set; } = 2;
+
+    /// <summary>How often the reconciler looks for jobs a crash or an outage left without an owner.</summary>
+    [Range(0.1, 3600)] public double ReconcileIntervalSeconds { get; set; } = 15;
+
+    /// <summary>A queued job whose enqueue has been pending this long is enqueued by the reconciler (the outbox).</summary>
+    [Range(0.1, 3600)] public double EnqueueGraceSeconds { get; set; } = 10;
+
+    /// <summary>A job unchanged this long has its Hangfire entry checked by the reconciler (gone or ended: re-enqueued or failed).</summary>
+    [Range(0.1, 86_400)] public double OrphanCheckAfterSeconds { get; set; } = 30;
+
+    /// <summary>A running job still going this long after a cancel request is ended as cancelled by the reconciler.</summary>
+    [Range(0.1, 3600)] public double CancelGraceSeconds { get; set; } = 30;
+
+    /// <summary>An Idempotency-Key still "being handled" after this long belongs to a request that died; a retry takes it over.</summary>
+    [Range(1, 86_400)] public double IdempotencyTakeoverSeconds { get; set; } = 30;
+
     /// <summary>How often a running job looks for a cancel request and writes its progress.</summary>
     [Range(50, 10_000)] public int ProgressIntervalMs { get; set; } = 250;
 

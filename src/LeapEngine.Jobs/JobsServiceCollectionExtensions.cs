@@ -60,6 +60,9 @@ public static class JobsServiceCollectionExtensions
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
         services.AddScoped<JobSubmitter>();
         services.AddTransient<JobRunner>();
+        // Every process with the job machinery repairs what crashes leave behind, workers or not.
+        services.AddSingleton<JobReconciler>();
+        services.AddHostedService(sp => sp.GetRequiredService<JobReconciler>());
         services.AddJobHandler<GenerationRequest, GenerationHandler>("generation");
         services.AddJobHandler<AttributionJobRequest, AttributionHandler>("attribution");
         services.AddJobHandler<InfluenceCheckRequest, InfluenceCheckHandler>("system_prompt_influence");
@@ -85,6 +88,7 @@ public static class JobsServiceCollectionExtensions
                 o.HeartbeatInterval = TimeSpan.FromSeconds(5);
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
                 o.ServerTimeout = TimeSpan.FromSeconds(60);
+                o.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.SchedulePollingIntervalSeconds);
             });
             services.AddHostedService<RetentionSweeper>();
             if (!data.IsPostgres) services.AddHostedService<UnfinishedJobRecovery>();

@@ -9,6 +9,7 @@ using LeapEngine.Jobs;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Models;
 using LeapEngine.Jobs.Submission;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.Apis;
@@ -53,19 +54,28 @@ public static class JobSubmissionEndpoint
         if (plan is null) return Problems.Forbidden($"the tenant's plan '{tenant.Plan}' is not configured; ask the operator");
         db.ChangeTracker.Clear();
 
+        var key = Idempotency.KeyOf(context);
         return await Idempotency.RunAsync(context, db, tenantId, body.Raw, async () =>
         {
             try
             {
-                var job = await submitter.SubmitAsync(tenant, plan, type, request, context.RequestAborted);
-                var view = JobView.From(job, queuePosition: null);
-                return new CreatedResponse(StatusCodes.Status202Accepted, JsonSerializer.Serialize(view, LeapJson.Options),
-                    $"/v1/jobs/{view.Id}");
+                return Accepted(await submitter.SubmitAsync(tenant, plan, type, request, key, context.RequestAborted));
             }
             catch (SubmissionException e)
             {
                 return ExceptionMapping.FromSubmission(e);
             }
+        }, recover: async k =>
+        {
+            // The first request with this key committed its job and died before answering: that job is the answer.
+            var job = await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.TenantId == tenantId && j.IdempotencyKey == k);
+            return job is null ? null : Accepted(job);
         });
+    }
+
+    private static CreatedResponse Accepted(LeapEngine.Data.Entities.JobRecord job)
+    {
+        var view = JobView.From(job, queuePosition: null);
+        return new CreatedResponse(StatusCodes.Status202Accepted, JsonSerializer.Serialize(view, LeapJson.Options), $"/v1/jobs/{view.Id}");
     }
 }

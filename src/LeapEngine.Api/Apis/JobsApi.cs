@@ -88,8 +88,9 @@ public static class JobsApi
         // Queued: nobody is running it, so cancel it here and release its quota; running: ask its worker to stop.
         if (!await JobStore.FinishAsync(db, job, null, new JobStore.Outcome(JobStatus.Cancelled, 0, ErrorCode: "cancelled",
                 ErrorMessage: "cancelled at the client's request"), DateTime.UtcNow, CancellationToken.None))
-            await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true));
+            // A worker that does not stop within Leap:Jobs:CancelGraceSeconds (dead, stuck) is overruled by the reconciler.
+            await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Running && !j.CancelRequested)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true).SetProperty(j => j.CancelRequestedAt, DateTime.UtcNow));
         job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id);
         return TypedResults.Ok(JobView.From(job));
     }

@@ -3,7 +3,9 @@ using System.Text;
 using LeapEngine.Api.Errors;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
+using LeapEngine.Jobs;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.Infrastructure;
 
@@ -22,19 +24,28 @@ public sealed record CreatedResponse(int StatusCode, string Body, string? Locati
 /// <summary>
 /// Idempotency-Key on creating POSTs. The first request with a key claims it (a row without a
 /// response yet); its response is stored and replayed for later requests with the same key and
-/// the same body (marked Idempotent-Replayed: true). The same key with another body is a 422;
-/// while the first is still being handled, a duplicate gets 409. A failed first attempt frees
-/// the key, so the client can retry it. Keys are kept for 24 hours.
+/// the same body (marked Idempotent-Replayed: true). The same key with another body is a 422.
+/// While the first is still being handled, a duplicate gets 409 with Retry-After — unless what
+/// the first created can already be found (<c>recover</c>: a job carries its key), which is then
+/// the answer. A claim older than <see cref="JobsOptions.IdempotencyTakeoverSeconds"/> belongs
+/// to a request that died (its process was killed, its connection cut): a retry takes it over,
+/// so the client's correct retry always succeeds. A failed first attempt frees the key. Keys
+/// are kept for 24 hours.
 /// </summary>
 public static class Idempotency
 {
     public const string Header = "Idempotency-Key";
 
+    /// <summary>The request's Idempotency-Key, or null when it has none.</summary>
+    public static string? KeyOf(HttpContext context) =>
+        context.Request.Headers[Header].ToString() is { Length: > 0 } key ? key : null;
+
+    /// <param name="recover">Finds what an earlier request with the key created, when the resource records its key.</param>
     public static async Task<IResult> RunAsync(HttpContext context, LeapDbContext db, Guid tenantId, byte[] body,
-        Func<Task<IResult>> create)
+        Func<Task<IResult>> create, Func<string, Task<CreatedResponse?>>? recover = null)
     {
-        var key = context.Request.Headers[Header].ToString();
-        if (string.IsNullOrEmpty(key)) return await create();
+        var key = KeyOf(context);
+        if (key is null) return await create();
         if (key.Length > 255 || key.Any(char.IsControl))
             return Problems.Validation("Idempotency-Key must be at most 255 printable characters", Header);
 
@@ -43,6 +54,7 @@ public static class Idempotency
         try
         {
             await db.SaveChangesAsync(context.RequestAborted);
+            db.ChangeTracker.Clear();
         }
         catch (DbUpdateException)
         {
@@ -51,11 +63,23 @@ public static class Idempotency
                 .SingleOrDefaultAsync(r => r.TenantId == tenantId && r.Key == key, context.RequestAborted);
             if (existing is null) throw;
             if (existing.RequestHash != hash) return Problems.IdempotencyMismatch();
-            if (existing.StatusCode is not { } status) return Problems.Conflict("a request with this Idempotency-Key is still being handled");
-            context.Response.Headers["Idempotent-Replayed"] = "true";
-            return new CreatedResponse(status, existing.ResponseBody ?? "", existing.Location);
+            if (existing.StatusCode is { } status)
+            {
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return new CreatedResponse(status, existing.ResponseBody ?? "", existing.Location);
+            }
+            if (recover is not null && await recover(key) is { } found)
+            {
+                await StoreAsync(db, tenantId, key, found);
+                context.Response.Headers["Idempotent-Replayed"] = "true";
+                return found;
+            }
+            if (!await TakeOverAsync(context, db, existing))
+            {
+                context.Response.Headers.RetryAfter = "1";
+                return Problems.Conflict("a request with this Idempotency-Key is still being handled; retry shortly");
+            }
         }
-        db.ChangeTracker.Clear();
 
         IResult result;
         try
@@ -67,15 +91,28 @@ public static class Idempotency
             await ForgetAsync(db, tenantId, key);
             throw;
         }
-        if (result is CreatedResponse created)
-            await db.IdempotencyRecords.Where(r => r.TenantId == tenantId && r.Key == key).ExecuteUpdateAsync(s => s
-                .SetProperty(r => r.StatusCode, created.StatusCode)
-                .SetProperty(r => r.ResponseBody, created.Body)
-                .SetProperty(r => r.Location, created.Location), CancellationToken.None);
-        else
-            await ForgetAsync(db, tenantId, key);
+        if (result is CreatedResponse created) await StoreAsync(db, tenantId, key, created);
+        else await ForgetAsync(db, tenantId, key);
         return result;
     }
+
+    /// <summary>Claims a key whose first request died (its claim is older than any live request); false while it may still be alive.</summary>
+    private static async Task<bool> TakeOverAsync(HttpContext context, LeapDbContext db, IdempotencyRecord stale)
+    {
+        var takeover = context.RequestServices.GetRequiredService<IOptions<JobsOptions>>().Value.IdempotencyTakeoverSeconds;
+        var now = DateTime.UtcNow;
+        if (stale.CreatedAt > now.AddSeconds(-takeover)) return false;
+        // Conditional on the claim we saw, so of two retries racing for a dead claim only one wins.
+        return await db.IdempotencyRecords
+            .Where(r => r.TenantId == stale.TenantId && r.Key == stale.Key && r.StatusCode == null && r.CreatedAt == stale.CreatedAt)
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.CreatedAt, now), context.RequestAborted) == 1;
+    }
+
+    private static Task StoreAsync(LeapDbContext db, Guid tenantId, string key, CreatedResponse created) =>
+        db.IdempotencyRecords.Where(r => r.TenantId == tenantId && r.Key == key).ExecuteUpdateAsync(s => s
+            .SetProperty(r => r.StatusCode, created.StatusCode)
+            .SetProperty(r => r.ResponseBody, created.Body)
+            .SetProperty(r => r.Location, created.Location), CancellationToken.None);
 
     private static Task ForgetAsync(LeapDbContext db, Guid tenantId, string key) =>
         db.IdempotencyRecords.Where(r => r.TenantId == tenantId && r.Key == key).ExecuteDeleteAsync(CancellationToken.None);

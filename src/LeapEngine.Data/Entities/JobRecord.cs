@@ -41,7 +41,19 @@ public sealed class JobRecord
     public int Attempt { get; set; }
     /// <summary>Set by POST /cancel on a running job; the worker notices and stops.</summary>
     public bool CancelRequested { get; set; }
+    /// <summary>When the cancel was asked for: a job whose worker does not stop within the grace period is ended by the reconciler.</summary>
+    public DateTime? CancelRequestedAt { get; set; }
+    /// <summary>
+    /// The Hangfire job that owns this row's next run. Null while a (re-)enqueue is pending: the
+    /// outbox state the reconciler drains. A run whose Hangfire id is not this one is a stale
+    /// duplicate and does nothing.
+    /// </summary>
     public string? HangfireJobId { get; set; }
+    /// <summary>
+    /// The Idempotency-Key the job was created with (unique per tenant), so a client's retry after
+    /// a request was cut off finds the job its first try created instead of making a second.
+    /// </summary>
+    public string? IdempotencyKey { get; set; }
 }
 
 /// <summary>Job status values as stored and as shown to clients.</summary>

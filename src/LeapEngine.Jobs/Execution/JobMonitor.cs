@@ -1,6 +1,7 @@
 using LeapEngine.Core.Runtime;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
+using LeapEngine.Jobs.Handlers;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
@@ -16,6 +17,7 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
 {
     private readonly IServiceScopeFactory _scopes;
     private readonly JobRecord _job;
+    private readonly UsageMeter _usage;
     private readonly JobsOptions _options;
     private readonly CancellationTokenSource _cancel;
     private readonly ILogger _log;
@@ -24,10 +26,12 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
     private ProgressUpdate? _latest;
     private ProgressUpdate? _written;
 
-    public JobMonitor(IServiceScopeFactory scopes, JobRecord job, JobsOptions options, CancellationTokenSource cancel, ILogger log)
+    public JobMonitor(IServiceScopeFactory scopes, JobRecord job, UsageMeter usage, JobsOptions options, CancellationTokenSource cancel,
+        ILogger log)
     {
         _scopes = scopes;
         _job = job;
+        _usage = usage;
         _options = options;
         _cancel = cancel;
         _log = log;
@@ -69,7 +73,7 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
         if (_latest is { } p && p != _written)
         {
             if (!await JobStore.ReportProgressAsync(db, _job.Id, _job.Attempt, p.Done, p.Total, p.Unit, p.Message,
-                    DateTime.UtcNow, CancellationToken.None))
+                    _usage.Tokens, DateTime.UtcNow, CancellationToken.None))
                 await CheckStopAsync(db);
             _written = p;
         }
@@ -100,8 +104,8 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
         if (_latest is not { } p || p == _written) return;
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
-        await JobStore.ReportProgressAsync(db, _job.Id, _job.Attempt, p.Done, p.Total, p.Unit, p.Message, DateTime.UtcNow,
-            CancellationToken.None);
+        await JobStore.ReportProgressAsync(db, _job.Id, _job.Attempt, p.Done, p.Total, p.Unit, p.Message, _usage.Tokens,
+            DateTime.UtcNow, CancellationToken.None);
         _written = p;
     }
 

@@ -4,6 +4,7 @@ using LeapEngine.Data;
 using LeapEngine.Data.Entities;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Models;
+using LeapEngine.Jobs.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -17,27 +18,31 @@ namespace LeapEngine.Jobs.Execution;
 /// starts from the same facts, and the row's attempt counter lets only the latest run store
 /// its result.
 /// </summary>
-public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry registry, ModelPool pool,
+public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry registry, ModelPool pool, IJobScheduler scheduler,
     IOptions<JobsOptions> options, ILogger<JobRunner> log)
 {
     private readonly JobsOptions _options = options.Value;
 
     /// <remarks>
-    /// Retries are for faults outside the request (database blip, out of memory): three more
-    /// tries with growing delays. A bad request fails at once (no retry), and the last retry
-    /// marks the job failed itself, so Hangfire never needs to delete or re-fail it. A worker
-    /// that dies is not a Hangfire retry: the job reappears after the invisibility timeout, and
-    /// <see cref="JobsOptions.MaxAttempts"/> bounds those restarts.
+    /// The runner owns retrying, so Hangfire's own retry is off: a job that throws is put back on
+    /// its own queue after <see cref="JobsOptions.RetryDelaysSeconds"/> (never on a queue no
+    /// worker reads), and fails for good once <see cref="JobsOptions.MaxAttempts"/> starts are
+    /// used. A bad request fails at once. A worker that dies is not a retry: Hangfire hands its
+    /// job to another worker after the invisibility timeout, and the same attempt counter bounds
+    /// those restarts. Whatever escapes this method (the database down while the job is put
+    /// back) leaves the row to the reconciler, which ends or re-enqueues it.
+    /// <paramref name="type"/> is there only to name the job on the dashboard.
     /// </remarks>
-    [AutomaticRetry(Attempts = RetryAttempts, DelaysInSeconds = [2, 10, 30], OnAttemptsExceeded = AttemptsExceededAction.Fail)]
-    public async Task RunAsync(Guid jobId, PerformContext? context, CancellationToken shutdown)
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    [JobDisplayName("{1} job_{0:N}")]
+    public async Task RunAsync(Guid jobId, string type, PerformContext? context, CancellationToken shutdown)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
-        var job = await JobStore.StartAttemptAsync(db, jobId, DateTime.UtcNow, shutdown);
+        var job = await JobStore.StartAttemptAsync(db, jobId, context?.BackgroundJob.Id, DateTime.UtcNow, shutdown);
         if (job is null)
         {
-            log.LogInformation("Job {JobId} is already final or gone; nothing to run", jobId);
+            log.LogInformation("Job {JobId} is already final, gone or owned by another queue entry; nothing to run", jobId);
             return;
         }
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["job_id"] = jobId, ["tenant_id"] = job.TenantId });
@@ -49,12 +54,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         }
         if (job.CancelRequested)
         {
-            await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Cancelled, 0, ErrorCode: "cancelled",
-                ErrorMessage: "cancelled at the client's request"));
+            await FinishAsync(db, job, Cancelled(0));
             return;
         }
-        var type = registry.Find(job.Type);
-        if (type is null)
+        var jobType = registry.Find(job.Type);
+        if (jobType is null)
         {
             await FinishAsync(db, job, Failed("unknown_job_type", $"this worker has no handler for job type '{job.Type}'", 0));
             return;
@@ -62,10 +66,10 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
 
         var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        await using var monitor = new JobMonitor(scopes, job, _options, cancel, log);
+        await using var monitor = new JobMonitor(scopes, job, execution.Usage, _options, cancel, log);
         try
         {
-            var request = type.Deserialize(job.RequestJson);
+            var request = jobType.Deserialize(job.RequestJson);
             using var lease = await pool.LeaseAsync(request.Model, cancel.Token);
             log.LogInformation("Running {Type} job {JobId} (attempt {Attempt}) on {Model}", job.Type, jobId, job.Attempt, request.Model);
             var output = await Task.Run(() =>
@@ -73,7 +77,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
                 // Tensors a handler leaves undisposed on this thread die with the run, not with the process.
                 // Methods are CPU/GPU-bound, so blocking this pool thread for the run costs nothing.
                 using var tensors = TorchSharp.torch.NewDisposeScope();
-                return type.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token).GetAwaiter().GetResult();
+                return jobType.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token).GetAwaiter().GetResult();
             }, cancel.Token);
             await monitor.StopAndFlushAsync();
             await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Succeeded, execution.Usage.Tokens,
@@ -82,12 +86,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         catch (OperationCanceledException) when (monitor.CancelRequested)
         {
             await monitor.StopAsync();
-            await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Cancelled, 0, ErrorCode: "cancelled",
-                ErrorMessage: "cancelled at the client's request"));
+            await FinishAsync(db, job, Cancelled(execution.Usage.Tokens));
         }
         catch (OperationCanceledException) when (monitor.LostOwnership)
         {
-            log.LogWarning("Job {JobId} attempt {Attempt} was taken over by a later attempt; dropping this run", jobId, job.Attempt);
+            log.LogWarning("Job {JobId} attempt {Attempt} was taken over or ended elsewhere; dropping this run", jobId, job.Attempt);
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
@@ -97,27 +100,50 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         catch (ArgumentException e)
         {
             // Input the API could not rule out (or a model missing on this worker): retrying will not help.
-            await FinishAsync(db, job, Failed("invalid_request", e.Message, 0));
+            await monitor.StopAsync();
+            await FinishAsync(db, job, Failed("invalid_request", e.Message, execution.Usage.Tokens));
         }
-        catch (Exception e) when (RetryCount(context) >= RetryAttempts)
+        catch (Exception e)
         {
-            log.LogError(e, "Job {JobId} failed on its last retry", jobId);
-            await FinishAsync(db, job, Failed("internal_error", $"the job failed after {RetryAttempts + 1} tries: {e.GetType().Name}", 0));
+            await monitor.StopAsync();
+            await RetryOrFailAsync(db, job, e, execution.Usage.Tokens);
         }
     }
 
-    private const int RetryAttempts = 3;
-
-    private static int RetryCount(PerformContext? context) =>
-        context?.GetJobParameter<int>("RetryCount") ?? RetryAttempts;
+    /// <summary>Puts a job that threw back on its own queue after a delay, or fails it when its attempts are used up.</summary>
+    private async Task RetryOrFailAsync(LeapDbContext db, JobRecord job, Exception error, long usedTokens)
+    {
+        if (job.Attempt >= _options.MaxAttempts)
+        {
+            log.LogError(error, "Job {JobId} failed on its last attempt ({Attempt})", job.Id, job.Attempt);
+            await FinishAsync(db, job, Failed("internal_error",
+                $"the job failed {job.Attempt} times; the last error was {error.GetType().Name}", usedTokens));
+            return;
+        }
+        var delay = _options.RetryDelay(job.Attempt);
+        log.LogWarning(error, "Job {JobId} attempt {Attempt} failed; retrying in {Delay}", job.Id, job.Attempt, delay);
+        var message = $"attempt {job.Attempt} failed ({error.GetType().Name}); retrying";
+        // Both writes are retried through an outage; what still fails leaves the row queued without an
+        // owner, which the reconciler enqueues (the outbox), or running under an ended Hangfire job,
+        // which it re-enqueues: the job is never stranded.
+        if (!await DatabaseRetry.RunAsync(() => JobStore.RequeueAsync(db, job.Id, job.Attempt, message, DateTime.UtcNow, CancellationToken.None), log))
+            return;   // cancelled or taken over meanwhile: whoever did that ends it
+        var hangfireId = scheduler.Enqueue(job.Id, job.Type, job.Queue, delay);
+        await DatabaseRetry.RunAsync(() => JobStore.SetHangfireJobAsync(db, job.Id, hangfireId, CancellationToken.None), log);
+    }
 
     private static JobStore.Outcome Failed(string code, string message, long used) =>
         new(JobStatus.Failed, used, ErrorCode: code, ErrorMessage: message);
 
+    private static JobStore.Outcome Cancelled(long used) =>
+        new(JobStatus.Cancelled, used, ErrorCode: "cancelled", ErrorMessage: "cancelled at the client's request");
+
     private async Task FinishAsync(LeapDbContext db, JobRecord job, JobStore.Outcome outcome)
     {
-        // Finishing must not be cut short by a shutdown that arrives a moment after the work is done.
-        bool finished = await JobStore.FinishAsync(db, job, job.Attempt, outcome, DateTime.UtcNow, CancellationToken.None);
+        // Finishing must not be cut short by a shutdown that arrives a moment after the work is done,
+        // and rides out a short database outage rather than losing the work.
+        bool finished = await DatabaseRetry.RunAsync(
+            () => JobStore.FinishAsync(db, job, job.Attempt, outcome, DateTime.UtcNow, CancellationToken.None), log);
         if (finished) log.LogInformation("Job {JobId} {Status} (used {Tokens} model tokens)", job.Id, outcome.Status, outcome.UsedTokens);
         else log.LogWarning("Job {JobId} attempt {Attempt} no longer owned the job; its {Status} outcome was dropped",
             job.Id, job.Attempt, outcome.Status);

@@ -11,7 +11,8 @@ namespace LeapEngine.Jobs.Maintenance;
 /// <summary>
 /// Standalone mode keeps Hangfire's queue in memory, so a restart forgets it; the jobs table
 /// (SQLite, on disk) does not. At start this puts every queued or running job back on its
-/// queue: the runner starts a new attempt, and the attempt counter keeps the result single.
+/// queue at once (rather than after the reconciler's grace period): the runner starts a new
+/// attempt, and the attempt counter keeps the result single.
 /// </summary>
 internal sealed class UnfinishedJobRecovery(IServiceScopeFactory scopes, ILogger<UnfinishedJobRecovery> log) : IHostedService
 {
@@ -21,11 +22,12 @@ internal sealed class UnfinishedJobRecovery(IServiceScopeFactory scopes, ILogger
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
         var scheduler = scope.ServiceProvider.GetRequiredService<IJobScheduler>();
         var unfinished = await db.Jobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
-            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Queue }).ToListAsync(ct);
+            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Type, j.Queue }).ToListAsync(ct);
         foreach (var job in unfinished)
         {
-            var hangfireId = scheduler.Enqueue(job.Id, job.Queue);
-            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, hangfireId), ct);
+            // The in-memory entries that owned these rows died with the last process.
+            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, (string?)null), ct);
+            await JobStore.SetHangfireJobAsync(db, job.Id, scheduler.Enqueue(job.Id, job.Type, job.Queue), ct);
         }
         if (unfinished.Count > 0) log.LogInformation("Re-enqueued {Count} unfinished job(s) after a restart", unfinished.Count);
     }

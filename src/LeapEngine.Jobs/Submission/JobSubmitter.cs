@@ -21,13 +21,20 @@ public sealed class SubmissionException(SubmissionError error, string message, s
 
 /// <summary>
 /// Validates a job request, reserves the tenant's quota, stores the job row and enqueues it,
-/// in that order: nothing reaches a queue that was not validated and paid for.
+/// in that order: nothing reaches a queue that was not validated and paid for. The row is the
+/// outbox: it commits with its reservation and no queue entry, the entry is made after the
+/// commit, and a row whose entry never got made (the process died, the queue was down) is
+/// enqueued by the reconciler. Once the row commits the job is accepted, whatever fails next.
 /// </summary>
 public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, JobTypeRegistry registry, ModelPool pool, IJobScheduler scheduler,
     IOptions<ModelsOptions> models, IOptions<JobsOptions> jobs, ILogger<JobSubmitter> log)
 {
-    public async Task<JobRecord> SubmitAsync(Tenant tenant, PlanLimits plan, string type, IJobRequest request, CancellationToken ct)
+    /// <param name="idempotencyKey">The client's Idempotency-Key, if any: a second submission with it returns the job the
+    /// first created (the first may have been cut off before it could answer).</param>
+    public async Task<JobRecord> SubmitAsync(Tenant tenant, PlanLimits plan, string type, IJobRequest request, string? idempotencyKey,
+        CancellationToken ct)
     {
+        if (idempotencyKey is not null && await FindByKeyAsync(tenant.Id, idempotencyKey, ct) is { } earlier) return earlier;
         var jobType = registry.Find(type) ?? throw new InvalidOperationException($"job type '{type}' is not registered");
         var served = models.Value.Find(request.Model ?? "")
             ?? throw new SubmissionException(SubmissionError.InvalidRequest,
@@ -74,41 +81,55 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             UpdatedAt = now,
             ReservedTokens = estimate.MaxModelTokens,
             ReservedMonth = QuotaLedger.MonthOf(now),
+            IdempotencyKey = idempotencyKey,
         };
 
         await QuotaLedger.EnsureMonthAsync(db, tenant.Id, now, ct);
         var strategy = db.Database.CreateExecutionStrategy();
-        await strategy.ExecuteAsync(async () =>
+        try
         {
-            db.ChangeTracker.Clear();
-            await using var tx = await db.Database.BeginTransactionAsync(ct);
-            var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, estimate.MaxModelTokens, now, ct);
-            if (refusal is { } r)
+            await strategy.ExecuteAsync(async () =>
             {
-                await tx.RollbackAsync(ct);
-                throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, estimate));
-            }
-            db.Jobs.Add(job);
-            await db.SaveChangesAsync(ct);
-            await tx.CommitAsync(ct);
-        });
+                db.ChangeTracker.Clear();
+                await using var tx = await db.Database.BeginTransactionAsync(ct);
+                var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, estimate.MaxModelTokens, now, ct);
+                if (refusal is { } r)
+                {
+                    await tx.RollbackAsync(ct);
+                    throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, estimate));
+                }
+                db.Jobs.Add(job);
+                await db.SaveChangesAsync(ct);
+                await tx.CommitAsync(ct);
+            });
+        }
+        catch (DbUpdateException) when (idempotencyKey is not null)
+        {
+            // A concurrent submission with the same key committed first (the unique index refused this
+            // one, and the rollback returned its reservation): answer with that job.
+            db.ChangeTracker.Clear();
+            return await FindByKeyAsync(tenant.Id, idempotencyKey, ct) ?? throw new InvalidOperationException(
+                "a job with this Idempotency-Key could neither be stored nor found");
+        }
+        db.ChangeTracker.Clear();
 
         try
         {
-            job.HangfireJobId = scheduler.Enqueue(job.Id, job.Queue);
-            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, job.HangfireJobId), ct);
+            var hangfireId = scheduler.Enqueue(job.Id, type, job.Queue);
+            if (await JobStore.SetHangfireJobAsync(db, job.Id, hangfireId, CancellationToken.None)) job.HangfireJobId = hangfireId;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
-            log.LogError(e, "Could not enqueue job {JobId}; failing it and releasing its quota", job.Id);
-            await JobStore.FinishAsync(db, job, null, new JobStore.Outcome(JobStatus.Failed, 0, ErrorCode: "enqueue_failed",
-                ErrorMessage: "the job could not be queued"), DateTime.UtcNow, CancellationToken.None);
-            throw new SubmissionException(SubmissionError.Saturated, "the job queue is unavailable; try again shortly");
+            // Accepted all the same: the reconciler enqueues a committed row that has no queue entry.
+            log.LogWarning(e, "Could not enqueue job {JobId} now; the reconciler will", job.Id);
         }
         log.LogInformation("Queued {Type} job {JobId} for tenant {TenantId} on {Queue}, reserving {Tokens} model tokens",
             type, job.Id, tenant.Id, job.Queue, estimate.MaxModelTokens);
         return job;
     }
+
+    private Task<JobRecord?> FindByKeyAsync(Guid tenantId, string key, CancellationToken ct) =>
+        db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.TenantId == tenantId && j.IdempotencyKey == key, ct);
 
     private static string Explain(QuotaRefusal refusal, string planName, PlanLimits plan, JobEstimate estimate) => refusal switch
     {

@@ -87,8 +87,14 @@ public sealed class ApiFixture : IAsyncLifetime
 
     private (LeapApiFactory, PostgresServer)? _outage;
 
+    /// <summary>The fault-drill API (its own stoppable cluster, short recovery intervals); kept until the end like the others.</summary>
+    public async Task<Lifecycle.FaultDrillApi> FaultDrillApiAsync() => _faultDrill ??= await Lifecycle.FaultDrillApi.StartAsync();
+
+    private Lifecycle.FaultDrillApi? _faultDrill;
+
     public async Task DisposeAsync()
     {
+        if (_faultDrill is not null) await _faultDrill.DisposeAsync();
         if (_outage is { } o)
         {
             await o.Item1.DisposeAsync();

@@ -188,6 +188,10 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("boolean")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("cancel_requested_at");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("created_at");
@@ -209,6 +213,11 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
                         .HasColumnName("hangfire_job_id");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("character varying(255)")
+                        .HasColumnName("idempotency_key");
 
                     b.Property<string>("Model")
                         .IsRequired()
@@ -295,6 +304,9 @@ namespace LeapEngine.Data.Migrations.Postgres
                     b.HasIndex("Status", "FinishedAt");
 
                     b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.ToTable("jobs", (string)null);
                 });

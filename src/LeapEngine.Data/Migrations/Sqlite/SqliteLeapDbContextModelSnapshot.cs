@@ -183,6 +183,10 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("cancel_requested");
 
+                    b.Property<DateTime?>("CancelRequestedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("cancel_requested_at");
+
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT")
                         .HasColumnName("created_at");
@@ -204,6 +208,11 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
                         .HasColumnName("hangfire_job_id");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(255)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("idempotency_key");
 
                     b.Property<string>("Model")
                         .IsRequired()
@@ -290,6 +299,9 @@ namespace LeapEngine.Data.Migrations.Sqlite
                     b.HasIndex("Status", "FinishedAt");
 
                     b.HasIndex("TenantId", "CreatedAt");
+
+                    b.HasIndex("TenantId", "IdempotencyKey")
+                        .IsUnique();
 
                     b.ToTable("jobs", (string)null);
                 });

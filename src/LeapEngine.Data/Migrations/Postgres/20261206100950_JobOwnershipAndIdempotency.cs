@@ -1,0 +1,50 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LeapEngine.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class JobOwnershipAndIdempotency : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<DateTime>(
+                name: "cancel_requested_at",
+                table: "jobs",
+                type: "timestamp with time zone",
+                nullable: true);
+
+            migrationBuilder.AddColumn<string>(
+                name: "idempotency_key",
+                table: "jobs",
+                type: "character varying(255)",
+                maxLength: 255,
+                nullable: true);
+
+            migrationBuilder.CreateIndex(
+                name: "IX_jobs_tenant_id_idempotency_key",
+                table: "jobs",
+                columns: new[] { "tenant_id", "idempotency_key" },
+                unique: true);
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropIndex(
+                name: "IX_jobs_tenant_id_idempotency_key",
+                table: "jobs");
+
+            migrationBuilder.DropColumn(
+                name: "cancel_requested_at",
+                table: "jobs");
+
+            migrationBuilder.DropColumn(
+                name: "idempotency_key",
+                table: "jobs");
+        }
+    }
+}
