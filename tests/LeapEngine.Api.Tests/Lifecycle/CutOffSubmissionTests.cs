@@ -1,0 +1,98 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using LeapEngine.Api.Tests.Infrastructure;
+using LeapEngine.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+
+namespace LeapEngine.Api.Tests.Lifecycle;
+
+/// <summary>
+/// A client whose submission was cut off (the API process killed, the connection dropped)
+/// retries with the same Idempotency-Key, and that correct retry always succeeds: it gets the
+/// job the first request created, or creates it if the first died before committing — never a
+/// second job, never a key stuck "being handled". Each test leaves the database exactly as a
+/// request killed at that point leaves it.
+/// </summary>
+[Collection(ApiCollection.Name)]
+public sealed class CutOffSubmissionTests(ApiFixture api)
+{
+    private static readonly object Body = new { prompt = "Once upon a time", max_tokens = 2 };
+
+    [Fact]
+    public async Task Killed_after_its_job_committed_the_retry_gets_that_job()
+    {
+        var drill = await api.FaultDrillApiAsync();
+        var tenant = await drill.NewTenantAsync();
+        var first = await JobClient.SubmitGenerationAsync(tenant.Http, Body, "cut-after-commit");
+        // The process died before storing its answer: the claim is still "being handled".
+        await drill.DbAsync(db => db.IdempotencyRecords.Where(r => r.Key == "cut-after-commit")
+            .ExecuteUpdateAsync(s => s.SetProperty(r => r.StatusCode, (int?)null).SetProperty(r => r.ResponseBody, (string?)null)));
+
+        var retry = await JobClient.PostGenerationAsync(tenant.Http, Body, "cut-after-commit");
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        Assert.Equal(first["id"]!.GetValue<string>(), (await retry.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        Assert.Single((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/jobs"))!["data"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task Killed_before_its_job_committed_the_retry_creates_it_once_the_claim_is_stale()
+    {
+        var drill = await api.FaultDrillApiAsync();
+        var tenant = await drill.NewTenantAsync();
+        var tenantId = FaultDrillApi.TenantId(tenant);
+        await drill.DbAsync(async db =>
+        {
+            db.IdempotencyRecords.Add(new IdempotencyRecord
+            {
+                TenantId = tenantId, Key = "cut-before-commit", RequestHash = HashOf("/v1/generations", Body), CreatedAt = DateTime.UtcNow,
+            });
+            return await db.SaveChangesAsync();
+        });
+
+        // While the claim may still belong to a live request: 409 with Retry-After, nothing created.
+        var early = await JobClient.PostGenerationAsync(tenant.Http, Body, "cut-before-commit");
+        await JobClient.AssertProblemAsync(early, HttpStatusCode.Conflict, "conflict");
+        Assert.True(early.Headers.RetryAfter is not null);
+
+        // Past Leap:Jobs:IdempotencyTakeoverSeconds (2 s here) the claim is a dead request's: the retry takes it over.
+        await Task.Delay(TimeSpan.FromSeconds(2.5));
+        var retry = await JobClient.PostGenerationAsync(tenant.Http, Body, "cut-before-commit");
+        Assert.Equal(HttpStatusCode.Accepted, retry.StatusCode);
+        var again = await JobClient.PostGenerationAsync(tenant.Http, Body, "cut-before-commit");
+        Assert.Equal("true", again.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Single((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/jobs"))!["data"]!.AsArray());
+    }
+
+    [Fact]
+    public async Task The_reconciler_frees_a_claim_nobody_retried()
+    {
+        var drill = await api.FaultDrillApiAsync();
+        var tenant = await drill.NewTenantAsync();
+        var tenantId = FaultDrillApi.TenantId(tenant);
+        await drill.DbAsync(async db =>
+        {
+            db.IdempotencyRecords.Add(new IdempotencyRecord
+            {
+                TenantId = tenantId, Key = "abandoned", RequestHash = "00", CreatedAt = DateTime.UtcNow.AddMinutes(-1),
+            });
+            return await db.SaveChangesAsync();
+        });
+        var deadline = DateTime.UtcNow.AddSeconds(20);
+        while (await drill.DbAsync(db => db.IdempotencyRecords.AnyAsync(r => r.TenantId == tenantId && r.Key == "abandoned")))
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the stuck claim was never freed");
+            await Task.Delay(200);
+        }
+    }
+
+    /// <summary>The request hash the API stores with a claim (method, path, body).</summary>
+    private static string HashOf(string path, object body)
+    {
+        var bytes = Encoding.UTF8.GetBytes($"POST {path}\n").Concat(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(body))).ToArray();
+        return Convert.ToHexStringLower(SHA256.HashData(bytes));
+    }
+}
