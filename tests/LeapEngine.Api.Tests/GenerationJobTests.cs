@@ -95,9 +95,12 @@ public sealed class GenerationJobTests(ApiFixture api)
         Assert.True(job["progress"]!["done"]!.GetValue<long>() < 400);
         Assert.Null(job["result"]);
 
+        // A cancelled job is charged the work it did (cancelling late is not free compute), and no more.
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
+        long charged = job["usage"]!["model_tokens"]!.GetValue<long>();
+        Assert.InRange(charged, 5, job["usage"]!["reserved_model_tokens"]!.GetValue<long>());
         Assert.Equal(0, usage["reserved_model_tokens"]!.GetValue<long>());
-        Assert.Equal(0, usage["used_model_tokens"]!.GetValue<long>());
+        Assert.Equal(charged, usage["used_model_tokens"]!.GetValue<long>());
         Assert.Equal(0, usage["active_jobs"]!.GetValue<int>());
 
         var again = await tenant.Http.PostAsync($"/v1/jobs/{id}/cancel", null);
