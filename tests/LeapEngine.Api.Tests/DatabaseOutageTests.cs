@@ -52,5 +52,6 @@ public sealed class DatabaseOutageTests(ApiFixture api)
         } while (status != HttpStatusCode.OK && DateTime.UtcNow < deadline);
         Assert.Equal(HttpStatusCode.OK, status);
         Assert.Equal(HttpStatusCode.Accepted, (await JobClient.PostGenerationAsync(tenant.Http, new { prompt = "x", max_tokens = 1 })).StatusCode);
+        CampaignLog.Record("fault: database stopped during submit (503, then recovery)", 1, 0);
     }
 }

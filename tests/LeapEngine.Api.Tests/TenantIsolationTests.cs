@@ -50,5 +50,6 @@ public sealed class TenantIsolationTests(ApiFixture api)
         Assert.Equal(HttpStatusCode.OK, (await owner.Http.GetAsync("/v1/usage")).StatusCode);
         var usage = (await other.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
         Assert.Equal(0, usage["used_model_tokens"]!.GetValue<long>());
+        CampaignLog.Record("cross-tenant reads (every route taking an id, list, cursor, keys)", probes.Length * 2 + 3, 0);
     }
 }

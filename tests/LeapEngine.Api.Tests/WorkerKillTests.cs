@@ -78,6 +78,7 @@ public sealed class WorkerKillTests(ApiFixture api)
 
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
         Assert.Equal(promptTokens + 120, usage["used_model_tokens"]!.GetValue<long>());
+        CampaignLog.Record("fault: worker SIGKILLed mid-job", 1, 0);
     }
 
     internal static ChildProcess StartWorker(string connection, int stepDelayMs = 60, int workers = 2) => ChildProcess.Start("LeapEngine.Worker", new Dictionary<string, string>
