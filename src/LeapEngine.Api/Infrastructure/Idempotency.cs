@@ -39,6 +39,10 @@ public static class Idempotency
             return Problems.Validation("Idempotency-Key must be at most 255 printable characters", Header);
 
         var hash = Hash(context.Request, body);
+        // A reused key is answered from its row before claiming it: a claim that hits the unique index is logged by
+        // EF Core at Error level, which reads as a fault in the operator's log. Two requests racing for a new key
+        // still meet at the index.
+        if (await FindAsync(db, tenantId, key, context.RequestAborted) is { } earlier) return Replay(context, earlier, hash);
         db.IdempotencyRecords.Add(new IdempotencyRecord { TenantId = tenantId, Key = key, RequestHash = hash, CreatedAt = DateTime.UtcNow });
         try
         {
@@ -47,13 +51,9 @@ public static class Idempotency
         catch (DbUpdateException)
         {
             db.ChangeTracker.Clear();
-            var existing = await db.IdempotencyRecords.AsNoTracking()
-                .SingleOrDefaultAsync(r => r.TenantId == tenantId && r.Key == key, context.RequestAborted);
+            var existing = await FindAsync(db, tenantId, key, context.RequestAborted);
             if (existing is null) throw;
-            if (existing.RequestHash != hash) return Problems.IdempotencyMismatch();
-            if (existing.StatusCode is not { } status) return Problems.Conflict("a request with this Idempotency-Key is still being handled");
-            context.Response.Headers["Idempotent-Replayed"] = "true";
-            return new CreatedResponse(status, existing.ResponseBody ?? "", existing.Location);
+            return Replay(context, existing, hash);
         }
         db.ChangeTracker.Clear();
 
@@ -75,6 +75,18 @@ public static class Idempotency
         else
             await ForgetAsync(db, tenantId, key);
         return result;
+    }
+
+    private static Task<IdempotencyRecord?> FindAsync(LeapDbContext db, Guid tenantId, string key, CancellationToken ct) =>
+        db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.TenantId == tenantId && r.Key == key, ct);
+
+    /// <summary>The answer to a request whose key was claimed before: the stored response, or why there is none.</summary>
+    private static IResult Replay(HttpContext context, IdempotencyRecord existing, string hash)
+    {
+        if (existing.RequestHash != hash) return Problems.IdempotencyMismatch();
+        if (existing.StatusCode is not { } status) return Problems.Conflict("a request with this Idempotency-Key is still being handled");
+        context.Response.Headers["Idempotent-Replayed"] = "true";
+        return new CreatedResponse(status, existing.ResponseBody ?? "", existing.Location);
     }
 
     private static Task ForgetAsync(LeapDbContext db, Guid tenantId, string key) =>
