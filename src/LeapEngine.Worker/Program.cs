@@ -6,7 +6,7 @@ using LeapEngine.Jobs;
 // (Leap__Jobs__Classes__0=small ...; default: every served class). Scale out by starting more.
 // Settings (appsettings*.json, JSON console logs included) come from the program's own folder whatever the
 // working directory, so `dotnet /opt/leap/worker/LeapEngine.Worker.dll` started from anywhere reads its own.
-var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = AppContext.BaseDirectory });
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = HostContentRoot.For(args) });
 var data = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
 if (!data.IsPostgres)
 {

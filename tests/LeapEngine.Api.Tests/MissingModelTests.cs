@@ -92,13 +92,13 @@ public sealed class MissingModelTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task A_server_whose_served_models_all_lack_files_is_not_ready_and_says_why()
+    public async Task A_server_whose_served_models_all_lack_files_is_not_ready_and_says_why_wherever_it_is_started()
     {
         var dataDir = Directory.CreateTempSubdirectory("leap-absent-");
         int port = PostgresServer.FreePort();
         var environment = new Dictionary<string, string>
         {
-            ["LEAP_DATA_DIR"] = dataDir.FullName,
+            ["LEAP_DATA_DIR"] = "data",   // relative: under the working directory below
             ["LEAP_CACHE_DIR"] = Path.Combine(dataDir.FullName, "cache"),
             ["LEAP_MODELS_DIR"] = Path.Combine(dataDir.FullName, "models"),
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
@@ -107,8 +107,10 @@ public sealed class MissingModelTests(ApiFixture api)
         };
         try
         {
-            using var server = ChildProcess.Start("LeapEngine.Api", environment);
+            // Started elsewhere than its own folder: it still reads its appsettings.json (plans, served models) from there.
+            using var server = ChildProcess.Start("LeapEngine.Api", environment, workingDirectory: dataDir.FullName);
             await server.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(60));
+            Assert.True(File.Exists(Path.Combine(dataDir.FullName, "data", "leap.db")), "LEAP_DATA_DIR=data did not resolve against the working directory");
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
 
             HttpResponseMessage ready;
