@@ -37,6 +37,9 @@ public sealed class FreshCloneTests
                 // A user's machine with nothing of ours on it: empty home, data and cache folders.
                 ["HOME"] = home,
                 ["LEAP_CACHE_DIR"] = Path.Combine(root.FullName, "empty-cache"),
+                // Relative, as a user may write it: it must mean the directory the command is typed in (the clone's
+                // root), not the project folder dotnet run would otherwise start the program in.
+                ["LEAP_DATA_DIR"] = "leap-data",
                 // Packages come from this machine's NuGet folder (a first restore on a fresh machine only downloads them).
                 ["NUGET_PACKAGES"] = NuGetPackagesFolder(),
                 ["DOTNET_CLI_HOME"] = home,
@@ -54,6 +57,7 @@ public sealed class FreshCloneTests
             try
             {
                 await WaitReadyAsync(server, http, TimeSpan.FromMinutes(10));
+                Assert.True(File.Exists(Path.Combine(clone, "leap-data", "leap.db")), "LEAP_DATA_DIR=leap-data did not resolve against the caller's directory");
                 var output = server.Output();
                 var key = Regex.Match(output, @"free-tier key: (\S+)").Groups[1].Value;
                 Assert.StartsWith("leap_", key);
