@@ -17,6 +17,7 @@ FROM mcr.microsoft.com/dotnet/aspnet:10.0
 WORKDIR /app
 COPY --from=build /app /app
 # Models are provisioned, not downloaded at run time: mount them here (see docker-compose.yml).
+# stories260K ships inside the image (models/ beside each program) and serves with nothing mounted.
 ENV LEAP_MODELS_DIR=/models \
     LEAP_OFFLINE=1 \
     LEAP_DATA_DIR=/data \

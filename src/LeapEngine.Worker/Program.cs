@@ -4,8 +4,9 @@ using LeapEngine.Jobs;
 // LeapEngine worker: a Hangfire server on the shared PostgreSQL database. It owns a pool of
 // loaded models on its device and runs the queues of the model classes it is given
 // (Leap__Jobs__Classes__0=small ...; default: every served class). Scale out by starting more.
-var builder = Host.CreateApplicationBuilder(args);
-builder.Logging.AddJsonConsole(o => o.IncludeScopes = true);
+// Settings (appsettings*.json, JSON console logs included) come from the program's own folder whatever the
+// working directory, so `dotnet /opt/leap/worker/LeapEngine.Worker.dll` started from anywhere reads its own.
+var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { Args = args, ContentRootPath = HostContentRoot.For(args) });
 var data = builder.Configuration.GetSection(DataOptions.Section).Get<DataOptions>() ?? new DataOptions();
 if (!data.IsPostgres)
 {

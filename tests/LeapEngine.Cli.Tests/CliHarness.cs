@@ -13,7 +13,11 @@ public static class CliHarness
 {
     private static readonly SemaphoreSlim Gate = new(1, 1);
 
-    public static async Task<(int Code, string Out, string Err)> RunAsync(params string[] args)
+    public static Task<(int Code, string Out, string Err)> RunAsync(params string[] args) =>
+        RunRawAsync([.. args, "--models-dir", SharedFiles.ModelsDir, "--offline"]);
+
+    /// <summary>Runs with exactly these arguments: no shared models folder, no --offline added.</summary>
+    public static async Task<(int Code, string Out, string Err)> RunRawAsync(params string[] all)
     {
         await Gate.WaitAsync();
         var stdout = new StringWriter();
@@ -23,7 +27,6 @@ public static class CliHarness
         {
             Console.SetOut(stdout);
             Console.SetError(stderr);
-            string[] all = [.. args, "--models-dir", SharedFiles.ModelsDir, "--offline"];
             int code = await LeapCli.Build().Parse(all).InvokeAsync();
             return (code, stdout.ToString(), stderr.ToString());
         }

@@ -1,15 +1,20 @@
 using Hangfire;
 using LeapEngine.Api.Hosting;
 using LeapEngine.Data;
+using LeapEngine.Jobs.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.Apis;
 
-/// <summary>/healthz: the process answers. /readyz: the database answers and a worker's heartbeat is recent.</summary>
+/// <summary>
+/// /healthz: the process answers. /readyz: the database answers, a worker's heartbeat is recent, and at least
+/// one served model can load (its files are here, or this server may download them).
+/// </summary>
 public static class HealthApi
 {
-    public sealed record Readiness(string Status, bool Database, int Workers, string? Detail);
+    /// <param name="Models">Served models whose files are here (or downloadable), out of <paramref name="ServedModels"/>.</param>
+    public sealed record Readiness(string Status, bool Database, int Workers, int Models, int ServedModels, string? Detail);
 
     public static IEndpointRouteBuilder MapHealthApi(this IEndpointRouteBuilder app)
     {
@@ -19,7 +24,8 @@ public static class HealthApi
         return app;
     }
 
-    private static async Task<IResult> ReadyAsync(HttpContext context, LeapDbContext db, JobStorage storage, IOptions<ApiOptions> options)
+    private static async Task<IResult> ReadyAsync(HttpContext context, LeapDbContext db, JobStorage storage, IOptions<ApiOptions> options,
+        ModelPool pool, IOptions<ModelsOptions> models)
     {
         bool database;
         try { database = await db.Database.CanConnectAsync(context.RequestAborted); }
@@ -32,10 +38,18 @@ public static class HealthApi
             workers = storage.GetMonitoringApi().Servers().Count(s => s.Heartbeat is { } h && (h.Kind == DateTimeKind.Local ? h.ToUniversalTime() : h) >= cutoff);
         }
         catch (Exception e) { detail = $"job storage: {e.Message}"; }
+
+        var served = models.Value.Served;
+        var availability = new List<ModelAvailability>();
+        foreach (var model in served) availability.Add(await pool.AvailabilityAsync(model.Id, context.RequestAborted));
+        int loadable = availability.Count(a => a.CanLoad);
+
         if (!database) detail = "database unreachable";
         else if (workers == 0) detail ??= "no worker has sent a heartbeat recently";
-        var ready = database && workers > 0;
-        var body = new Readiness(ready ? "ready" : "not_ready", database, workers, detail);
+        // Every served model missing: every job would be refused, so this instance cannot do its work.
+        else if (loadable == 0) detail = "no served model can load: " + string.Join(" ", availability.Select(a => a.Reason));
+        var ready = database && workers > 0 && loadable > 0;
+        var body = new Readiness(ready ? "ready" : "not_ready", database, workers, loadable, served.Count, detail);
         return ready ? TypedResults.Ok(body) : TypedResults.Json(body, statusCode: StatusCodes.Status503ServiceUnavailable);
     }
 }

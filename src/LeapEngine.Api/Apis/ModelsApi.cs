@@ -4,16 +4,19 @@ using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.Apis;
 
-/// <summary>GET /v1/models: what this deployment serves.</summary>
+/// <summary>GET /v1/models: what this deployment serves, and which of those can run now.</summary>
 public static class ModelsApi
 {
-    public sealed record ModelView(string Id, string Object, string Class, string? Description, bool Available,
+    /// <param name="Available">Its files are on this server and it loads: jobs on it are accepted.</param>
+    /// <param name="Source">Where its files are: models_dir, cache or embedded (shipped with the engine); null when unavailable.</param>
+    /// <param name="Error">Why it is unavailable and how an operator provides it; null when available.</param>
+    public sealed record ModelView(string Id, string Object, string Class, string? Description, bool Available, string? Source,
         int? ContextLength, int? VocabSize, string? Architecture, string? Error);
 
     public static IEndpointRouteBuilder MapModelsApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/models", ListAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithTags("Models").WithName("ListModels")
-            .WithSummary("Models served here; 'available' says whether their files are provisioned");
+            .WithSummary("Models served here; 'available' says whether their files are provisioned, 'error' how to provide them");
         return app;
     }
 
@@ -22,17 +25,33 @@ public static class ModelsApi
         var data = new List<ModelView>();
         foreach (var served in options.Value.Served)
         {
+            // The disk first: a missing model is listed as such without trying (and logging) a load.
+            var availability = await pool.AvailabilityAsync(served.Id, context.RequestAborted);
+            if (!availability.OnDisk)
+            {
+                data.Add(new(served.Id, "model", served.Class, served.Description, false, null, null, null, null, availability.Reason));
+                continue;
+            }
             try
             {
                 var model = await pool.ForValidationAsync(served.Id, context.RequestAborted);
-                data.Add(new(served.Id, "model", served.Class, served.Description, true, model.Config.ContextLength,
+                data.Add(new(served.Id, "model", served.Class, served.Description, true, Source(availability), model.Config.ContextLength,
                     model.Config.VocabSize, model.Config.Architecture.ToString().ToLowerInvariant(), null));
             }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                data.Add(new(served.Id, "model", served.Class, served.Description, false, null, null, null, e.Message));
+                data.Add(new(served.Id, "model", served.Class, served.Description, false, null, null, null, null, e.Message));
             }
         }
         return TypedResults.Ok(new { @object = "list", data });
     }
+
+    private static string? Source(ModelAvailability availability) => availability.Location switch
+    {
+        Core.Store.ModelLocation.ModelsDir => "models_dir",
+        Core.Store.ModelLocation.Cache => "cache",
+        Core.Store.ModelLocation.Embedded => "embedded",
+        Core.Store.ModelLocation.Path => "path",
+        _ => null,
+    };
 }

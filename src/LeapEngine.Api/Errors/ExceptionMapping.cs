@@ -1,4 +1,5 @@
 using System.Data.Common;
+using LeapEngine.Jobs.Models;
 using LeapEngine.Jobs.Submission;
 using Microsoft.AspNetCore.Diagnostics;
 
@@ -14,7 +15,9 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> log) : IException
     public async ValueTask<bool> TryHandleAsync(HttpContext context, Exception exception, CancellationToken ct)
     {
         var problem = Map(exception);
-        if (problem.StatusCode >= 500) log.LogError(exception, "Request failed with {Status}", problem.StatusCode);
+        if (problem.StatusCode == 500) log.LogError(exception, "Request failed with {Status}", problem.StatusCode);
+        // A known outage (database, missing model) is the operator's to fix, not a bug: no stack trace at Error.
+        else if (problem.StatusCode > 500) log.LogWarning("Request refused with {Status}: {Message}", problem.StatusCode, exception.Message);
         else log.LogInformation("Request refused with {Status}: {Message}", problem.StatusCode, exception.Message);
         await problem.ExecuteAsync(context);
         return true;
@@ -25,6 +28,7 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> log) : IException
         BadHttpRequestException { StatusCode: 413 } => Problems.PayloadTooLarge(null),
         BadHttpRequestException b => Problems.Validation(b.Message),
         SubmissionException s => FromSubmission(s),
+        ServedModelUnavailableException m => Problems.ModelUnavailable(m.ModelId, m.Message),
         ArgumentException a => Problems.Validation(a.Message),
         DbException or TimeoutException => Problems.Unavailable("the database is unavailable; retry shortly"),
         InvalidOperationException { InnerException: DbException or TimeoutException } =>

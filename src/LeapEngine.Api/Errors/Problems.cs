@@ -32,6 +32,9 @@ public static class Problems
             retryAfter: retryAfterSeconds);
     public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
         Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
+    /// <summary>A served model whose files are not on this server: the detail says how an operator provides them.</summary>
+    public static ProblemResult ModelUnavailable(string model, string detail) =>
+        Make(503, "model-unavailable", "Model not available", detail, new() { ["model"] = model }, retryAfter: 60);
     /// <summary>Any other status the framework produced without a body.</summary>
     public static ProblemResult Generic(int status) =>
         Make(status, "http-" + status, ReasonPhrases.GetReasonPhrase(status), $"the request was refused with HTTP {status}");

@@ -15,6 +15,7 @@ public static class ApiServiceExtensions
     public static WebApplicationBuilder AddLeapApi(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
+        ConsoleLogFormat.Apply(builder.Configuration);
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddLeapData(builder.Configuration).AddLeapPlans();

@@ -47,9 +47,12 @@ internal sealed class StandaloneBootstrap(IServiceScopeFactory scopes, IOptions<
         }
         if (lines.Count == 0) return;
         await db.SaveChangesAsync(ct);
-        // Printed to the console, not only logged: this is the one time these secrets exist in clear.
-        Console.WriteLine("LeapEngine first start: keep these keys, they are shown only once.");
-        foreach (var line in lines) Console.WriteLine(line);
+        // Printed to the console, not only logged: this is the one time these secrets exist in clear. One write of
+        // a framed block, so that log lines (written by the console logger's own thread) cannot land inside it.
+        var rule = new string('=', 78);
+        Console.Out.Write(string.Join(Environment.NewLine,
+            ["", rule, "LeapEngine first start: keep these keys, they are shown only once.", .. lines, rule, "", ""]));
+        Console.Out.Flush();
         log.LogInformation("Created first-start keys (shown on the console once)");
     }
 

@@ -50,36 +50,26 @@ public static class Idempotency
             return Problems.Validation("Idempotency-Key must be at most 255 printable characters", Header);
 
         var hash = Hash(context.Request, body);
-        db.IdempotencyRecords.Add(new IdempotencyRecord { TenantId = tenantId, Key = key, RequestHash = hash, CreatedAt = DateTime.UtcNow });
-        try
+        // A reused key is answered from its row before claiming it: a claim that hits the unique index is logged by
+        // EF Core at Error level, which reads as a fault in the operator's log. Two requests racing for a new key
+        // still meet at the index.
+        var earlier = await FindAsync(db, tenantId, key, context.RequestAborted);
+        if (earlier is null)
         {
-            await db.SaveChangesAsync(context.RequestAborted);
+            db.IdempotencyRecords.Add(new IdempotencyRecord { TenantId = tenantId, Key = key, RequestHash = hash, CreatedAt = DateTime.UtcNow });
+            try
+            {
+                await db.SaveChangesAsync(context.RequestAborted);
+            }
+            catch (DbUpdateException)
+            {
+                db.ChangeTracker.Clear();
+                earlier = await FindAsync(db, tenantId, key, context.RequestAborted) ?? throw new InvalidOperationException(
+                    "an Idempotency-Key could neither be claimed nor found");
+            }
             db.ChangeTracker.Clear();
         }
-        catch (DbUpdateException)
-        {
-            db.ChangeTracker.Clear();
-            var existing = await db.IdempotencyRecords.AsNoTracking()
-                .SingleOrDefaultAsync(r => r.TenantId == tenantId && r.Key == key, context.RequestAborted);
-            if (existing is null) throw;
-            if (existing.RequestHash != hash) return Problems.IdempotencyMismatch();
-            if (existing.StatusCode is { } status)
-            {
-                context.Response.Headers["Idempotent-Replayed"] = "true";
-                return new CreatedResponse(status, existing.ResponseBody ?? "", existing.Location);
-            }
-            if (recover is not null && await recover(key) is { } found)
-            {
-                await StoreAsync(db, tenantId, key, found);
-                context.Response.Headers["Idempotent-Replayed"] = "true";
-                return found;
-            }
-            if (!await TakeOverAsync(context, db, existing))
-            {
-                context.Response.Headers.RetryAfter = "1";
-                return Problems.Conflict("a request with this Idempotency-Key is still being handled; retry shortly");
-            }
-        }
+        if (earlier is not null && await AnswerEarlierAsync(context, db, earlier, hash, recover) is { } answer) return answer;
 
         IResult result;
         try
@@ -94,6 +84,34 @@ public static class Idempotency
         if (result is CreatedResponse created) await StoreAsync(db, tenantId, key, created);
         else await ForgetAsync(db, tenantId, key);
         return result;
+    }
+
+    private static Task<IdempotencyRecord?> FindAsync(LeapDbContext db, Guid tenantId, string key, CancellationToken ct) =>
+        db.IdempotencyRecords.AsNoTracking().SingleOrDefaultAsync(r => r.TenantId == tenantId && r.Key == key, ct);
+
+    /// <summary>
+    /// The answer to a request whose key was claimed before: the stored response, what the first
+    /// request created, or 409 while it may still be running; null when this request took over
+    /// a dead request's claim and should go on to create.
+    /// </summary>
+    private static async Task<IResult?> AnswerEarlierAsync(HttpContext context, LeapDbContext db, IdempotencyRecord earlier, string hash,
+        Func<string, Task<CreatedResponse?>>? recover)
+    {
+        if (earlier.RequestHash != hash) return Problems.IdempotencyMismatch();
+        if (earlier.StatusCode is { } status)
+        {
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+            return new CreatedResponse(status, earlier.ResponseBody ?? "", earlier.Location);
+        }
+        if (recover is not null && await recover(earlier.Key) is { } found)
+        {
+            await StoreAsync(db, earlier.TenantId, earlier.Key, found);
+            context.Response.Headers["Idempotent-Replayed"] = "true";
+            return found;
+        }
+        if (await TakeOverAsync(context, db, earlier)) return null;
+        context.Response.Headers.RetryAfter = "1";
+        return Problems.Conflict("a request with this Idempotency-Key is still being handled; retry shortly");
     }
 
     /// <summary>Claims a key whose first request died (its claim is older than any live request); false while it may still be alive.</summary>

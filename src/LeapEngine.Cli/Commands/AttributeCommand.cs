@@ -49,9 +49,10 @@ public static class AttributeCommand
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
             request.Validate(lm);
-            var progress = new ConsoleProgress();
+            var status = new StatusLine();
+            var progress = status.For<ProgressUpdate>(value => $"{value.Unit} {value.Done}/{value.Total}{(value.Message is { } m ? $"  {m}" : "")}");
             var result = AttributionEngine.Run(lm, request, progress, ct);
-            Console.Error.Write("\r\u001b[K");
+            status.Clear();
             bool color = !parse.GetValue(noColor) && Environment.GetEnvironmentVariable("NO_COLOR") is null && !Console.IsOutputRedirected;
             TerminalReport.Write(result, Console.Out, color);
             if (parse.GetValue(json) is { } jsonPath)
@@ -82,12 +83,5 @@ public static class AttributeCommand
         var options = new HipeOptions { InitialChunkSize = chunk };
         try { return threshold is null ? options : options.WithThreshold(threshold); }
         catch (ArgumentException e) { throw new ArgumentException($"--hipe-threshold: {e.Message}"); }
-    }
-
-    /// <summary>Draws "forward passes done/planned" on stderr, in place.</summary>
-    private sealed class ConsoleProgress : IProgress<ProgressUpdate>
-    {
-        public void Report(ProgressUpdate value) =>
-            Console.Error.Write($"\r{value.Unit} {value.Done}/{value.Total}{(value.Message is { } m ? $"  {m}" : "")}\u001b[K");
     }
 }

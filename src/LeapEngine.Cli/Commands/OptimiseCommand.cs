@@ -78,9 +78,10 @@ public static class OptimiseCommand
                 HybridBestReadouts = parse.GetValue(bestReadouts),
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
-            var progress = new SynchronousProgress(p => Console.Error.Write($"\r{p.Done}/{p.Total} {p.Unit}  {p.Message}   "));
+            var status = new StatusLine();
+            var progress = status.For<ProgressUpdate>(p => $"{p.Done}/{p.Total} {p.Unit}  {p.Message}");
             var result = PromptOptimiser.Run(lm, request, progress, ct);
-            Console.Error.WriteLine();
+            status.Clear();
             Print(result);
             if (parse.GetValue(json) is { } path) WriteJson(path, result);
             return result.Successes.Count > 0 ? 0 : 3;
@@ -121,10 +122,4 @@ public static class OptimiseCommand
             : throw new ArgumentException($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
     internal static string Quote(string s) => "\"" + s.Replace("\n", "\\n") + "\"";
-
-    /// <summary>Progress drawn on the calling thread (Progress&lt;T&gt; would post to the thread pool and lag or interleave).</summary>
-    internal sealed class SynchronousProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
-    {
-        public void Report(ProgressUpdate value) => report(value);
-    }
 }

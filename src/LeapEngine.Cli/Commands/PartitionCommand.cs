@@ -74,9 +74,10 @@ public static partial class PartitionCommand
             };
             options.Validate();
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
-            var progress = new ConsoleProgress();
+            var status = new StatusLine();
+            var progress = status.For<ProgressUpdate>(value => $"building: {value.Done} tokens (max {value.Total}), {value.Message}");
             using var dictionary = ExemplarPartitioner.Build(lm, options, CorpusSource.Open(parse.GetValue(corpus)!, lm), progress, ct);
-            progress.Done();
+            status.Clear();
             var path = parse.GetValue(output)!;
             dictionary.Save(path);
             PrintSummary(dictionary);
@@ -163,20 +164,5 @@ public static partial class PartitionCommand
         if (s.Examples.Exemplar is { } e) Console.WriteLine($"  exemplar  {e.Snippet}");
         foreach (var x in s.Examples.Closest.Take(examples)) Console.WriteLine($"  close {x.Distance:F3} {x.Snippet}");
         foreach (var x in s.Examples.Farthest.Take(examples)) Console.WriteLine($"  far   {x.Distance:F3} {x.Snippet}");
-    }
-
-    /// <summary>Progress on stderr, at most a few times a second.</summary>
-    private sealed class ConsoleProgress : IProgress<ProgressUpdate>
-    {
-        private DateTime _last = DateTime.MinValue;
-
-        public void Report(ProgressUpdate value)
-        {
-            if (DateTime.UtcNow - _last < TimeSpan.FromMilliseconds(250)) return;
-            _last = DateTime.UtcNow;
-            Console.Error.Write($"\rbuilding: {value.Done} tokens (max {value.Total}), {value.Message}   ");
-        }
-
-        public void Done() => Console.Error.WriteLine();
     }
 }

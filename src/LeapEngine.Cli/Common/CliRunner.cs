@@ -45,9 +45,11 @@ public static class CliRunner
     {
         using var store = CreateStore(parse);
         var device = DeviceSetting.Parse(parse.GetValue(CommonOptions.Device));
-        var progress = new Progress<DownloadProgress>(p =>
-            Console.Error.Write($"\rdownloading {p.File}: {p.BytesDone / 1024} KiB{(p.BytesTotal is long t ? $" of {t / 1024} KiB" : "")}   "));
+        var status = new StatusLine();
+        var progress = status.For<DownloadProgress>(p =>
+            $"downloading {p.File}: {p.BytesDone / 1024} KiB{(p.BytesTotal is long t ? $" of {t / 1024} KiB" : "")}");
         var model = await LanguageModel.LoadAsync(store, idOrPath, device, progress, ct);
+        status.Clear();
         return model;
     }
 }

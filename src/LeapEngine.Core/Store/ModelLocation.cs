@@ -12,6 +12,9 @@ public enum ModelLocation
     /// <summary>The download cache (<see cref="ModelStoreOptions.CacheDir"/>), from an earlier download.</summary>
     Cache,
 
+    /// <summary>Shipped with the engine (<see cref="ModelStoreOptions.EmbeddedDir"/>): found with no setup and no download.</summary>
+    Embedded,
+
     /// <summary>
     /// The hub: when resolving, the files were just downloaded into the cache; when listing,
     /// the model is not on disk yet and would be downloaded.

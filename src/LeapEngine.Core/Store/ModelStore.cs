@@ -27,7 +27,12 @@ public sealed class ModelStore : IDisposable
         if (string.IsNullOrWhiteSpace(options.ModelsDir) || string.IsNullOrWhiteSpace(options.CacheDir))
             throw new ArgumentException("ModelsDir and CacheDir must be set.", nameof(options));
 
-        _options = options with { ModelsDir = Path.GetFullPath(options.ModelsDir), CacheDir = Path.GetFullPath(options.CacheDir) };
+        _options = options with
+        {
+            ModelsDir = Path.GetFullPath(options.ModelsDir),
+            CacheDir = Path.GetFullPath(options.CacheDir),
+            EmbeddedDir = string.IsNullOrWhiteSpace(options.EmbeddedDir) ? null : Path.GetFullPath(options.EmbeddedDir),
+        };
         _endpoint = endpoint;
         _http = handler is null
             ? new HttpClient(new SocketsHttpHandler
@@ -67,14 +72,15 @@ public sealed class ModelStore : IDisposable
         var builtIn = BuiltInModels.Find(id);
         if (builtIn is not null) id = builtIn.Id;
 
-        if (FindInModelsDir(id, builtIn) is { } local) return local;
+        if (FindInFolder(_options.ModelsDir, id, builtIn, ModelLocation.ModelsDir) is { } local) return local;
 
         // A bare name that is not built in has no hub repository to come from.
         var repo = builtIn?.Repo ?? (id.Contains('/') ? id : null);
-        if (repo is null) throw NotFound(id);
-
-        var cacheDir = CacheFolder(repo);
-        if (FindInCache(id, builtIn, cacheDir) is { } cached) return cached;
+        var cacheDir = repo is null ? null : CacheFolder(repo);
+        if (cacheDir is not null && FindInCache(id, builtIn, cacheDir) is { } cached) return cached;
+        // Shipped with the engine: after what an operator provisioned or downloaded, before any download.
+        if (FindEmbedded(id, builtIn) is { } embedded) return embedded;
+        if (repo is null || cacheDir is null) throw NotFound(id);
         if (_options.Offline) throw NotAvailable(id, builtIn, repo, null);
 
         try
@@ -113,10 +119,12 @@ public sealed class ModelStore : IDisposable
         foreach (var builtIn in BuiltInModels.All)
         {
             var cacheDir = CacheFolder(builtIn.Repo);
-            if (FindInModelsDir(builtIn.Id, builtIn) is { } local)
+            if (FindInFolder(_options.ModelsDir, builtIn.Id, builtIn, ModelLocation.ModelsDir) is { } local)
                 listings.Add(new ModelListing(builtIn.Id, ModelLocation.ModelsDir, local.Directory, true, builtIn.Layout, []));
             else if (FindInCache(builtIn.Id, builtIn, cacheDir) is { } cached)
                 listings.Add(new ModelListing(builtIn.Id, ModelLocation.Cache, cached.Directory, true, builtIn.Layout, []));
+            else if (FindEmbedded(builtIn.Id, builtIn) is { } embedded)
+                listings.Add(new ModelListing(builtIn.Id, ModelLocation.Embedded, embedded.Directory, true, builtIn.Layout, []));
             else
                 listings.Add(new ModelListing(builtIn.Id, ModelLocation.Hub, cacheDir, false, builtIn.Layout,
                     builtIn.RequiredFiles.Select(f => f.Path).Where(p => !File.Exists(Under(cacheDir, p))).ToList()));
@@ -207,28 +215,31 @@ public sealed class ModelStore : IDisposable
         return path == "~" ? home : Path.Combine(home, path[2..]);
     }
 
-    private ResolvedModel? FindInModelsDir(string id, BuiltInModel? builtIn)
+    private ResolvedModel? FindEmbedded(string id, BuiltInModel? builtIn) =>
+        _options.EmbeddedDir is { } embedded ? FindInFolder(embedded, id, builtIn, ModelLocation.Embedded) : null;
+
+    /// <summary>A model in a folder laid out like the models dir (the models dir itself, or the embedded models).</summary>
+    private static ResolvedModel? FindInFolder(string root, string id, BuiltInModel? builtIn, ModelLocation location)
     {
-        var root = _options.ModelsDir;
         if (!Directory.Exists(root)) return null;
         // llama2.c built-ins keep their repository paths: {ModelsDir}/stories260K/stories260K.bin.
         if (builtIn is { Layout: ModelLayout.Llama2c } && HasRequiredFiles(builtIn, root))
-            return BuiltInResolved(builtIn, root, ModelLocation.ModelsDir);
-        foreach (var dir in LocalFolders(id, builtIn))
+            return BuiltInResolved(builtIn, root, location);
+        foreach (var dir in LocalFolders(root, id, builtIn))
         {
-            if (Directory.Exists(dir) && ModelFolders.Recognise(id, dir, ModelLocation.ModelsDir, out _) is { } model)
+            if (Directory.Exists(dir) && ModelFolders.Recognise(id, dir, location, out _) is { } model)
                 return model;
         }
         return null;
     }
 
-    /// <summary>Folders under the models dir where a model with this id may live: {id}, {owner}/{name}, {name}.</summary>
-    private IEnumerable<string> LocalFolders(string id, BuiltInModel? builtIn)
+    /// <summary>Folders under a models folder where a model with this id may live: {id}, {owner}/{name}, {name}.</summary>
+    private static IEnumerable<string> LocalFolders(string root, string id, BuiltInModel? builtIn)
     {
         var names = new List<string> { id };
         if (builtIn is not null) names.Add(builtIn.Repo);
         names.AddRange(names.Where(n => n.Contains('/')).Select(n => n[(n.IndexOf('/') + 1)..]).ToList());
-        return names.Distinct(StringComparer.Ordinal).Select(n => Under(_options.ModelsDir, n));
+        return names.Distinct(StringComparer.Ordinal).Select(n => Under(root, n));
     }
 
     private static ResolvedModel? FindInCache(string id, BuiltInModel? builtIn, string cacheDir)

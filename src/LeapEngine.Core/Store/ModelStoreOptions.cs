@@ -11,11 +11,25 @@ public sealed record ModelStoreOptions
 {
     public const string DefaultHubEndpoint = "https://huggingface.co";
 
-    /// <summary>Local models directory, searched before the cache (env LEAP_MODELS_DIR).</summary>
+    /// <summary>
+    /// Local models directory, searched before the cache (env LEAP_MODELS_DIR). Relative paths here and in
+    /// <see cref="CacheDir"/> resolve against the process's working directory when the store is created.
+    /// </summary>
     public string ModelsDir { get; init; } = DefaultModelsDir(Environment.GetEnvironmentVariable);
 
     /// <summary>Download cache; files live at {CacheDir}/{owner}/{name}/{revision}/{file} (env LEAP_CACHE_DIR).</summary>
     public string CacheDir { get; init; } = DefaultCacheDir(Environment.GetEnvironmentVariable);
+
+    /// <summary>
+    /// Models shipped with the engine, searched after the models dir and the cache and before the hub: the
+    /// <c>models</c> folder beside the program (copied there from LeapEngine.Core's EmbeddedModels at build and
+    /// publish), so the default model loads from a fresh clone, a publish folder or the Docker image whatever
+    /// the working directory. Null searches no embedded folder.
+    /// </summary>
+    public string? EmbeddedDir { get; init; } = DefaultEmbeddedDir;
+
+    /// <summary>The <c>models</c> folder beside the running program's assemblies.</summary>
+    public static string DefaultEmbeddedDir => Path.Combine(AppContext.BaseDirectory, "models");
 
     /// <summary>Hub base URL (env LEAP_HUB_ENDPOINT, else HF_ENDPOINT).</summary>
     public string HubEndpoint { get; init; } = DefaultHubEndpoint;
@@ -91,7 +105,7 @@ public sealed record ModelStoreOptions
     // Records print every property; the token must never reach a log.
     private bool PrintMembers(StringBuilder builder)
     {
-        builder.Append($"ModelsDir = {ModelsDir}, CacheDir = {CacheDir}, HubEndpoint = {HubEndpoint}, ");
+        builder.Append($"ModelsDir = {ModelsDir}, CacheDir = {CacheDir}, EmbeddedDir = {EmbeddedDir}, HubEndpoint = {HubEndpoint}, ");
         builder.Append($"HubToken = {(HubToken is null ? "null" : "***")}, Offline = {Offline}, Revision = {Revision}");
         return true;
     }

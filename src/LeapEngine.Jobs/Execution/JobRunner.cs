@@ -97,6 +97,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             // The server is stopping: Hangfire puts the job back, and the next attempt starts over.
             throw;
         }
+        catch (ServedModelUnavailableException e)
+        {
+            // The model's files are not on this worker: a retry in seconds finds the same, and the message says what to provision.
+            await FinishAsync(db, job, Failed("model_unavailable", e.Message, 0));
+        }
         catch (ArgumentException e)
         {
             // Input the API could not rule out (or a model missing on this worker): retrying will not help.

@@ -17,6 +17,7 @@ public sealed class ModelPool : IDisposable
     private readonly ModelsOptions _options;
     private readonly ILogger<ModelPool> _log;
     private readonly Lazy<ModelStore> _store;
+    private readonly Lazy<ModelStore> _diskOnly;
     private readonly Lazy<Device> _device;
     private readonly ConcurrentDictionary<string, Lazy<Task<LanguageModel>>> _validation = new(StringComparer.OrdinalIgnoreCase);
     private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.OrdinalIgnoreCase);
@@ -34,10 +35,35 @@ public sealed class ModelPool : IDisposable
                 Offline = env.Offline || _options.Offline,
             });
         });
+        // The same folders, never downloading: answers "is it on disk?" without side effects.
+        _diskOnly = new(() => new ModelStore(_store.Value.Options with { Offline = true }));
         _device = new(() => DeviceSetting.Parse(_options.Device));
     }
 
     public ModelStore Store => _store.Value;
+
+    /// <summary>Whether downloads are allowed here (neither Leap:Models:Offline nor LEAP_OFFLINE/HF_HUB_OFFLINE).</summary>
+    public bool Offline => Store.Options.Offline;
+
+    /// <summary>Whether a served model can run without a download; reads the disk only.</summary>
+    public async Task<ModelAvailability> AvailabilityAsync(string modelId, CancellationToken ct)
+    {
+        try
+        {
+            var model = await _diskOnly.Value.ResolveAsync(modelId, ct: ct).ConfigureAwait(false);
+            return new ModelAvailability(modelId, true, model.Location, false, null);
+        }
+        catch (Exception e) when (ServedModelUnavailableException.IsMissingFiles(e) || e is ArgumentException)
+        {
+            // Only a built-in id or an owner/name id has a hub repository to come from.
+            bool fromHub = BuiltInModels.Find(modelId) is not null || modelId.Contains('/');
+            if (!Offline && fromHub && e is ModelNotAvailableException)
+                return new ModelAvailability(modelId, false, null, true,
+                    $"model '{modelId}' is not on this server yet; it is downloaded from the hub on first use");
+            // Not logged: readiness probes ask this every few seconds.
+            return new ModelAvailability(modelId, false, null, false, ServedModelUnavailableException.From(modelId, e, Offline).Message);
+        }
+    }
 
     /// <summary>
     /// A shared instance for validation only (tokenising, reading the config): never run or
@@ -52,9 +78,10 @@ public sealed class ModelPool : IDisposable
         {
             return await load.Value.WaitAsync(ct).ConfigureAwait(false);
         }
-        catch (Exception) when (load.Value.IsFaulted)
+        catch (Exception e) when (load.Value.IsFaulted)
         {
             _validation.TryRemove(served.Id, out _);   // let a later request try again (files may be provisioned meanwhile)
+            if (ServedModelUnavailableException.IsMissingFiles(e)) throw Unavailable(served.Id, e);
             throw;
         }
     }
@@ -70,7 +97,14 @@ public sealed class ModelPool : IDisposable
             if (!slot.Idle.TryPop(out var model))
             {
                 _log.LogInformation("Loading model {Model} on {Device}", served.Id, _device.Value);
-                model = await LanguageModel.LoadAsync(Store, served.Id, _device.Value, ct: ct).ConfigureAwait(false);
+                try
+                {
+                    model = await LanguageModel.LoadAsync(Store, served.Id, _device.Value, ct: ct).ConfigureAwait(false);
+                }
+                catch (Exception e) when (ServedModelUnavailableException.IsMissingFiles(e))
+                {
+                    throw Unavailable(served.Id, e);
+                }
             }
             return new ModelLease(model, () => { slot.Idle.Push(model); slot.Gate.Release(); });
         }
@@ -81,12 +115,20 @@ public sealed class ModelPool : IDisposable
         }
     }
 
+    private ServedModelUnavailableException Unavailable(string modelId, Exception cause)
+    {
+        // The store's own message names the server's folders: for the operator's log, not for the client.
+        _log.LogWarning("Served model {Model} is not available: {Reason}", modelId, cause.Message);
+        return ServedModelUnavailableException.From(modelId, cause, Offline);
+    }
+
     public void Dispose()
     {
         foreach (var slot in _slots.Values)
             while (slot.Idle.TryPop(out var m)) m.Dispose();
         foreach (var load in _validation.Values)
             if (load.IsValueCreated && load.Value.IsCompletedSuccessfully) load.Value.Result.Dispose();
+        if (_diskOnly.IsValueCreated) _diskOnly.Value.Dispose();
         if (_store.IsValueCreated) _store.Value.Dispose();
     }
 

@@ -21,13 +21,16 @@ public sealed class ChildProcess : IDisposable
         _process.BeginErrorReadLine();
     }
 
-    /// <summary>Starts src/{project}/bin/{same configuration as the tests}/…/{project}.dll with extra environment.</summary>
-    public static ChildProcess Start(string project, IReadOnlyDictionary<string, string> environment)
+    /// <summary>
+    /// Starts src/{project}/bin/{same configuration as the tests}/…/{project}.dll with extra environment, in
+    /// <paramref name="workingDirectory"/> (default: the program's folder).
+    /// </summary>
+    public static ChildProcess Start(string project, IReadOnlyDictionary<string, string> environment, string? workingDirectory = null)
     {
         var dll = BuiltDll(project);
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
+            WorkingDirectory = workingDirectory ?? Path.GetDirectoryName(dll)!, RedirectStandardOutput = true, RedirectStandardError = true,
         };
         start.ArgumentList.Add(dll);
         start.Environment["DOTNET_ENVIRONMENT"] = "Production";
@@ -35,6 +38,36 @@ public sealed class ChildProcess : IDisposable
         foreach (var (k, v) in environment) start.Environment[k] = v;
         return new ChildProcess(Process.Start(start)!);
     }
+
+    /// <summary>
+    /// Runs a shell command line as a user would type it, in <paramref name="workingDirectory"/>, with the test
+    /// host's own variables (MSBuild's, the test runner's, LeapEngine's) removed and <paramref name="environment"/>
+    /// applied on top (a null value removes a variable).
+    /// </summary>
+    public static ChildProcess StartShell(string command, string workingDirectory, IReadOnlyDictionary<string, string?> environment)
+    {
+        var start = new ProcessStartInfo("bash")
+        {
+            WorkingDirectory = workingDirectory, RedirectStandardOutput = true, RedirectStandardError = true,
+        };
+        start.ArgumentList.Add("-c");
+        start.ArgumentList.Add(command);
+        foreach (var name in start.Environment.Keys.ToList())
+        {
+            if (name.StartsWith("MSBUILD", StringComparison.OrdinalIgnoreCase) || name.StartsWith("VSTEST", StringComparison.OrdinalIgnoreCase)
+                || name.StartsWith("LEAP_", StringComparison.Ordinal) || name.StartsWith("Leap__", StringComparison.Ordinal)
+                || name is "DOTNET_ENVIRONMENT" or "ASPNETCORE_ENVIRONMENT" or "ASPNETCORE_URLS" or "XDG_DATA_HOME" or "XDG_CACHE_HOME")
+                start.Environment.Remove(name);
+        }
+        foreach (var (k, v) in environment)
+        {
+            if (v is null) start.Environment.Remove(k);
+            else start.Environment[k] = v;
+        }
+        return new ChildProcess(Process.Start(start)!);
+    }
+
+    public bool HasExited => _process.HasExited;
 
     public string Output() { lock (_output) return _output.ToString(); }
 

@@ -13,6 +13,12 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
 {
     public const string OperatorKey = "test-operator-key-7c1f0e0d9b";
 
+    /// <summary>A served model whose files exist nowhere (a hub id, and the server is offline).</summary>
+    public const string AbsentModel = "leaptest/absent-model";
+
+    /// <summary>The class of stories260K-hf, served beside stories260K so a worker can be given only its queues.</summary>
+    public const string HfClass = "hf";
+
     /// <summary>Plans the tests use, by what they exercise.</summary>
     public static readonly Dictionary<string, string> Settings = new()
     {
@@ -31,6 +37,10 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         ["Leap:Plans:slow:RequestsPerMinute"] = "5",
         ["Leap:Plans:nomodels:AllowedModels:0"] = "some-other-model",
         ["Leap:Plans:nomodels:RequestsPerMinute"] = "100000",
+        ["Leap:Models:Served:1:Id"] = "stories260K-hf",
+        ["Leap:Models:Served:1:Class"] = HfClass,
+        ["Leap:Models:Served:2:Id"] = AbsentModel,
+        ["Leap:Models:Served:2:Class"] = "small",
     };
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)

@@ -6,12 +6,14 @@ internal static class StoreTestOptions
 {
     /// <summary>
     /// Options confined to a temp dir. Without an endpoint the store is offline (and the endpoint
-    /// is a closed loopback port), so no test can reach the real hub by accident.
+    /// is a closed loopback port), so no test can reach the real hub by accident. The embedded models
+    /// beside the test binaries are left out: these tests see only the folders they fill.
     /// </summary>
     public static ModelStoreOptions For(TempDir temp, string? endpoint = null, string? modelsDir = null) => new()
     {
         ModelsDir = modelsDir ?? temp.Sub("models"),
         CacheDir = temp.Sub("cache"),
+        EmbeddedDir = null,
         HubEndpoint = endpoint ?? "http://127.0.0.1:9",
         Offline = endpoint is null,
         RetryDelay = TimeSpan.FromMilliseconds(10),
