@@ -3,6 +3,7 @@ using Hangfire.Server;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
 using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Metering;
 using LeapEngine.Jobs.Models;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
@@ -60,7 +61,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             return;
         }
 
-        var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider);
+        // The meter knows the reservation: work past it is refused before it runs (UsageLimitReachedException).
+        var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider, job.ReservedTokens);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         await using var monitor = new JobMonitor(scopes, job, _options, cancel, log);
         try
@@ -82,7 +84,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         catch (OperationCanceledException) when (monitor.CancelRequested)
         {
             await monitor.StopAsync();
-            await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Cancelled, 0, ErrorCode: "cancelled",
+            // Work done is charged, cancelled or not: cancelling late must not be free compute.
+            await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Cancelled, execution.Usage.Tokens, ErrorCode: "cancelled",
                 ErrorMessage: "cancelled at the client's request"));
         }
         catch (OperationCanceledException) when (monitor.LostOwnership)
@@ -94,15 +97,21 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             // The server is stopping: Hangfire puts the job back, and the next attempt starts over.
             throw;
         }
+        catch (UsageLimitReachedException e)
+        {
+            // The run reached its reservation (an estimate fell short): a retry would stop at the same place.
+            await FinishAsync(db, job, Failed(UsageLimitReachedException.ErrorCode, e.Message, execution.Usage.Tokens));
+        }
         catch (ArgumentException e)
         {
             // Input the API could not rule out (or a model missing on this worker): retrying will not help.
-            await FinishAsync(db, job, Failed("invalid_request", e.Message, 0));
+            await FinishAsync(db, job, Failed("invalid_request", e.Message, execution.Usage.Tokens));
         }
         catch (Exception e) when (RetryCount(context) >= RetryAttempts)
         {
             log.LogError(e, "Job {JobId} failed on its last retry", jobId);
-            await FinishAsync(db, job, Failed("internal_error", $"the job failed after {RetryAttempts + 1} tries: {e.GetType().Name}", 0));
+            await FinishAsync(db, job, Failed("internal_error", $"the job failed after {RetryAttempts + 1} tries: {e.GetType().Name}",
+                execution.Usage.Tokens));
         }
     }
 
