@@ -8,15 +8,15 @@ namespace LeapEngine.Api.Tests;
 
 /// <summary>
 /// Usage never passes the plan under any concurrency: 50 submissions of one job type at once
-/// against a small plan ('burst': 8,000 model tokens a month). Some are admitted, the rest get
-/// 402; once every admitted job ends, usage is at or under the plan and nothing stays reserved
+/// against a small plan ('burst': 1,500 model tokens a month, less than 50 of any request below
+/// but a match, which runs no model). Some are admitted, the rest get 402; once every admitted job ends, usage is at or under the plan and nothing stays reserved
 /// or active.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class UsageBurstTests(ApiFixture api, ITestOutputHelper output)
 {
     private const int Burst = 50;
-    private const long PlanTokens = 8_000;
+    private const long PlanTokens = 1_500;
     private const string Dict = "{dict}";
 
     public static TheoryData<string, string, string> Bursts => new()
@@ -28,11 +28,11 @@ public sealed class UsageBurstTests(ApiFixture api, ITestOutputHelper output)
         { "dictionary_build", "/v1/dictionaries",
             """{"texts": ["Tom saw a big dog.", "Lily liked to play in the park with her red ball.", "The cat slept."], "context_length": 32, "batch_size": 2, "calibration_batches": 1, "percentile": 20}""" },
         { "dictionary_assign", $"/v1/dictionaries/{Dict}/assign", """{"texts": ["Tom saw a big red ball.", "The cat sat on the mat."], "readout": "signed"}""" },
-        { "dictionary_score", $"/v1/dictionaries/{Dict}/score", """{"texts": ["Tom saw a big red ball.", "Hi"], "out_of_set_texts": ["SELECT 1;"]}""" },
+        { "dictionary_score", $"/v1/dictionaries/{Dict}/score", """{"texts": ["Tom saw a big red ball.", "Hi", "Lily and her mom went to the park to play."], "out_of_set_texts": ["SELECT 1;"]}""" },
         { "dictionary_steer", $"/v1/dictionaries/{Dict}/steer", """{"prompt": "Once upon a time", "region": 0, "alpha": 2, "target": " there", "max_new_tokens": 8}""" },
-        { "dictionary_ablate", $"/v1/dictionaries/{Dict}/ablate", """{"prompt": "Once upon a time", "regions": [0], "max_new_tokens": 8}""" },
+        { "dictionary_ablate", $"/v1/dictionaries/{Dict}/ablate", """{"prompt": "Once upon a time", "regions": [0], "max_new_tokens": 16}""" },
         { "dictionary_match", $"/v1/dictionaries/{Dict}/match", """{"other_dictionary_id": "{dict}"}""" },
-        { "prompt_optimisation", "/v1/optimisations", """{"target": " zebra", "method": "gcg", "length": 2, "steps": 50, "candidates": 2, "search_width": 4, "max_work": 900, "seed": 1}""" },
+        { "prompt_optimisation", "/v1/optimisations", """{"target": " zebra", "method": "gcg", "length": 2, "steps": 50, "candidates": 2, "search_width": 4, "max_work": 400, "seed": 1}""" },
     };
 
     [Theory]
@@ -61,6 +61,7 @@ public sealed class UsageBurstTests(ApiFixture api, ITestOutputHelper output)
                 $"{type}: {(int)response.StatusCode} {text}");
         }
         Assert.NotEmpty(accepted);
+        if (type != "dictionary_match") Assert.True(accepted.Count < Burst, $"{type}: the plan never bound; make the request larger");
 
         long charged = 0;
         foreach (var id in accepted)

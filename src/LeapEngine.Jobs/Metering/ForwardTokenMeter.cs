@@ -30,7 +30,8 @@ public static class ForwardTokenMeter
     public static IDisposable Attach(LanguageModel model, UsageMeter usage) =>
         model.Network.Attach((HookPoint, (x, _) =>
         {
-            usage.Add(Tokens(x.shape[0], x.shape[1], x.requires_grad));   // [batch, token, d_model]
+            // A leaf that requires gradients fed under no_grad still says requires_grad: the grad mode decides.
+            usage.Add(Tokens(x.shape[0], x.shape[1], x.requires_grad && TorchSharp.torch.is_grad_enabled()));   // [batch, token, d_model]
             return null;
         }));
 }

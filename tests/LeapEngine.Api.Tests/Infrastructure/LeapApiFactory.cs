@@ -25,7 +25,7 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         ["Leap:Plans:compute:ComputeTokensPerMonth"] = "100",
         ["Leap:Plans:compute:ConcurrentJobs"] = "50",
         ["Leap:Plans:compute:RequestsPerMinute"] = "100000",
-        ["Leap:Plans:burst:ComputeTokensPerMonth"] = "8000",
+        ["Leap:Plans:burst:ComputeTokensPerMonth"] = "1500",
         ["Leap:Plans:burst:ConcurrentJobs"] = "50",
         ["Leap:Plans:burst:JobsPerDay"] = "10000",
         ["Leap:Plans:burst:RequestsPerMinute"] = "100000",
