@@ -124,18 +124,19 @@ public static class JobStore
             var rows = db.Jobs.Where(j => j.Id == job.Id && j.Status == fromStatus);
             if (attempt is { } a) rows = rows.Where(j => j.Attempt == a);
             bool succeeded = outcome.Status == JobStatus.Succeeded;
+            long charged = QuotaLedger.Chargeable(job, outcome.UsedTokens);   // the job row shows what the ledger charges
             int moved = await rows.ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, outcome.Status)
                 .SetProperty(j => j.FinishedAt, now)
                 .SetProperty(j => j.UpdatedAt, now)
-                .SetProperty(j => j.UsedTokens, outcome.UsedTokens)
+                .SetProperty(j => j.UsedTokens, charged)
                 .SetProperty(j => j.ResultJson, outcome.ResultJson)
                 .SetProperty(j => j.ResultBytes, outcome.ResultBytes)
                 .SetProperty(j => j.ErrorCode, outcome.ErrorCode)
                 .SetProperty(j => j.ErrorMessage, outcome.ErrorMessage)
                 .SetProperty(j => j.ProgressDone, j => succeeded ? j.ProgressTotal : j.ProgressDone), ct);
             if (moved == 0) return false;
-            await QuotaLedger.SettleAsync(db, job, outcome.UsedTokens, succeeded, ct);
+            await QuotaLedger.SettleAsync(db, job, charged, succeeded, ct);
             await tx.CommitAsync(ct);
             return true;
         });

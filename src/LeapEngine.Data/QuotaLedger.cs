@@ -65,20 +65,29 @@ public static class QuotaLedger
     }
 
     /// <summary>
+    /// What a job that reports <paramref name="usedTokens"/> is charged: never more than its
+    /// reservation, so usage cannot pass the plan whatever a method or an estimate gets wrong
+    /// (the reservation was admitted against the plan atomically at submission).
+    /// </summary>
+    public static long Chargeable(JobRecord job, long usedTokens) => Math.Clamp(usedTokens, 0, job.ReservedTokens);
+
+    /// <summary>
     /// Returns a finished job's reservation: the slot is freed, the reserved tokens leave the
-    /// ledger and <paramref name="usedTokens"/> (0 on failure or cancellation) are charged.
-    /// Call once, in the transaction that moved the job to its final status.
+    /// ledger and the work it did is charged (<see cref="Chargeable"/>: at most the reservation),
+    /// whether it succeeded, failed or was cancelled. Call once, in the transaction that moved
+    /// the job to its final status.
     /// </summary>
     public static async Task SettleAsync(LeapDbContext db, JobRecord job, long usedTokens, bool succeeded, CancellationToken ct)
     {
         await db.Tenants.Where(t => t.Id == job.TenantId && t.ActiveJobs > 0)
             .ExecuteUpdateAsync(s => s.SetProperty(t => t.ActiveJobs, t => t.ActiveJobs - 1), ct);
         long reserved = job.ReservedTokens;
+        long charged = Chargeable(job, usedTokens);
         int ok = succeeded ? 1 : 0, bad = succeeded ? 0 : 1;
         await db.UsageMonths.Where(u => u.TenantId == job.TenantId && u.Month == job.ReservedMonth)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.ReservedTokens, u => u.ReservedTokens - reserved)
-                .SetProperty(u => u.UsedTokens, u => u.UsedTokens + usedTokens)
+                .SetProperty(u => u.UsedTokens, u => u.UsedTokens + charged)
                 .SetProperty(u => u.JobsSucceeded, u => u.JobsSucceeded + ok)
                 .SetProperty(u => u.JobsFailed, u => u.JobsFailed + bad), ct);
     }

@@ -26,6 +26,7 @@ internal sealed class OptimisationProblem : IDisposable
         SuffixIds = model.ContinuationIds(request.Suffix);
         TargetIds = model.ContinuationIds(request.Target);
         AllowedIds = Vocabulary.Allowed(model, request.Vocabulary, request.AllowedTokenIds);
+        Cost = new OptimisationCost(request, ContextIds.Length, SuffixIds.Length, TargetIds.Length);
 
         using var noGrad = no_grad();
         // Everything kept is detached from this scope; the rest is freed when the constructor ends.
@@ -62,10 +63,10 @@ internal sealed class OptimisationProblem : IDisposable
     /// <summary>Mean length of the allowed embeddings: unit directions are fed at this length, the scale real tokens have.</summary>
     public float EmbeddingScale { get; }
     public int Length => Request.Length;
-    /// <summary>Tokens in one loss sequence: context, span, suffix and the teacher-forced target (all but its last token).
-    /// With a target window k, one pass per offset j = 0..k, each j tokens longer.</summary>
-    public int LossTokens => (Request.TargetWindow + 1) * (ContextIds.Length + Length + SuffixIds.Length + TargetIds.Length - 1)
-                             + Request.TargetWindow * (Request.TargetWindow + 1) / 2;
+    /// <summary>The work model of this request (step costs for the budget checks).</summary>
+    public OptimisationCost Cost { get; }
+    /// <summary>Tokens in one loss sequence (<see cref="OptimisationCost.LossTokens"/>).</summary>
+    public int LossTokens => Cost.LossTokens;
 
     /// <summary>The whole prompt a span stands in: context, span, suffix.</summary>
     public int[] FullPrompt(IReadOnlyList<int> span) => [.. ContextIds, .. span, .. SuffixIds];

@@ -72,5 +72,9 @@ public sealed record OptimisationResult
     public long Work { get; init; }
     /// <summary>Whether <see cref="OptimisationRequest.MaxWork"/> or <see cref="OptimisationRequest.MaxSeconds"/> ended the search before its steps ran out.</summary>
     public bool StoppedByBudget { get; init; }
+    /// <summary>What ended the search: <c>found</c> (enough verified prompts), <c>steps</c>, <c>work_budget</c> or <c>time_budget</c>.</summary>
+    public string StopReason { get; init; } = "";
+    /// <summary>One plain sentence: how many verified prompts were found, or that none was and what ended the search.</summary>
+    public string Summary { get; init; } = "";
     public int AllowedTokens { get; init; }
 }

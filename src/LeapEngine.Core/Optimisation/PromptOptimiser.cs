@@ -30,16 +30,13 @@ public static class PromptOptimiser
         int candidates = request.Candidates;
 
         // Worst-case search work of one step (verification is added by SearchLog.Fits).
-        long descentWork = 3L * candidates * problem.LossTokens;
-        long gcgWork = descentWork + (long)candidates * request.SearchWidth * problem.LossTokens;
+        long descentWork = problem.Cost.DescentStep;
+        long gcgWork = problem.Cost.GcgStep;
         // The hybrid's descent gets its share of a budget as well as of the steps.
         double descentShare = request.Method == OptimisationMethod.Hybrid ? request.HybridDescentFraction : 1;
         bool interleaved = Interleaved(request);
-        // The interleaved hybrids' descent steps come on top of every GCG step.
-        if (interleaved) gcgWork += request.HybridDescentSteps * 3L * candidates * problem.LossTokens;
 
         var pool = request.Method == OptimisationMethod.Hybrid && request.HybridBestReadouts ? new ReadoutPool() : null;
-        if (pool is not null) descentWork += (long)candidates * problem.LossTokens;
 
         if (request.Method == OptimisationMethod.Hybrid && request.HybridVariant == HybridVariant.Reseed)
         {

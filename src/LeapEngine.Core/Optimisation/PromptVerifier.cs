@@ -16,10 +16,9 @@ internal sealed class PromptVerifier
     public PromptVerifier(OptimisationProblem problem)
     {
         _problem = problem;
-        var request = problem.Request;
         _options = new GenerationOptions
         {
-            MaxNewTokens = problem.TargetIds.Length + (request.ExactContinuation ? 0 : request.ExtraVerifyTokens),
+            MaxNewTokens = problem.Cost.VerifyNewTokens,
             Temperature = 0,
             StopAtEos = true,
         };
@@ -31,7 +30,7 @@ internal sealed class PromptVerifier
     public int Generated { get; private set; }
 
     /// <summary>Forward-token work of verifying one new prompt: its prefill plus every token it may generate.</summary>
-    public long WorkPerPrompt => _problem.FullPrompt(new int[_problem.Length]).Length + _options.MaxNewTokens;
+    public long WorkPerPrompt => _problem.Cost.VerifyWorkPerPrompt;
 
     /// <summary>Verifies every span (rows of ids); returns whether each one says the target.</summary>
     public Verification[] Verify(IReadOnlyList<int[]> spans, CancellationToken ct)

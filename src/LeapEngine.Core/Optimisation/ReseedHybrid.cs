@@ -16,9 +16,8 @@ internal static class ReseedHybrid
     {
         var request = problem.Request;
         int candidates = request.Candidates;
-        long gradientPass = 3L * candidates * problem.LossTokens;
-        long gcgWork = gradientPass + (long)candidates * request.SearchWidth * problem.LossTokens;
-        long descentWork = gradientPass + (long)candidates * problem.LossTokens;   // its step and the exact scores of its readouts
+        long gcgWork = problem.Cost.GcgStep;
+        long descentWork = problem.Cost.ReseedDescentStep;   // its step and the exact scores of its readouts
         bool explore = !request.AblateRandomProposals;   // the ablation: stall restarts from fresh initial spans, no descent
         var pool = new ReadoutPool();
         var stall = new StallCounter(candidates, request.HybridStallSteps);

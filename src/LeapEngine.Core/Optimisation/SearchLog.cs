@@ -65,8 +65,36 @@ internal sealed class SearchLog
     {
         var request = _problem.Request;
         long worst = Work + stepWork + request.Candidates * _verifier.WorkPerPrompt;
-        if (request.MaxWork is { } work && worst > share * work) return false;
-        return request.MaxSeconds is not { } seconds || _clock.Elapsed.TotalSeconds < share * seconds;
+        if (request.MaxWork is { } work && worst > share * work)
+        {
+            _budgetHit = WorkBudget;
+            return false;
+        }
+        if (request.MaxSeconds is not { } seconds || _clock.Elapsed.TotalSeconds < share * seconds) return true;
+        _budgetHit = TimeBudget;
+        return false;
+    }
+
+    private const string Found = "found", StepsRanOut = "steps", WorkBudget = "work_budget", TimeBudget = "time_budget";
+    private string? _budgetHit;
+
+    /// <summary>What ended the search (<see cref="OptimisationResult.StopReason"/>).</summary>
+    private string StopReason() => Done ? Found : Steps >= _problem.Request.Steps ? StepsRanOut : _budgetHit ?? StepsRanOut;
+
+    /// <summary>The result's plain sentence: a search that found nothing says so, and what to change.</summary>
+    private string Summary(string reason, int kept)
+    {
+        var request = _problem.Request;
+        string ended = reason switch
+        {
+            WorkBudget => $"at its work budget of {request.MaxWork} forward-token equivalents after {Steps} of {request.Steps} steps (raise max_work)",
+            TimeBudget => $"at its time budget of {request.MaxSeconds} s after {Steps} of {request.Steps} steps (raise max_seconds)",
+            _ => $"after all {Steps} steps (raise steps, or try another seed or method)",
+        };
+        if (kept > 0) return reason == Found ? $"{kept} verified prompt(s) found" : $"{kept} verified prompt(s) found; the search stopped {ended}";
+        return _successes.Count > 0
+            ? $"no verified prompt: the {_successes.Count} prompt(s) found did not say the target again on the final re-check"
+            : $"no verified prompt found: the search stopped {ended}";
     }
 
     /// <summary>
@@ -115,6 +143,7 @@ internal sealed class SearchLog
         var rechecks = _verifier.Recheck(_successes.Select(s => s.PromptIds).ToList(), _ct);
         var kept = _successes.Where((s, i) => rechecks[i].Success && rechecks[i].GeneratedIds.SequenceEqual(s.GeneratedIds)).ToList();
         var request = _problem.Request;
+        var reason = StopReason();
         return new OptimisationResult
         {
             ModelId = _problem.Model.Id,
@@ -136,6 +165,8 @@ internal sealed class SearchLog
             Reseeds = Reseeds,
             Work = Work,
             StoppedByBudget = Steps < request.Steps && _successes.Count < request.StopAfterSuccesses,
+            StopReason = reason,
+            Summary = Summary(reason, kept.Count),
             AllowedTokens = _problem.AllowedIds.Length,
         };
     }

@@ -53,10 +53,28 @@ public static class ActivationStream
     }
 
     public static IEnumerable<ActivationBatch> Stream(LanguageModel model, string hook, IEnumerable<string> texts,
-        PartitionPositions positions, int contextLength, int batchSize, CancellationToken ct = default)
+        PartitionPositions positions, int contextLength, int batchSize, CancellationToken ct = default) =>
+        Plan(model, texts, positions, contextLength, batchSize, ct).Select(batch => Run(model, hook, batch));
+
+    /// <summary>
+    /// Token positions each forward pass of <see cref="Stream"/> runs, in order, without running
+    /// it: a right-padded batch computes texts x its longest text, padding included. What a job
+    /// reserves is computed from this, so the bound follows the batching exactly.
+    /// </summary>
+    public static IEnumerable<(long Positions, long Rows)> ForwardPasses(LanguageModel model, IEnumerable<string> texts,
+        PartitionPositions positions, int contextLength, int batchSize) =>
+        Plan(model, texts, positions, contextLength, batchSize, CancellationToken.None)
+            .Select(b => ((long)b.Count * b.Max(t => t.Length), b.Sum(t => (long)t.Rows.Length)));
+
+    /// <summary>The texts of one forward pass: encoded, the length it runs at, its selected rows and its index in the corpus.</summary>
+    private sealed record PlannedText(EncodedText Text, int Length, int[] Rows, int Index);
+
+    /// <summary>How <see cref="Stream"/> batches texts (the one place that decides it, for running and for pricing).</summary>
+    private static IEnumerable<List<PlannedText>> Plan(LanguageModel model, IEnumerable<string> texts, PartitionPositions positions,
+        int contextLength, int batchSize, CancellationToken ct)
     {
         int maxLength = Math.Min(contextLength, model.Config.ContextLength);
-        var pending = new List<(EncodedText Text, int Length, int[] Rows, int Index)>();
+        var pending = new List<PlannedText>();
         int index = -1;
         foreach (var text in texts)
         {
@@ -67,14 +85,14 @@ public static class ActivationStream
             int length = Math.Min(encoded.Count, maxLength);
             var rows = SelectedPositions(encoded.Ids, length, model.BosId, positions);
             if (rows.Length == 0) continue;
-            pending.Add((encoded, length, rows, index));
+            pending.Add(new PlannedText(encoded, length, rows, index));
             if (pending.Count == batchSize)
             {
-                yield return Run(model, hook, pending);
-                pending.Clear();
+                yield return pending;
+                pending = new List<PlannedText>();
             }
         }
-        if (pending.Count > 0) yield return Run(model, hook, pending);
+        if (pending.Count > 0) yield return pending;
     }
 
     /// <summary>The positions of one text that contribute: never BOS, and only the last when asked.</summary>
@@ -85,7 +103,7 @@ public static class ActivationStream
         return positions == PartitionPositions.LastOnly ? [length - 1] : Enumerable.Range(first, length - first).ToArray();
     }
 
-    private static ActivationBatch Run(LanguageModel model, string hook, List<(EncodedText Text, int Length, int[] Rows, int Index)> items)
+    private static ActivationBatch Run(LanguageModel model, string hook, List<PlannedText> items)
     {
         var sequences = items.Select(i => (IReadOnlyList<int>)i.Text.Ids.Take(i.Length).ToArray()).ToList();
         int width = sequences.Max(s => s.Count);

@@ -30,6 +30,14 @@ public sealed partial class ExemplarDictionary
     /// <summary>Texts per forward pass when assigning and scoring.</summary>
     private const int UseBatchSize = 32;
 
+    /// <summary>
+    /// Token positions that reading <paramref name="texts"/> at <paramref name="positions"/> runs (as
+    /// <see cref="Score"/> does; <see cref="Assign"/> and <see cref="Readouts"/> read one text at a time
+    /// at all positions but BOS), padding included, from the dictionary's metadata alone: what a job reserves.
+    /// </summary>
+    public static long ForwardTokens(LanguageModel model, DictionaryInfo info, IEnumerable<string> texts, PartitionPositions positions) =>
+        ActivationStream.ForwardPasses(model, texts, positions, info.ContextLength, UseBatchSize).Sum(p => p.Positions);
+
     /// <summary>Fails with what to fix when the model or hook is not the one the dictionary was built on.</summary>
     public void RequireCompatible(LanguageModel model)
     {

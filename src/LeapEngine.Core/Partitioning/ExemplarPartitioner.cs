@@ -27,6 +27,26 @@ public static class ExemplarPartitioner
     }
 
     /// <summary>
+    /// Upper bound of the token positions <see cref="Build"/> runs on this corpus, padding
+    /// included, without running it: the calibration batches are always read, then batches
+    /// until <see cref="PartitionOptions.MaxTokens"/> activations are clustered (saturation can
+    /// only stop it sooner). Jobs reserve this.
+    /// </summary>
+    public static long MaxForwardTokens(LanguageModel model, PartitionOptions options, IEnumerable<string> corpus)
+    {
+        long positions = 0, rows = 0;
+        int batches = 0;
+        foreach (var pass in ActivationStream.ForwardPasses(model, corpus, options.Positions, options.ContextLength, options.BatchSize))
+        {
+            if (batches >= options.CalibrationBatches && rows >= options.MaxTokens) break;
+            positions += pass.Positions;
+            rows += pass.Rows;
+            batches++;
+        }
+        return positions;
+    }
+
+    /// <summary>
     /// Builds from activation batches [rows, width] that the caller owns (e.g. constructed
     /// data, or activations captured elsewhere); regions then carry no text examples.
     /// </summary>

@@ -49,15 +49,9 @@ public sealed class DictionaryBuildHandler : IJobHandler<DictionaryBuildRequest>
         if (hook.EndsWith("hook_pattern", StringComparison.Ordinal))
             throw new JobRequestException("hook", $"'{hook}' is an attention pattern; use a hook with one vector per token (e.g. blocks.N.hook_resid_post)");
 
-        // Every non-blank text is read once, cut to the context: that bounds what the build can run.
-        int longest = 0;
-        long tokens = 0;
-        foreach (var text in r.Texts.Where(t => !string.IsNullOrWhiteSpace(t)))
-        {
-            int n = Math.Min(model.Encode(text).Count, r.ContextLength);
-            longest = Math.Max(longest, n);
-            tokens += n;
-        }
+        // The build's own batching, priced pass by pass (a padded batch runs texts x its longest text).
+        int longest = r.Texts.Where(t => !string.IsNullOrWhiteSpace(t)).Max(t => Math.Min(model.Encode(t).Count, r.ContextLength));
+        long tokens = ExemplarPartitioner.MaxForwardTokens(model, r.ToEngine(), r.Texts);
         return ValueTask.FromResult(new JobEstimate(longest, tokens));
     }
 

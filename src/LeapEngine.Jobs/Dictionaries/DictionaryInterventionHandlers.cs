@@ -25,8 +25,10 @@ internal static class InterventionLimits
         if (r.Target is { Length: 0 }) throw new JobRequestException("target", "target is empty; leave it out or give a continuation");
         DictionaryBuildHandler.Range(r.MaxNewTokens, 0, MaxNewTokens, "max_new_tokens");
         int prompt = model.PromptIds(r.Prompt).Length;
-        // The target is encoded after the prompt; alone it may take one token more or less.
-        int target = r.Target is null ? 0 : model.Encode(r.Target, addBos: false).Count + 1;
+        // The run scores the target as it follows the prompt (prompt + target encoded together, less the prompt's
+        // tokens) or, when that changes the prompt's tokens, encoded alone: the larger of the two bounds either.
+        int target = r.Target is null ? 0
+            : Math.Max(model.Encode(r.Prompt + r.Target).Count - prompt, model.Encode(r.Target, addBos: false).Count);
         int context = model.Config.ContextLength;
         if (prompt + r.MaxNewTokens > context)
             throw new JobRequestException(prompt >= context ? "prompt" : "max_new_tokens",

@@ -18,7 +18,9 @@ public sealed class DictionaryAssignHandler : IJobHandler<DictionaryAssignReques
         if (r.Readout is not null && tokens * summary.Regions.Count > MaxReadoutValues)
             throw new JobRequestException("readout",
                 $"readouts would be {tokens} tokens x {summary.Regions.Count} regions; at most {MaxReadoutValues} values: send fewer or shorter texts");
-        return new JobEstimate(longest, tokens);
+        // Each text is read alone (no padding); readouts read it a second time.
+        long perRead = r.Texts!.Sum(t => ExemplarDictionary.ForwardTokens(validation.Model, summary.Info, [t], PartitionPositions.AllButBos));
+        return new JobEstimate(longest, r.Readout is null ? perRead : 2 * perRead);
     }
 
     public async Task<JobOutput> RunAsync(JobExecution job, DictionaryAssignRequest r, LanguageModel model, IProgress<ProgressUpdate> progress,
@@ -60,7 +62,10 @@ public sealed class DictionaryScoreHandler : IJobHandler<DictionaryScoreRequest>
             required: false);
         if (r.OutOfSetTexts is not null && (tokens == 0 || tokensOut == 0))
             throw new JobRequestException(tokens == 0 ? "texts" : "out_of_set_texts", "for an AUROC both sets need at least one non-blank text");
-        return new JobEstimate(Math.Max(longest, longestOut), tokens + tokensOut);
+        // Both sets are read in the dictionary's padded batches.
+        long passes = ExemplarDictionary.ForwardTokens(validation.Model, summary.Info, r.Texts!, summary.Info.Positions)
+                      + (r.OutOfSetTexts is null ? 0 : ExemplarDictionary.ForwardTokens(validation.Model, summary.Info, r.OutOfSetTexts, summary.Info.Positions));
+        return new JobEstimate(Math.Max(longest, longestOut), passes);
     }
 
     public async Task<JobOutput> RunAsync(JobExecution job, DictionaryScoreRequest r, LanguageModel model, IProgress<ProgressUpdate> progress,

@@ -1,7 +1,7 @@
 using LeapEngine.Core.Runtime;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
-using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Metering;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 

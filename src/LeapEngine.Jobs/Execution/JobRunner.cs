@@ -3,6 +3,7 @@ using Hangfire.Server;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
 using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Metering;
 using LeapEngine.Jobs.Models;
 using LeapEngine.Jobs.Scheduling;
 using Microsoft.EntityFrameworkCore;
@@ -64,7 +65,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             return;
         }
 
-        var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider);
+        // The meter knows the reservation: work past it is refused before it runs (UsageLimitReachedException).
+        var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider, job.ReservedTokens);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         await using var monitor = new JobMonitor(scopes, job, execution.Usage, _options, cancel, log);
         try
@@ -86,6 +88,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         catch (OperationCanceledException) when (monitor.CancelRequested)
         {
             await monitor.StopAsync();
+            // Work done is charged, cancelled or not: cancelling late must not be free compute.
             await FinishAsync(db, job, Cancelled(execution.Usage.Tokens));
         }
         catch (OperationCanceledException) when (monitor.LostOwnership)
@@ -101,6 +104,12 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         {
             // The model's files are not on this worker: a retry in seconds finds the same, and the message says what to provision.
             await FinishAsync(db, job, Failed("model_unavailable", e.Message, 0));
+        }
+        catch (UsageLimitReachedException e)
+        {
+            // The run reached its reservation (an estimate fell short): a retry would stop at the same place.
+            await monitor.StopAsync();
+            await FinishAsync(db, job, Failed(UsageLimitReachedException.ErrorCode, e.Message, execution.Usage.Tokens));
         }
         catch (ArgumentException e)
         {

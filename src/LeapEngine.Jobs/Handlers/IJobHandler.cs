@@ -1,5 +1,6 @@
 using LeapEngine.Core.Runtime;
 using LeapEngine.Data.Plans;
+using LeapEngine.Jobs.Metering;
 
 namespace LeapEngine.Jobs.Handlers;
 
@@ -43,14 +44,18 @@ public sealed record JobValidation(Guid TenantId, LanguageModel Model, PlanLimit
 
 /// <summary>What a validated request will cost.</summary>
 /// <param name="PromptTokens">Longest prompt in tokens, checked against the plan's max prompt tokens.</param>
-/// <param name="MaxModelTokens">Upper bound of model tokens processed (forward + backward): reserved at submission.</param>
+/// <param name="MaxModelTokens">
+/// Upper bound of model tokens processed (forward + backward), computed from the request: reserved at submission, and the
+/// run's <see cref="UsageMeter.Limit"/> (work past it is refused, the job fails with <c>usage_limit_reached</c>).
+/// </param>
 public sealed record JobEstimate(int PromptTokens, long MaxModelTokens);
 
 /// <summary>What a job produced: any JSON-serialisable object (stored as snake_case JSON) and optional bytes (tensors).</summary>
 public sealed record JobOutput(object Result, byte[]? Bytes = null);
 
 /// <summary>The job being run, as a handler sees it.</summary>
-public sealed class JobExecution(Guid jobId, Guid tenantId, int attempt, IServiceProvider services)
+/// <param name="reservedTokens">The job's reservation: <see cref="Usage"/> refuses work beyond it.</param>
+public sealed class JobExecution(Guid jobId, Guid tenantId, int attempt, IServiceProvider services, long reservedTokens = long.MaxValue)
 {
     public Guid JobId { get; } = jobId;
     public Guid TenantId { get; } = tenantId;
@@ -58,20 +63,8 @@ public sealed class JobExecution(Guid jobId, Guid tenantId, int attempt, IServic
     public int Attempt { get; } = attempt;
     /// <summary>Scoped services of this run (e.g. the database, to store a dictionary).</summary>
     public IServiceProvider Services { get; } = services;
-    /// <summary>Model tokens processed so far, forward and backward; charged to the tenant.</summary>
-    public UsageMeter Usage { get; } = new();
-}
-
-/// <summary>Thread-safe counter of model tokens processed.</summary>
-public sealed class UsageMeter
-{
-    private long _tokens;
-    public long Tokens => Interlocked.Read(ref _tokens);
-    public void Add(long tokens)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(tokens);
-        Interlocked.Add(ref _tokens, tokens);
-    }
+    /// <summary>Model tokens processed so far, forward and backward, bounded by the reservation; charged to the tenant.</summary>
+    public UsageMeter Usage { get; } = new(reservedTokens);
 }
 
 /// <summary>A request that cannot run as given; <see cref="Field"/> is the JSON path at fault.</summary>

@@ -6,63 +6,47 @@ using LeapEngine.Jobs.Metering;
 namespace LeapEngine.Jobs.Optimisation;
 
 /// <summary>
-/// Prompt optimisation as a job: progress in steps (in forward-token equivalents under a work
-/// budget), cancellable within one step, metered in
-/// the forward positions the network ran plus the positions each backward pass went through,
-/// and the engine's <see cref="OptimisationResult"/> (verified prompts with their generations) stored.
+/// Prompt optimisation as a job: progress in steps (or in forward-token equivalents under a work
+/// budget), cancellable within one step, metered in the forward positions the network ran plus
+/// the positions each backward pass went back through (<see cref="ForwardTokenMeter"/> counts a
+/// pass with gradients twice), and the engine's <see cref="OptimisationResult"/> (verified prompts
+/// with their generations, and a plain summary when there are none) stored.
 /// </summary>
 public sealed class PromptOptimisationHandler : IJobHandler<PromptOptimisationJobRequest>
 {
     public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, PromptOptimisationJobRequest r, CancellationToken ct)
     {
-        var engine = r.ToEngine();
-        try
-        {
-            engine.Validate(validation.Model);
-        }
-        catch (ArgumentException e) when (e is not JobRequestException)
-        {
-            throw new JobRequestException("target", e.Message);
-        }
-        int sequence = SequenceLength(validation.Model, engine);
-        return ValueTask.FromResult(new JobEstimate(sequence, MaxModelTokens(engine, sequence)));
+        var engine = Engine(validation.Model, r);
+        var cost = OptimisationCost.For(validation.Model, engine);
+        return ValueTask.FromResult(new JobEstimate(cost.SequenceTokens, cost.MaxTotal(engine.MaxWork)));
     }
 
     public Task<JobOutput> RunAsync(JobExecution job, PromptOptimisationJobRequest r, LanguageModel model, IProgress<ProgressUpdate> progress,
         CancellationToken ct)
     {
-        var engine = r.ToEngine();
-        OptimisationResult result;
-        using (ForwardTokenMeter.Attach(model, job.Usage))
-            result = PromptOptimiser.Run(model, engine, progress, ct);
-        // Each backward pass runs through the whole candidate batch once more.
-        job.Usage.Add((long)result.BackwardPasses * engine.Candidates * SequenceLength(model, engine));
-        return Task.FromResult(new JobOutput(result));
+        var engine = Engine(model, r);
+        using var meter = ForwardTokenMeter.Attach(model, job.Usage);
+        return Task.FromResult(new JobOutput(PromptOptimiser.Run(model, engine, progress, ct)));
     }
 
-    /// <summary>BOS + prefix + span + suffix + target tokens: the length every candidate runs at.</summary>
-    private static int SequenceLength(LanguageModel model, OptimisationRequest r) =>
-        (model.AddsBosByDefault ? 1 : 0) + model.Encode(r.Prefix, addBos: false).Count + r.Length
-        + model.Encode(r.Suffix, addBos: false).Count + model.Encode(r.Target, addBos: false).Count;
-
     /// <summary>
-    /// Upper bound per step: the candidates' forward and backward (and the interleaved hybrids'
-    /// descent passes), GCG's exact scoring of search-width substitutions per candidate, and
-    /// verification by generation; plus the final re-check. A work budget caps the search's
-    /// own work (it counts at least what the meter does), so the bound is the smaller of the two
-    /// plus what runs after the search: the re-check and the description of each prompt.
+    /// The engine's request as the job runs it, the same at submission and in the worker: the
+    /// request's own work budget, else <see cref="PromptOptimisationJobRequest.DefaultMaxWork"/>
+    /// when its steps alone could cost more (the search then stops at that budget and its result
+    /// says so). The reservation is sized from it, not from the steps' worst case.
     /// </summary>
-    private static long MaxModelTokens(OptimisationRequest r, int sequence)
+    public static OptimisationRequest Engine(LanguageModel model, PromptOptimisationJobRequest r)
     {
-        long verify = (long)r.Candidates * (sequence + r.ExtraVerifyTokens + 8);
-        bool interleaved = r.Method == OptimisationMethod.Hybrid && r.HybridVariant != HybridVariant.Sequential;
-        // The reseed hybrid's descent steps also verify their readouts and score them exactly.
-        long perDescentStep = 2L * r.Candidates * sequence + (r.HybridVariant == HybridVariant.Reseed ? (long)r.Candidates * sequence + verify : 0);
-        long descent = interleaved ? r.HybridDescentSteps * perDescentStep : 0;
-        long perStep = 2L * r.Candidates * sequence + descent + (long)r.Candidates * r.SearchWidth * sequence + verify;
-        long bySteps = r.Steps * perStep + verify;
-        if (r.MaxWork is not { } work) return bySteps;
-        long afterSearch = (long)r.StopAfterSuccesses * (sequence + r.ExtraVerifyTokens + 8 + 2L * sequence);
-        return Math.Min(bySteps, work + afterSearch);
+        var engine = r.ToEngine();
+        try
+        {
+            engine.Validate(model);
+        }
+        catch (ArgumentException e) when (e is not JobRequestException)
+        {
+            throw new JobRequestException("target", e.Message);
+        }
+        bool stepsCostMore = OptimisationCost.For(model, engine).WorstCaseSearch > PromptOptimisationJobRequest.DefaultMaxWork;
+        return engine.MaxWork is null && stepsCostMore ? engine with { MaxWork = PromptOptimisationJobRequest.DefaultMaxWork } : engine;
     }
 }
