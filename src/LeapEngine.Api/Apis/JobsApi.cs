@@ -21,10 +21,12 @@ public static class JobsApi
             .WithSummary("List jobs, newest first (cursor pagination: limit, after; filters: status, type)")
             .Produces<ListView<JobView>>();
         jobs.MapGet("/{id}", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("GetJob")
-            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over").Produces<JobView>();
+            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over (a held connection: 429 beyond the plan's limit)")
+            .Produces<JobView>().ProducesProblem(404).ProducesProblem(429);
         jobs.MapGet("/{id}/events", EventsAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobEvents")
-            .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object " +
+                         "(or 'reconnect' after the maximum duration, 'revoked' when the key is revoked; 429 beyond the plan's held connections)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(404).ProducesProblem(429);
         jobs.MapGet("/{id}/result/bytes", BytesAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobResultBytes")
             .WithSummary("Binary part of a result (tensors as safetensors), when the job produced one")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");

@@ -17,11 +17,14 @@ public sealed class HeldJob : IDisposable
 {
     private readonly HeldConnections.Slot _slot;
 
-    private HeldJob(HeldConnections.Slot slot, JobWatcher watcher, JobRecord job)
+    private readonly CancellationToken _stopping;
+
+    private HeldJob(HeldConnections.Slot slot, JobWatcher watcher, JobRecord job, CancellationToken stopping)
     {
         _slot = slot;
         Watcher = watcher;
         Job = job;
+        _stopping = stopping;
     }
 
     public JobWatcher Watcher { get; }
@@ -47,7 +50,7 @@ public sealed class HeldJob : IDisposable
         try
         {
             var current = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, context.RequestAborted);
-            return (new HeldJob(slot, watcher, current), null);
+            return (new HeldJob(slot, watcher, current, services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping), null);
         }
         catch
         {
@@ -58,12 +61,12 @@ public sealed class HeldJob : IDisposable
     }
 
     /// <summary>
-    /// The job once it is final or <paramref name="wait"/> has passed (its latest state then), or
-    /// null when the caller's key was revoked meanwhile.
+    /// The job once it is final or <paramref name="wait"/> has passed (its latest state then; also
+    /// at once when the server is stopping), or null when the caller's key was revoked meanwhile.
     /// </summary>
     public async Task<JobRecord?> WaitFinalAsync(TimeSpan wait, CancellationToken ct)
     {
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct, _stopping);
         deadline.CancelAfter(wait);
         var job = Job;
         while (!JobStatus.IsFinal(job.Status))
