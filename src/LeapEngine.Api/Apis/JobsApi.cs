@@ -1,8 +1,8 @@
-using System.Text.Json;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Contracts;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Hosting;
+using LeapEngine.Api.Streaming;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
 using LeapEngine.Jobs;
@@ -21,10 +21,12 @@ public static class JobsApi
             .WithSummary("List jobs, newest first (cursor pagination: limit, after; filters: status, type)")
             .Produces<ListView<JobView>>();
         jobs.MapGet("/{id}", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("GetJob")
-            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over").Produces<JobView>();
+            .WithSummary("Get a job; ?wait=SECONDS blocks until it is finished or the wait is over (a held connection: 429 beyond the plan's limit)")
+            .Produces<JobView>().ProducesProblem(404).ProducesProblem(429);
         jobs.MapGet("/{id}/events", EventsAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobEvents")
-            .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object")
-            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
+            .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object " +
+                         "(or 'reconnect' after the maximum duration, 'revoked' when the key is revoked; 429 beyond the plan's held connections)")
+            .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(404).ProducesProblem(429);
         jobs.MapGet("/{id}/result/bytes", BytesAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobResultBytes")
             .WithSummary("Binary part of a result (tensors as safetensors), when the job produced one")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
@@ -71,11 +73,16 @@ public static class JobsApi
             return Problems.Validation($"wait must be between 0 and {options.Value.MaxWaitSeconds} seconds", "wait");
         var job = await FindAsync(context, db, id);
         if (job is null) return Problems.NotFound($"job '{id}'");
-        var deadline = DateTime.UtcNow.AddSeconds(wait ?? 0);
-        while (!JobStatus.IsFinal(job.Status) && DateTime.UtcNow < deadline && !context.RequestAborted.IsCancellationRequested)
+        // Only a wait that will block holds a connection (and counts against the tenant's limit).
+        if (wait is > 0 && !JobStatus.IsFinal(job.Status))
         {
-            await Task.Delay(200, context.RequestAborted).ContinueWith(_ => { });
-            job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id);
+            var (held, refused) = await HeldJob.OpenAsync(context, db, job);
+            if (refused is not null) return refused;
+            using (held)
+            {
+                job = await held!.WaitFinalAsync(TimeSpan.FromSeconds(wait.Value), context.RequestAborted);
+                if (job is null) return Problems.Unauthorized("the API key was revoked while this request waited");
+            }
         }
         return TypedResults.Ok(JobView.From(job, await QueuePositionAsync(db, job)));
     }
@@ -98,33 +105,8 @@ public static class JobsApi
     private static async Task EventsAsync(HttpContext context, LeapDbContext db, string id)
     {
         var job = await FindAsync(context, db, id);
-        if (job is null)
-        {
-            await Problems.WriteAsync(context, Problems.NotFound($"job '{id}'"));
-            return;
-        }
-        context.Response.ContentType = "text/event-stream";
-        context.Response.Headers.CacheControl = "no-cache";
-        context.Response.Headers["X-Accel-Buffering"] = "no";
-        var ct = context.RequestAborted;
-        (string, long, bool)? last = null;
-        int sequence = 0;
-        while (!ct.IsCancellationRequested)
-        {
-            var state = (job.Status, job.ProgressDone, job.CancelRequested);
-            bool final = JobStatus.IsFinal(job.Status);
-            if (state != last || final)
-            {
-                var payload = JsonSerializer.Serialize(JobView.From(job), LeapJson.Options);
-                await context.Response.WriteAsync($"id: {++sequence}\nevent: {(final ? "done" : "progress")}\ndata: {payload}\n\n", ct);
-                await context.Response.Body.FlushAsync(ct);
-                last = state;
-            }
-            if (final) return;
-            try { await Task.Delay(250, ct); }
-            catch (OperationCanceledException) { return; }
-            job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
-        }
+        if (job is null) await Problems.WriteAsync(context, Problems.NotFound($"job '{id}'"));
+        else await JobEventStream.RunAsync(context, db, job);
     }
 
     private static async Task<IResult> BytesAsync(HttpContext context, LeapDbContext db, string id)
@@ -144,8 +126,12 @@ public static class JobsApi
         return await db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.Id == jobId && j.TenantId == tenantId, context.RequestAborted);
     }
 
-    /// <summary>1-based place among queued jobs on the same queue (all tenants), oldest first.</summary>
+    /// <summary>
+    /// 1-based place among the caller's own queued jobs on the same queue, oldest first: what the
+    /// tenant can act on, and nothing about other tenants' queue depth (docs/api.md, "Follow it").
+    /// </summary>
     private static async Task<int?> QueuePositionAsync(LeapDbContext db, JobRecord job) =>
         job.Status != JobStatus.Queued ? null
-            : await db.Jobs.CountAsync(j => j.Queue == job.Queue && j.Status == JobStatus.Queued && j.CreatedAt < job.CreatedAt) + 1;
+            : await db.Jobs.CountAsync(j => j.TenantId == job.TenantId && j.Queue == job.Queue && j.Status == JobStatus.Queued
+                                            && (j.CreatedAt < job.CreatedAt || (j.CreatedAt == job.CreatedAt && j.Id.CompareTo(job.Id) < 0))) + 1;
 }

@@ -30,6 +30,10 @@ public static class Problems
         Make(429, "rate-limited", "Too many requests",
             $"this key's plan allows {limit} requests per minute; retry after {retryAfterSeconds} s",
             retryAfter: retryAfterSeconds);
+    public static ProblemResult TooManyHeldConnections(int limit, int retryAfterSeconds) =>
+        Make(429, "too-many-streams", "Too many open streams",
+            $"this tenant's plan allows {limit} open event streams and long-polls at once; close one or retry after {retryAfterSeconds} s",
+            retryAfter: retryAfterSeconds);
     public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
         Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
     /// <summary>A served model whose files are not on this server: the detail says how an operator provides them.</summary>

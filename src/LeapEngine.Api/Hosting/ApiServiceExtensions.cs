@@ -3,6 +3,7 @@ using LeapEngine.Api.Apis;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
+using LeapEngine.Api.Streaming;
 using LeapEngine.Data;
 using LeapEngine.Jobs;
 using Microsoft.AspNetCore.Authentication;
@@ -32,6 +33,7 @@ public static class ApiServiceExtensions
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddSingleton(TimeProvider.System);
         services.AddLeapOpenApi();
+        services.AddJobStreaming();
         return builder;
     }
 

@@ -12,6 +12,8 @@ public sealed class PlanLimits
     [Range(1, 10_000)] public int ConcurrentJobs { get; set; } = 2;
     [Range(1, long.MaxValue)] public long ComputeTokensPerMonth { get; set; } = 1_000_000;
     [Range(1, 1_000_000)] public int RequestsPerMinute { get; set; } = 60;
+    /// <summary>SSE streams and long-polls a tenant may hold open at once (per API process); one more is a 429.</summary>
+    [Range(1, 10_000)] public int HeldConnections { get; set; } = 10;
     /// <summary>Paid plans are dequeued first: 1 is the highest priority.</summary>
     [Range(1, 9)] public int Priority { get; set; } = 2;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Data;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LeapEngine.Api.Tests.Infrastructure;
@@ -61,13 +62,7 @@ public sealed class ApiFixture : IAsyncLifetime
     public async Task<Tenant> NewProductionTenantAsync(string plan = "test")
     {
         var (factory, _) = await ProductionApiAsync();
-        HttpClient Make(string? key)
-        {
-            var c = factory.CreateClient();
-            if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            return c;
-        }
-        return await NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
+        return await NewTenantAsync(factory, plan);
     }
 
     /// <summary>
@@ -92,9 +87,48 @@ public sealed class ApiFixture : IAsyncLifetime
 
     private Lifecycle.FaultDrillApi? _faultDrill;
 
+    /// <summary>
+    /// An API without an in-process worker on a database of its own, with every EF Core command it
+    /// sends counted: jobs stay queued, so streams and long-polls on them stay open for as long as
+    /// a test needs. Kept until the end like <see cref="ProductionApiAsync"/>.
+    /// </summary>
+    public async Task<(LeapApiFactory Factory, DbCommandCounter Commands)> StreamsApiAsync()
+    {
+        if (_streams is null)
+        {
+            var counter = new DbCommandCounter();
+            var connection = await Postgres.CreateDatabaseAsync("leap_streams");
+            _streams = (new LeapApiFactory(connection, runWorkerInProcess: false, stepDelayMs: 0, null,
+                s => s.ConfigureDbContext<PostgresLeapDbContext>(o => o.AddInterceptors(counter))), counter);
+        }
+        return _streams.Value;
+    }
+
+    private (LeapApiFactory, DbCommandCounter)? _streams;
+
+    /// <summary>A tenant of the streams API.</summary>
+    public async Task<Tenant> NewStreamsTenantAsync(string plan = "streams")
+    {
+        var (factory, _) = await StreamsApiAsync();
+        return await NewTenantAsync(factory, plan);
+    }
+
+    /// <summary>A new tenant of another API than the shared one.</summary>
+    private static Task<Tenant> NewTenantAsync(LeapApiFactory factory, string plan)
+    {
+        HttpClient Make(string? key)
+        {
+            var c = factory.CreateClient();
+            if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+            return c;
+        }
+        return NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
+    }
+
     public async Task DisposeAsync()
     {
         if (_faultDrill is not null) await _faultDrill.DisposeAsync();
+        if (_streams is { } st) await st.Item1.DisposeAsync();
         if (_outage is { } o)
         {
             await o.Item1.DisposeAsync();

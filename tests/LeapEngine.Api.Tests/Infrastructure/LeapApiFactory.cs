@@ -1,6 +1,8 @@
 using LeapEngine.Core.Tests;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.AspNetCore.TestHost;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace LeapEngine.Api.Tests.Infrastructure;
 
@@ -9,7 +11,7 @@ namespace LeapEngine.Api.Tests.Infrastructure;
 /// except for test plans, a known operator key and short polling intervals.
 /// </summary>
 public sealed class LeapApiFactory(string connectionString, bool runWorkerInProcess, int stepDelayMs,
-    IReadOnlyDictionary<string, string>? extra = null) : WebApplicationFactory<Program>
+    IReadOnlyDictionary<string, string>? extra = null, Action<IServiceCollection>? services = null) : WebApplicationFactory<Program>
 {
     public const string OperatorKey = "test-operator-key-7c1f0e0d9b";
 
@@ -28,6 +30,12 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         ["Leap:Plans:test:ComputeTokensPerMonth"] = "100000000",
         ["Leap:Plans:test:RequestsPerMinute"] = "100000",
         ["Leap:Plans:test:Priority"] = "1",
+        // Bursts of parallel long-polls in other tests must not meet the held-connection limit; StreamTests use "streams".
+        ["Leap:Plans:test:HeldConnections"] = "1000",
+        ["Leap:Plans:streams:HeldConnections"] = "10",
+        ["Leap:Plans:streams:JobsPerDay"] = "10000",
+        ["Leap:Plans:streams:ConcurrentJobs"] = "50",
+        ["Leap:Plans:streams:RequestsPerMinute"] = "100000",
         ["Leap:Plans:compute:ComputeTokensPerMonth"] = "100",
         ["Leap:Plans:compute:ConcurrentJobs"] = "50",
         ["Leap:Plans:compute:RequestsPerMinute"] = "100000",
@@ -63,5 +71,6 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         builder.UseSetting("Leap:Jobs:WorkerCount", "4");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+        if (services is not null) builder.ConfigureTestServices(services);
     }
 }
