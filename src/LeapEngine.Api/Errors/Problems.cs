@@ -28,7 +28,11 @@ public static class Problems
         "this Idempotency-Key was used with a different request body; use a new key for a new request");
     public static ProblemResult RateLimited(int retryAfterSeconds, int limit) =>
         Make(429, "rate-limited", "Too many requests",
-            $"this key's plan allows {limit} requests per minute; retry after {retryAfterSeconds} s",
+            $"this key may make {limit} requests per minute (its plan's rate, or the operator rate); retry after {retryAfterSeconds} s",
+            retryAfter: retryAfterSeconds);
+    public static ProblemResult AuthThrottled(int retryAfterSeconds) =>
+        Make(429, "rate-limited", "Too many requests",
+            $"too many failed authentication attempts from this address; retry after {retryAfterSeconds} s",
             retryAfter: retryAfterSeconds);
     public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
         Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
@@ -57,7 +61,10 @@ public sealed class ProblemResult(ProblemDetails problem, int? retryAfterSeconds
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        Problem.Instance ??= context.Request.Path;
+        Problem.Instance = Echo.Bound(Problem.Instance ?? context.Request.Path, Echo.MaxShortChars);
+        if (Problem.Detail is { } detail) Problem.Detail = Echo.Bound(detail, Echo.MaxDetailChars);
+        foreach (var (name, value) in Problem.Extensions.ToList())
+            if (value is string text) Problem.Extensions[name] = Echo.Bound(text, Echo.MaxShortChars);
         Problem.Extensions["request_id"] = context.TraceIdentifier;
         context.Response.StatusCode = Problem.Status ?? 500;
         if (retryAfterSeconds is { } s) context.Response.Headers.RetryAfter = s.ToString();

@@ -23,10 +23,17 @@ public static class ApiServiceExtensions
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthFailureThrottle, InMemoryAuthFailureThrottle>();
+        services.AddSingleton<AuthFailureLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
+        // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         services.AddAuthorizationBuilder()
             .AddPolicy(LeapClaims.ReadPolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "read"))
             .AddPolicy(LeapClaims.WritePolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "write"))
             .AddPolicy(LeapClaims.OperatorPolicy, p => p.RequireClaim(LeapClaims.Operator));
+        // Hangfire's dashboard validates an antiforgery token on its POSTs when this service exists; no JSON route uses forms.
+        services.AddAntiforgery();
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddSingleton(TimeProvider.System);
@@ -38,6 +45,7 @@ public static class ApiServiceExtensions
     public static WebApplication MapLeapApi(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async ctx =>
         {
