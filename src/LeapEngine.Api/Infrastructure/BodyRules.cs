@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 
 namespace LeapEngine.Api.Infrastructure;
 
@@ -7,8 +8,11 @@ namespace LeapEngine.Api.Infrastructure;
 /// The rules every JSON request body obeys whatever its route, applied in one pass over the
 /// parsed body before it is bound to a request type, so no field can forget them:
 /// <list type="bullet">
-/// <item>explicit <c>null</c> for a field means the field is omitted (its default): clients that
-/// serialise unset options as null get what they meant, and a non-nullable field never holds null;</item>
+/// <item>explicit <c>null</c> for a field that cannot hold null means the field is omitted (its
+/// default): clients that serialise unset options as null get what they meant, and a
+/// non-nullable field never holds null. A nullable field keeps its null (where it has a meaning
+/// of its own, e.g. <c>max_splits_per_stage: null</c> = no limit). The request type's JSON
+/// contract says which is which;</item>
 /// <item>no <c>null</c> inside an array (it has no meaning in any list the API takes);</item>
 /// <item>no control characters other than tab, line feed and carriage return, and no unpaired
 /// surrogates, in any string: PostgreSQL refuses NUL in text, and lone surrogates cannot be
@@ -26,8 +30,13 @@ public static class BodyRules
 
     public sealed record Violation(string Path, string Message);
 
-    /// <summary>Checks <paramref name="node"/> and removes its null-valued properties; returns the first violation, or null.</summary>
-    public static Violation? Apply(JsonNode? node, string path)
+    public const string UnpairedSurrogate = "the text has an unpaired surrogate; send valid Unicode";
+
+    /// <summary>
+    /// Checks <paramref name="node"/>, read as <paramref name="contract"/> (null where the shape is not known), and
+    /// removes the nulls given for fields that cannot hold one; returns the first violation, or null.
+    /// </summary>
+    public static Violation? Apply(JsonNode? node, JsonTypeInfo? contract, string path)
     {
         switch (node)
         {
@@ -36,30 +45,45 @@ public static class BodyRules
                 {
                     var at = $"{path}.{name}";
                     if (CheckText(name, at) is { } badName) return badName;
+                    var property = Find(contract, name);
                     if (value is null)
                     {
-                        obj.Remove(name);
+                        if (property is null || !property.IsSetNullable) obj.Remove(name);
                         continue;
                     }
-                    if (Apply(value, at) is { } inner) return inner;
+                    var inner = property is not null ? contract!.Options.GetTypeInfo(property.PropertyType)
+                        : contract is { Kind: JsonTypeInfoKind.Dictionary, ElementType: { } values } ? contract.Options.GetTypeInfo(values)
+                        : null;
+                    if (Apply(value, inner, at) is { } violation) return violation;
                 }
                 return null;
             case JsonArray array:
+                var element = contract is { Kind: JsonTypeInfoKind.Enumerable, ElementType: { } type } ? contract.Options.GetTypeInfo(type) : null;
                 for (int i = 0; i < array.Count; i++)
                 {
                     var at = $"{path}[{i}]";
                     if (array[i] is null) return new(at, "null is not allowed inside a list; remove the element");
-                    if (Apply(array[i], at) is { } inner) return inner;
+                    if (Apply(array[i], element, at) is { } violation) return violation;
                 }
                 return null;
             case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                return CheckText(value.GetValue<string>(), path);
+                string text;
+                // An escaped lone surrogate ("\ud800") cannot even be read as a string.
+                try { text = value.GetValue<string>(); }
+                catch (InvalidOperationException) { return new(path, UnpairedSurrogate); }
+                return CheckText(text, path);
             case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
                 return CheckNumber(value.GetValue<JsonElement>(), path);
             default:
                 return null;
         }
     }
+
+    /// <summary>The property a JSON name binds to (names match case-insensitively, as the reader binds them).</summary>
+    private static JsonPropertyInfo? Find(JsonTypeInfo? contract, string name) =>
+        contract is { Kind: JsonTypeInfoKind.Object }
+            ? contract.Properties.FirstOrDefault(p => string.Equals(p.Name, name, StringComparison.OrdinalIgnoreCase))
+            : null;
 
     private static Violation? CheckText(string text, string path)
     {

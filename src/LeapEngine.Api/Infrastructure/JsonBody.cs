@@ -47,7 +47,7 @@ public static class JsonBody
                 throw;
             }
             if (node is null) return new(null, raw, Problems.Validation("the request body is null; send a JSON object"));
-            if (BodyRules.Apply(node, "$") is { } violation)
+            if (BodyRules.Apply(node, Strict.GetTypeInfo(typeof(T)), "$") is { } violation)
                 return new(null, raw, Problems.Validation($"invalid value at {violation.Path}: {violation.Message}", violation.Path));
             var value = node.Deserialize<T>(Strict);
             return value is null
@@ -58,6 +58,11 @@ public static class JsonBody
         {
             var path = string.IsNullOrEmpty(e.Path) ? "$" : e.Path;
             return new(null, raw, Problems.Validation($"invalid JSON at {path}: {Explain(e)}", path));
+        }
+        catch (InvalidOperationException)
+        {
+            // System.Text.Json's answer to an escaped lone surrogate in a property name or a bound string.
+            return new(null, raw, Problems.Validation($"invalid JSON: {BodyRules.UnpairedSurrogate}", "$"));
         }
     }
 
