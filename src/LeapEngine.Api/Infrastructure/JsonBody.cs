@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using LeapEngine.Api.Errors;
 using LeapEngine.Jobs;
 
@@ -16,8 +17,15 @@ public static class JsonBody
 {
     public sealed record Read<T>(T? Value, byte[] Raw, ProblemResult? Problem);
 
-    /// <summary>The engine's dialect, refusing duplicate keys (including ones that differ only in case).</summary>
-    private static readonly JsonSerializerOptions Strict = new(LeapJson.Options) { AllowDuplicateProperties = false };
+    /// <summary>
+    /// The engine's dialect, refusing duplicate keys (including ones that differ only in case). The resolver is
+    /// set here because <see cref="BodyRules"/> reads contracts (GetTypeInfo) before anything is deserialised.
+    /// </summary>
+    private static readonly JsonSerializerOptions Strict = new(LeapJson.Options)
+    {
+        AllowDuplicateProperties = false,
+        TypeInfoResolver = LeapJson.Options.TypeInfoResolver ?? new DefaultJsonTypeInfoResolver(),
+    };
     private static readonly JsonDocumentOptions StrictDocument = new() { AllowDuplicateProperties = false };
 
     public static async Task<Read<T>> ReadAsync<T>(HttpRequest request, CancellationToken ct) where T : class
