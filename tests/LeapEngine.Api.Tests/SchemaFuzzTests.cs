@@ -60,12 +60,15 @@ public sealed class SchemaFuzzTests(ApiFixture api, ITestOutputHelper output)
 
         var tally = new FuzzTally();
         var accepted = new ConcurrentBag<string>();
+        var seed = Environment.GetEnvironmentVariable("LEAP_FUZZ_SEED") is { Length: > 0 } given ? given : null;
+        // A failing sample is shrunk and rethrown by CsCheck; it is kept until the jobs are awaited and the summary written.
+        Exception? failure = null;
         var gen = Gen.Select(Gen.Int[0, routes.Count - 1], Gen.Int[0, BodyMutator.Categories.Length - 1], Gen.Int[0, int.MaxValue - 1]);
-        await gen.SampleAsync(async (r, c, seed) =>
+        async Task Send(int r, int c, int bodySeed)
         {
             var route = routes[r];
             var category = BodyMutator.Categories[c];
-            var body = BodyMutator.Make(route, category, seed);
+            var body = BodyMutator.Make(route, category, bodySeed);
             var client = route.Template.StartsWith("/v1/admin/") ? api.Operator : tenant.Http;
             using var request = new HttpRequestMessage(new HttpMethod(route.Method), Fill(route.Template))
             {
@@ -75,17 +78,29 @@ public sealed class SchemaFuzzTests(ApiFixture api, ITestOutputHelper output)
             int status = (int)response.StatusCode;
             var answer = await response.Content.ReadAsStringAsync();
             // Routes without a body (cancel, revoke) must ignore whatever comes: counted apart, their 2xx are expected.
-            tally.Add(route.Schema is null && route.Example is null ? "body_ignored" : category, status, $"{route} [{category}] {Clip(body)} -> {status} {Clip(answer)}");
+            tally.Add(route.Schema is null && route.Example is null ? "body_ignored" : category, status,
+                $"{route} [{category}] {Clip(body)} -> {status} {Clip(answer)}");
             if (status == 202 && JsonNode.Parse(answer)?["id"]?.GetValue<string>() is { } jobId) accepted.Add(jobId);
             Assert.True(status < 500 || (status == 503 && response.Headers.RetryAfter is not null),
                 $"{route} [{category}] answered {status}: {Clip(answer)}\nbody: {Clip(body)}");
-        }, iter: requests, threads: 4, seed: Environment.GetEnvironmentVariable("LEAP_FUZZ_SEED"),
-            print: t => $"{routes[t.Item1]} [{BodyMutator.Categories[t.Item2]}] seed {t.Item3}: {Clip(BodyMutator.Make(routes[t.Item1], BodyMutator.Categories[t.Item2], t.Item3))}");
+        }
+
+        try
+        {
+            await gen.SampleAsync(Send, iter: requests, threads: 4, seed: seed, print: t =>
+                $"{routes[t.Item1]} [{BodyMutator.Categories[t.Item2]}] body seed {t.Item3}: " +
+                Clip(BodyMutator.Make(routes[t.Item1], BodyMutator.Categories[t.Item2], t.Item3)));
+        }
+        catch (Exception e)
+        {
+            failure = e;
+        }
         var sent = DateTime.UtcNow;
 
         // Every accepted job ends: by itself within the bound, else cancelled (and then it must end within 30 s).
         var outcomes = new ConcurrentDictionary<string, int>();
         var unfinished = new List<string>();
+        var failedJobs = new List<string>();
         var deadline = DateTime.UtcNow + jobBound;
         foreach (var id in accepted)
         {
@@ -103,19 +118,26 @@ public sealed class SchemaFuzzTests(ApiFixture api, ITestOutputHelper output)
             }
             var status = job["status"]!.GetValue<string>();
             var code = job["error"]?["code"]?.GetValue<string>();
-            if (status == "failed") Assert.False(string.IsNullOrEmpty(code), $"job {id} failed without an error code: {job.ToJsonString()}");
+            if (status == "failed")
+            {
+                Assert.False(string.IsNullOrEmpty(code), $"job {id} failed without an error code: {job.ToJsonString()}");
+                // Accepted, then refused by the engine: a check the submission could have made. Listed for the report.
+                failedJobs.Add($"{job["type"]} {code}: {Clip(job["error"]?["message"]?.GetValue<string>() ?? "")}; request {Clip(job["request"]?.ToJsonString() ?? "")}");
+            }
             outcomes.AddOrUpdate(code is null ? status : $"{status} ({code})", 1, (_, n) => n + 1);
         }
 
         var summary = new StringBuilder()
             .Append($"Schema fuzzing: {tally.Attempts} requests on {routes.Count} POST/PATCH routes in {(sent - started).TotalSeconds:F0} s")
-            .Append($" (seed {Environment.GetEnvironmentVariable("LEAP_FUZZ_SEED") ?? "random"})\n\n")
+            .Append($" (seed {seed ?? "random"})\n\n")
             .Append(tally.Table())
             .Append($"\nAccepted jobs: {accepted.Count}; final: {string.Join(", ", outcomes.OrderBy(kv => kv.Key).Select(kv => $"{kv.Key} {kv.Value}"))}; ")
             .Append($"unfinished: {unfinished.Count}; all final {(DateTime.UtcNow - sent).TotalSeconds:F0} s after the last request\n")
+            .Append(string.Concat(failedJobs.Select(f => $"- failed: {f}\n")))
             .ToString();
         output.WriteLine(summary);
         if (Environment.GetEnvironmentVariable("LEAP_FUZZ_REPORT") is { Length: > 0 } report) await File.WriteAllTextAsync(report, summary);
+        if (failure is not null) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
         Assert.Empty(tally.ServerErrors);
         Assert.True(unfinished.Count == 0, $"jobs never reached a final status: {string.Join(", ", unfinished)}");
     }

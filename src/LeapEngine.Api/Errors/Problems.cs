@@ -22,6 +22,10 @@ public static class Problems
     public static ProblemResult PayloadTooLarge(long? limit) =>
         Make(413, "payload-too-large", "Request body too large",
             limit is { } l ? $"the request body exceeds the limit of {l} bytes" : "the request body is too large");
+    public static ProblemResult UriTooLong(int limit) =>
+        Make(414, "uri-too-long", "URL too long", $"the path and query exceed {limit} characters; send long input in a JSON body");
+    public static ProblemResult HeadersTooLarge(int bytes, int count) =>
+        Make(431, "headers-too-large", "Request headers too large", $"the request headers exceed {bytes} bytes or {count} fields");
     public static ProblemResult UnsupportedMediaType() =>
         Make(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
     public static ProblemResult IdempotencyMismatch() => Make(422, "idempotency-key-reused", "Idempotency key reused",

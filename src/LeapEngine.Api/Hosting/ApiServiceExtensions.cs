@@ -38,6 +38,13 @@ public static class ApiServiceExtensions
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddSingleton(TimeProvider.System);
         services.AddLeapOpenApi();
+        // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestLineSize = RequestTargetLimitMiddleware.KestrelLineBytes;
+            k.Limits.MaxRequestHeadersTotalSize = RequestTargetLimitMiddleware.KestrelHeaderBytes;
+            k.Limits.MaxRequestHeaderCount = RequestTargetLimitMiddleware.KestrelHeaderCount;
+        });
         return builder;
     }
 
@@ -56,6 +63,8 @@ public static class ApiServiceExtensions
                 404 => Problems.NotFound($"route '{http.Request.Path}'"),
                 405 => Problems.Validation("this route does not accept that HTTP method"),
                 413 => Problems.PayloadTooLarge(null),
+                414 => Problems.UriTooLong(RequestTargetLimitMiddleware.MaxTargetChars),
+                431 => Problems.HeadersTooLarge(RequestTargetLimitMiddleware.MaxHeaderBytes, RequestTargetLimitMiddleware.MaxHeaderCount),
                 415 => Problems.UnsupportedMediaType(),
                 >= 500 => Problems.Internal(),
                 // Route and query values that fail to bind (?limit=abc) end here as a bare 400.
@@ -64,6 +73,7 @@ public static class ApiServiceExtensions
             };
             await Problems.WriteAsync(http, problem);
         });
+        app.UseMiddleware<RequestTargetLimitMiddleware>();
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();
