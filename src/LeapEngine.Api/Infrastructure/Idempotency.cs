@@ -8,7 +8,9 @@ using Microsoft.EntityFrameworkCore;
 namespace LeapEngine.Api.Infrastructure;
 
 /// <summary>A creating POST's response, as stored for replay.</summary>
-public sealed record CreatedResponse(int StatusCode, string Body, string? Location) : IResult
+/// <param name="StoredBody">What is stored, and replayed, instead of <paramref name="Body"/> when the body holds a
+/// secret (a new key's): secrets are shown once and never stored in clear, so a replay answers without it.</param>
+public sealed record CreatedResponse(int StatusCode, string Body, string? Location, string? StoredBody = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext context)
     {
@@ -70,7 +72,7 @@ public static class Idempotency
         if (result is CreatedResponse created)
             await db.IdempotencyRecords.Where(r => r.TenantId == tenantId && r.Key == key).ExecuteUpdateAsync(s => s
                 .SetProperty(r => r.StatusCode, created.StatusCode)
-                .SetProperty(r => r.ResponseBody, created.Body)
+                .SetProperty(r => r.ResponseBody, created.StoredBody ?? created.Body)
                 .SetProperty(r => r.Location, created.Location), CancellationToken.None);
         else
             await ForgetAsync(db, tenantId, key);
