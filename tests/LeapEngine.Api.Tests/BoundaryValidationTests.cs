@@ -99,6 +99,18 @@ public sealed class BoundaryValidationTests(ApiFixture api)
         Assert.Empty((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/jobs"))!["data"]!.AsArray());
     }
 
+    /// <summary>Found by the schema fuzzer: accepted, then failed inside the engine. A check the submission can make is made there.</summary>
+    [Fact]
+    public async Task Readouts_of_a_blank_text_are_refused_at_submission_not_failed_in_the_job()
+    {
+        var tenant = await api.NewTenantAsync();
+        var (id, _) = await DictionaryJobTests.BuildAsync(tenant);
+        var response = await tenant.Http.PostAsync($"/v1/dictionaries/{id}/assign",
+            ApiFixture.Json(new { texts = new[] { "Tom saw a dog.", " " }, readout = "cosine" }));
+        await JobClient.AssertInvalidFieldAsync(response, "texts[1]");
+        await JobClient.RunAsync(tenant.Http, $"/v1/dictionaries/{id}/assign", new { texts = new[] { "Tom saw a dog.", " " } });
+    }
+
     [Fact]
     public async Task Operator_bodies_obey_the_same_rules()
     {
