@@ -103,7 +103,7 @@ public static class AdminApi
         return await Idempotency.RunAsync(context, db, OperatorScope, body.Raw, async () =>
         {
             var (key, problem) = await KeyIssuer.IssueAsync(db, tenant.Id, body.Value!, context.RequestAborted);
-            return problem ?? (IResult)new CreatedResponse(StatusCodes.Status201Created, JsonSerializer.Serialize(key, LeapJson.Options), null);
+            return problem ?? (IResult)KeyIssuer.Created(key!);
         });
     }
 

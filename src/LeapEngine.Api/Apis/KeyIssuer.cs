@@ -1,8 +1,11 @@
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Contracts;
+using System.Text.Json;
 using LeapEngine.Api.Errors;
+using LeapEngine.Api.Infrastructure;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
+using LeapEngine.Jobs;
 
 namespace LeapEngine.Api.Apis;
 
@@ -32,4 +35,8 @@ public static class KeyIssuer
         var view = ApiKeyView.From(record);
         return (new CreatedKeyView(view.Id, "api_key.secret", generated.Key, view), null);
     }
+
+    /// <summary>The 201 answer: the secret once; an Idempotency-Key replay gets the same key without it (it is not stored).</summary>
+    public static CreatedResponse Created(CreatedKeyView key) => new(StatusCodes.Status201Created,
+        JsonSerializer.Serialize(key, LeapJson.Options), null, JsonSerializer.Serialize(key with { Key = null }, LeapJson.Options));
 }

@@ -1,10 +1,8 @@
-using System.Text.Json;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Contracts;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
 using LeapEngine.Data;
-using LeapEngine.Jobs;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeapEngine.Api.Apis;
@@ -46,8 +44,7 @@ public static class KeysApi
         return await Idempotency.RunAsync(context, db, tenantId, body.Raw, async () =>
         {
             var (key, problem) = await KeyIssuer.IssueAsync(db, tenantId, body.Value!, context.RequestAborted);
-            return problem ?? (IResult)new CreatedResponse(StatusCodes.Status201Created,
-                JsonSerializer.Serialize(key, LeapJson.Options), null);
+            return problem ?? (IResult)KeyIssuer.Created(key!);
         });
     }
 

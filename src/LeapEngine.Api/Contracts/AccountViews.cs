@@ -13,8 +13,8 @@ public sealed record ApiKeyView(string Id, string Object, string Name, string Pr
     internal static long Unix(DateTime t) => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }
 
-/// <summary>A key just created: the only response that ever contains <paramref name="Key"/>.</summary>
-public sealed record CreatedKeyView(string Id, string Object, string Key, ApiKeyView Details);
+/// <summary>A key just created: the only response that ever contains <paramref name="Key"/> (a replay of the request has none).</summary>
+public sealed record CreatedKeyView(string Id, string Object, string? Key, ApiKeyView Details);
 
 /// <summary>Body of POST /v1/keys and POST /v1/admin/tenants/{id}/keys.</summary>
 public sealed class CreateKeyRequest

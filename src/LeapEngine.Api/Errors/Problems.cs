@@ -22,13 +22,21 @@ public static class Problems
     public static ProblemResult PayloadTooLarge(long? limit) =>
         Make(413, "payload-too-large", "Request body too large",
             limit is { } l ? $"the request body exceeds the limit of {l} bytes" : "the request body is too large");
+    public static ProblemResult UriTooLong(int limit) =>
+        Make(414, "uri-too-long", "URL too long", $"the path and query exceed {limit} characters; send long input in a JSON body");
+    public static ProblemResult HeadersTooLarge(int bytes, int count) =>
+        Make(431, "headers-too-large", "Request headers too large", $"the request headers exceed {bytes} bytes or {count} fields");
     public static ProblemResult UnsupportedMediaType() =>
         Make(415, "unsupported-media-type", "Unsupported media type", "send the body as application/json");
     public static ProblemResult IdempotencyMismatch() => Make(422, "idempotency-key-reused", "Idempotency key reused",
         "this Idempotency-Key was used with a different request body; use a new key for a new request");
     public static ProblemResult RateLimited(int retryAfterSeconds, int limit) =>
         Make(429, "rate-limited", "Too many requests",
-            $"this key's plan allows {limit} requests per minute; retry after {retryAfterSeconds} s",
+            $"this key may make {limit} requests per minute (its plan's rate, or the operator rate); retry after {retryAfterSeconds} s",
+            retryAfter: retryAfterSeconds);
+    public static ProblemResult AuthThrottled(int retryAfterSeconds) =>
+        Make(429, "rate-limited", "Too many requests",
+            $"too many failed authentication attempts from this address; retry after {retryAfterSeconds} s",
             retryAfter: retryAfterSeconds);
     public static ProblemResult TooManyHeldConnections(int limit, int retryAfterSeconds) =>
         Make(429, "too-many-streams", "Too many open streams",
@@ -64,7 +72,10 @@ public sealed class ProblemResult(ProblemDetails problem, int? retryAfterSeconds
 
     public async Task ExecuteAsync(HttpContext context)
     {
-        Problem.Instance ??= context.Request.Path;
+        Problem.Instance = Echo.Bound(Problem.Instance ?? context.Request.Path, Echo.MaxShortChars);
+        if (Problem.Detail is { } detail) Problem.Detail = Echo.Bound(detail, Echo.MaxDetailChars);
+        foreach (var (name, value) in Problem.Extensions.ToList())
+            if (value is string text) Problem.Extensions[name] = Echo.Bound(text, Echo.MaxShortChars);
         Problem.Extensions["request_id"] = context.TraceIdentifier;
         context.Response.StatusCode = Problem.Status ?? 500;
         if (retryAfterSeconds is { } s) context.Response.Headers.RetryAfter = s.ToString();

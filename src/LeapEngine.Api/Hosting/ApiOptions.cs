@@ -27,4 +27,13 @@ public sealed class ApiOptions
 
     /// <summary>A worker counts as alive for /readyz when its heartbeat is younger than this.</summary>
     [Range(1, 3600)] public int WorkerHeartbeatSeconds { get; set; } = 60;
+
+    /// <summary>Failed authentications a client address may make per minute; past that it gets 429 until the minute ends.</summary>
+    [Range(1, 1_000_000)] public int FailedAuthPerMinute { get; set; } = 10;
+
+    /// <summary>Failed authentications are logged as one summary line per this many seconds.</summary>
+    [Range(1, 86_400)] public int FailedAuthSummarySeconds { get; set; } = 60;
+
+    /// <summary>Requests per minute of each operator key (operator routes are not covered by a tenant's plan).</summary>
+    [Range(1, 1_000_000)] public int OperatorRequestsPerMinute { get; set; } = 600;
 }

@@ -25,15 +25,29 @@ public static class ApiServiceExtensions
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
+        services.AddSingleton<IAuthFailureThrottle, InMemoryAuthFailureThrottle>();
+        services.AddSingleton<AuthFailureLog>();
+        services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
+        // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
+        builder.Logging.AddFilter(typeof(ApiKeyAuthenticationHandler).FullName, LogLevel.Warning);
         services.AddAuthorizationBuilder()
             .AddPolicy(LeapClaims.ReadPolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "read"))
             .AddPolicy(LeapClaims.WritePolicy, p => p.RequireClaim(LeapClaims.TenantId).RequireClaim(LeapClaims.Scope, "write"))
             .AddPolicy(LeapClaims.OperatorPolicy, p => p.RequireClaim(LeapClaims.Operator));
+        // Hangfire's dashboard validates an antiforgery token on its POSTs when this service exists; no JSON route uses forms.
+        services.AddAntiforgery();
         services.AddProblemDetails();
         services.AddExceptionHandler<ExceptionMapping>();
         services.AddSingleton(TimeProvider.System);
         services.AddLeapOpenApi();
         services.AddJobStreaming();
+        // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Limits.MaxRequestLineSize = RequestTargetLimitMiddleware.KestrelLineBytes;
+            k.Limits.MaxRequestHeadersTotalSize = RequestTargetLimitMiddleware.KestrelHeaderBytes;
+            k.Limits.MaxRequestHeaderCount = RequestTargetLimitMiddleware.KestrelHeaderCount;
+        });
         return builder;
     }
 
@@ -41,6 +55,7 @@ public static class ApiServiceExtensions
     public static WebApplication MapLeapApi(this WebApplication app)
     {
         app.UseMiddleware<RequestIdMiddleware>();
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages(async ctx =>
         {
@@ -51,6 +66,8 @@ public static class ApiServiceExtensions
                 404 => Problems.NotFound($"route '{http.Request.Path}'"),
                 405 => Problems.Validation("this route does not accept that HTTP method"),
                 413 => Problems.PayloadTooLarge(null),
+                414 => Problems.UriTooLong(RequestTargetLimitMiddleware.MaxTargetChars),
+                431 => Problems.HeadersTooLarge(RequestTargetLimitMiddleware.MaxHeaderBytes, RequestTargetLimitMiddleware.MaxHeaderCount),
                 415 => Problems.UnsupportedMediaType(),
                 >= 500 => Problems.Internal(),
                 // Route and query values that fail to bind (?limit=abc) end here as a bare 400.
@@ -59,6 +76,7 @@ public static class ApiServiceExtensions
             };
             await Problems.WriteAsync(http, problem);
         });
+        app.UseMiddleware<RequestTargetLimitMiddleware>();
         app.UseMiddleware<BodyLimitMiddleware>();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();

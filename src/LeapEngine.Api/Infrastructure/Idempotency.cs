@@ -10,7 +10,9 @@ using Microsoft.Extensions.Options;
 namespace LeapEngine.Api.Infrastructure;
 
 /// <summary>A creating POST's response, as stored for replay.</summary>
-public sealed record CreatedResponse(int StatusCode, string Body, string? Location) : IResult
+/// <param name="StoredBody">What is stored, and replayed, instead of <paramref name="Body"/> when the body holds a
+/// secret (a new key's): secrets are shown once and never stored in clear, so a replay answers without it.</param>
+public sealed record CreatedResponse(int StatusCode, string Body, string? Location, string? StoredBody = null) : IResult
 {
     public async Task ExecuteAsync(HttpContext context)
     {
@@ -129,7 +131,7 @@ public static class Idempotency
     private static Task StoreAsync(LeapDbContext db, Guid tenantId, string key, CreatedResponse created) =>
         db.IdempotencyRecords.Where(r => r.TenantId == tenantId && r.Key == key).ExecuteUpdateAsync(s => s
             .SetProperty(r => r.StatusCode, created.StatusCode)
-            .SetProperty(r => r.ResponseBody, created.Body)
+            .SetProperty(r => r.ResponseBody, created.StoredBody ?? created.Body)
             .SetProperty(r => r.Location, created.Location), CancellationToken.None);
 
     private static Task ForgetAsync(LeapDbContext db, Guid tenantId, string key) =>

@@ -15,6 +15,9 @@ public sealed class DictionaryAssignHandler : IJobHandler<DictionaryAssignReques
     {
         var summary = await DictionaryJobSupport.FindAsync(validation, r, ct);
         var (longest, tokens) = DictionaryJobSupport.CheckTexts(validation.Model, r.Texts, "texts", MaxTexts, summary.Info.ContextLength);
+        // A blank text has no tokens, and reading out an empty [0, regions] block failed inside the engine once the job ran.
+        int blank = r.Readout is null ? -1 : r.Texts!.FindIndex(string.IsNullOrWhiteSpace);
+        if (blank >= 0) throw new JobRequestException($"texts[{blank}]", "a blank text has no tokens to read out; remove it or omit readout");
         if (r.Readout is not null && tokens * summary.Regions.Count > MaxReadoutValues)
             throw new JobRequestException("readout",
                 $"readouts would be {tokens} tokens x {summary.Regions.Count} regions; at most {MaxReadoutValues} values: send fewer or shorter texts");

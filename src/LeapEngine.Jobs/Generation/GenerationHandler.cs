@@ -11,6 +11,11 @@ public sealed class GenerationHandler : IJobHandler<GenerationRequest>
 {
     public const int MaxPromptChars = 20_000;
     public const int MaxNewTokens = 1024;
+    /// <summary>
+    /// Smallest temperature above 0: the sampler divides float32 logits by it, and below this the
+    /// quotient can overflow to infinity (then NaN probabilities) while sampling is already greedy in all but name.
+    /// </summary>
+    public const double MinPositiveTemperature = 1e-3;
 
     public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, GenerationRequest r, CancellationToken ct)
     {
@@ -22,6 +27,9 @@ public sealed class GenerationHandler : IJobHandler<GenerationRequest>
             throw new JobRequestException("max_tokens", $"max_tokens must be between 1 and {MaxNewTokens}, got {r.MaxTokens}");
         if (double.IsNaN(r.Temperature) || r.Temperature is < 0 or > 2)
             throw new JobRequestException("temperature", $"temperature must be between 0 and 2, got {r.Temperature}");
+        if (r.Temperature is > 0 and < MinPositiveTemperature)
+            throw new JobRequestException("temperature",
+                $"temperature must be 0 (greedy) or at least {MinPositiveTemperature}, got {r.Temperature}");
         if (r.TopK is < 0 or > 100_000) throw new JobRequestException("top_k", $"top_k must be between 0 and 100000, got {r.TopK}");
         if (r.TopP is { } p && (double.IsNaN(p) || p <= 0 || p > 1))
             throw new JobRequestException("top_p", $"top_p must be in (0, 1], got {p}");

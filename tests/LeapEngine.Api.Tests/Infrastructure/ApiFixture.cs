@@ -125,10 +125,28 @@ public sealed class ApiFixture : IAsyncLifetime
         return NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
     }
 
+    /// <summary>
+    /// An API (no in-process worker, database of its own) on real Kestrel, for what only a real
+    /// server shows: request-line and header limits, malformed requests. Kept until the end like the others.
+    /// </summary>
+    public async Task<LeapApiFactory> KestrelApiAsync()
+    {
+        if (_kestrel is null)
+        {
+            _kestrel = new LeapApiFactory(await Postgres.CreateDatabaseAsync("leap_kestrel"), runWorkerInProcess: false, stepDelayMs: 0);
+            _kestrel.UseKestrel(0);
+            _kestrel.StartServer();
+        }
+        return _kestrel;
+    }
+
+    private LeapApiFactory? _kestrel;
+
     public async Task DisposeAsync()
     {
         if (_faultDrill is not null) await _faultDrill.DisposeAsync();
         if (_streams is { } st) await st.Item1.DisposeAsync();
+        if (_kestrel is not null) await _kestrel.DisposeAsync();
         if (_outage is { } o)
         {
             await o.Item1.DisposeAsync();

@@ -64,6 +64,8 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         builder.UseSetting("Leap:Api:BootstrapFreeKey", "false");
         builder.UseSetting("Leap:Api:RunWorkerInProcess", runWorkerInProcess ? "true" : "false");
         builder.UseSetting("Leap:Api:MaxBodyBytes", "65536");
+        // Every test creates tenants through the one operator key: its rate must not be what a test measures.
+        builder.UseSetting("Leap:Api:OperatorRequestsPerMinute", "1000000");
         builder.UseSetting("Leap:Models:ModelsDir", SharedFiles.ModelsDir);
         builder.UseSetting("Leap:Jobs:QueuePollIntervalSeconds", "0.1");
         builder.UseSetting("Leap:Jobs:ProgressIntervalMs", "100");
