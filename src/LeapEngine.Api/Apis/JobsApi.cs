@@ -25,9 +25,6 @@ public static class JobsApi
         jobs.MapGet("/{id}/events", EventsAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobEvents")
             .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream");
-        jobs.MapGet("/{id}/result/bytes", BytesAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobResultBytes")
-            .WithSummary("Binary part of a result (tensors as safetensors), when the job produced one")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
         jobs.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(LeapClaims.WritePolicy).WithName("CancelJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once, a running one stops within seconds").Produces<JobView>();
         return app;
@@ -124,14 +121,6 @@ public static class JobsApi
             catch (OperationCanceledException) { return; }
             job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id, ct);
         }
-    }
-
-    private static async Task<IResult> BytesAsync(HttpContext context, LeapDbContext db, string id)
-    {
-        var job = await FindAsync(context, db, id);
-        if (job is null) return Problems.NotFound($"job '{id}'");
-        if (job.ResultBytes is null) return Problems.NotFound($"a binary result of job '{id}'");
-        return TypedResults.File(job.ResultBytes, "application/octet-stream", $"{id}.safetensors");
     }
 
     /// <summary>The caller's job by public id; another tenant's job is indistinguishable from a missing one.</summary>
