@@ -24,7 +24,7 @@ public static class GlitchCommand
             {
                 Top = parse.GetValue(top),
                 ControlSample = parse.GetValue(control),
-                Vocabulary = OptimiseCommand.ParseEnum<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
+                Vocabulary = EnumOption.Parse<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
                 Seed = parse.GetValue(seed),
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
