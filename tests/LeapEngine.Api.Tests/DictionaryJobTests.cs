@@ -150,6 +150,7 @@ public sealed class DictionaryJobTests(ApiFixture api)
             ("/v1/dictionaries", """{"texts": ["a b"], "metric": "manhattan"}""", "$.metric"),
             ("/v1/dictionaries", """{"texts": ["a b"], "percentile": 100}""", "percentile"),
             ("/v1/dictionaries", """{"texts": ["a b"], "theta": 3}""", "theta"),
+            ("/v1/dictionaries", """{"texts": ["a b"], "theta": 0.3, "percentile": 5}""", "percentile"),   // theta would silently win
             ("/v1/dictionaries", """{"texts": ["a b"], "batch_size": 0}""", "batch_size"),
             ("/v1/dictionaries", """{"texts": ["a b"], "context_length": 100000}""", "context_length"),
             ($"/v1/dictionaries/{id}/assign", """{"texts": []}""", "texts"),
