@@ -67,6 +67,10 @@ public sealed class DocsExamplesTests
             }, TimeSpan.FromMinutes(8));
             var failedAt = log.Split('\n').LastOrDefault(l => l.StartsWith("@@ docs/api.md line")) ?? "before the first block";
             Assert.True(code == 0, $"the example block at {failedAt["@@ ".Length..]} failed (exit {code}):\n{Tail(log)}\n--- server:\n{Tail(server.Output())}");
+            // The API omits null fields, so a null in what an example prints is its jq picking what is not there (the
+            // result of another job, a misspelt field): the example runs but shows nothing.
+            var nulls = log.Split('\n').Where(l => Regex.IsMatch(l, @"\bnull\b")).Take(5).ToList();
+            Assert.True(nulls.Count == 0, $"an example printed null:\n{string.Join('\n', nulls)}\n{Tail(log)}");
 
             using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
             http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
