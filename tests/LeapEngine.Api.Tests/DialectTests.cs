@@ -18,6 +18,8 @@ public sealed class DialectTests(ApiFixture api)
             "use one of: naive, batched, batched_prefix_cache" },
         { "/v1/attributions", """{"text": "a b", "evaluation": {"mode": 2}}""", "$.evaluation.mode", "use one of: naive, batched, batched_prefix_cache" },
         { "/v1/attributions", """{"text": "a b", "hipe": {"aggregation": "max"}}""", "$.hipe.aggregation", "use one of: mean, sum, finest" },
+        { "/v1/optimisations", """{"target": " ball", "vocabulary": "all"}""", "vocabulary", "use one of: printable, no_special" },
+        { "/v1/optimisations", """{"target": " ball", "hybrid_variant": "zigzag"}""", "hybrid_variant", "use one of: sequential, chain, anchored, reseed" },
     };
 
     [Theory]

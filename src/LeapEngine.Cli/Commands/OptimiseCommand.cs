@@ -31,7 +31,7 @@ public static class OptimiseCommand
             Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
                           "chain (proposals from an independent descent run), reseed (stalled GCG prompts restart from an independent descent run's best readouts) " +
                           "or sequential (descent first, then GCG from its readouts)",
-            DefaultValueFactory = _ => defaults.HybridVariant.ToString().ToLowerInvariant(),
+            DefaultValueFactory = _ => SnakeCase.Name(defaults.HybridVariant),
         };
         var descentSteps = new Option<int>("--descent-steps")
         {
