@@ -22,6 +22,8 @@ public sealed class DocsExamplesTests
     [Fact]
     public async Task Every_shell_example_of_docs_api_md_runs_against_a_standalone_server()
     {
+        foreach (var tool in new[] { "bash", "curl", "jq" })
+            Assert.True(OnPath(tool), $"the docs' examples need {tool} on PATH");
         var blocks = ApiDoc.ShellBlocks();
         var run = blocks.Where(b => b.SkipReason is null).ToList();
         Assert.True(run.Count >= 10, $"expected docs/api.md's examples, found {run.Count} runnable sh blocks");
@@ -117,6 +119,10 @@ public sealed class DocsExamplesTests
         process.WaitForExit();
         lock (log) return (process.ExitCode, log.ToString());
     }
+
+    private static bool OnPath(string tool) =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':', StringSplitOptions.RemoveEmptyEntries)
+        .Any(dir => File.Exists(Path.Combine(dir, tool)));
 
     private static string Tail(string text, int chars = 6000) => text.Length <= chars ? text : "…" + text[^chars..];
 }

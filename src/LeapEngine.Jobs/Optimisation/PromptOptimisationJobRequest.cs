@@ -20,7 +20,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public string Model { get; set; } = "";
     /// <summary>Text the model should produce, e.g. " ball" (a leading space is part of it).</summary>
     public string Target { get; set; } = "";
-    /// <summary>descent, gcg or hybrid (default; see <see cref="HybridVariant"/>).</summary>
+    /// <summary>descent, gcg or hybrid (default; its variant is hybrid_variant).</summary>
     public string Method { get; set; } = "hybrid";
     /// <summary>Tokens in the optimised span, 1 to 32.</summary>
     public int Length { get; set; } = 4;
