@@ -1,11 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using LeapEngine.Core.Serialization;
 
 namespace LeapEngine.Jobs;
 
 /// <summary>
-/// The one JSON dialect of the engine: snake_case, enums as snake_case strings, and unknown
-/// request fields refused (a misspelt option must not be silently ignored).
+/// The engine's JSON on the wire: the product's snake_case dialect (<see cref="SnakeCase"/>: names and
+/// enum values; an unknown enum value lists the valid ones), plus the API's reading rules: unknown
+/// request fields refused (a misspelt option must not be silently ignored), numbers only as numbers.
 /// </summary>
 public static class LeapJson
 {
@@ -13,12 +15,10 @@ public static class LeapJson
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions o)
     {
-        o.PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower;
-        o.DictionaryKeyPolicy = JsonNamingPolicy.SnakeCaseLower;
+        SnakeCase.Configure(o);
         o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         o.NumberHandling = JsonNumberHandling.Strict;
-        o.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower, allowIntegerValues: false));
         return o;
     }
 }

@@ -30,6 +30,10 @@ public sealed class DictionaryJobTests(ApiFixture api)
         var (id, build) = await BuildAsync(tenant);
         Assert.Equal("dictionary_build", build["type"]!.GetValue<string>());
         Assert.Equal("tokens", build["progress"]!["unit"]!.GetValue<string>());
+        // Progress measures the corpus, not the 200,000-token default budget it never reaches.
+        long clustered = build["result"]!["info"]!["build"]!["tokens"]!.GetValue<long>();
+        Assert.Equal(clustered, build["progress"]!["total"]!.GetValue<long>());
+        Assert.Equal(clustered, build["progress"]!["done"]!.GetValue<long>());
         long buildTokens = build["usage"]!["model_tokens"]!.GetValue<long>();
         Assert.InRange(buildTokens, build["result"]!["info"]!["build"]!["tokens"]!.GetValue<long>(), build["usage"]!["reserved_model_tokens"]!.GetValue<long>());
         int regions = build["result"]!["metrics"]!["regions"]!.GetValue<int>();
@@ -150,6 +154,7 @@ public sealed class DictionaryJobTests(ApiFixture api)
             ("/v1/dictionaries", """{"texts": ["a b"], "metric": "manhattan"}""", "$.metric"),
             ("/v1/dictionaries", """{"texts": ["a b"], "percentile": 100}""", "percentile"),
             ("/v1/dictionaries", """{"texts": ["a b"], "theta": 3}""", "theta"),
+            ("/v1/dictionaries", """{"texts": ["a b"], "theta": 0.3, "percentile": 5}""", "percentile"),   // theta would silently win
             ("/v1/dictionaries", """{"texts": ["a b"], "batch_size": 0}""", "batch_size"),
             ("/v1/dictionaries", """{"texts": ["a b"], "context_length": 100000}""", "context_length"),
             ($"/v1/dictionaries/{id}/assign", """{"texts": []}""", "texts"),

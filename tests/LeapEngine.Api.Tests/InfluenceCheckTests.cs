@@ -70,6 +70,9 @@ public sealed class InfluenceCheckTests(ApiFixture api)
         { """{"cases": [{"system": "s", "user": "u"}]}""", "cases[0].log_prob_drop" },
         { """{"cases": [{"system": "s", "user": "u", "attribution_share": {}}]}""", "cases[0].attribution_share" },
         { """{"cases": [{"system": "s", "user": "u", "attribution_share": {"min": 0.9, "max": 0.1}}]}""", "cases[0].attribution_share" },
+        // A share lies within 0..1: a bound outside it could never fail (or never pass), so it is a mistake, not a gate.
+        { """{"cases": [{"system": "s", "user": "u", "attribution_share": {"max": 1.5}}]}""", "cases[0].attribution_share" },
+        { """{"cases": [{"system": "s", "user": "u", "attribution_share": {"min": -0.1}}]}""", "cases[0].attribution_share" },
         { """{"cases": [{"user": "u", "log_prob_drop": {"max": 1}}]}""", "cases[0].system" },
         { """{"cases": [{"system": "s", "log_prob_drop": {"max": 1}}]}""", "cases[0].user" },
         { """{"unit": "paragraph", "cases": [{"system": "s", "user": "u", "log_prob_drop": {"max": 1}}]}""", "cases[0].unit" },

@@ -24,7 +24,6 @@ public sealed class TenantIsolationTests(ApiFixture api)
             (HttpMethod.Get, $"/v1/jobs/{id}"),
             (HttpMethod.Get, $"/v1/jobs/{id}?wait=1"),
             (HttpMethod.Get, $"/v1/jobs/{id}/events"),
-            (HttpMethod.Get, $"/v1/jobs/{id}/result/bytes"),
             (HttpMethod.Post, $"/v1/jobs/{id}/cancel"),
             (HttpMethod.Post, $"/v1/keys/{ownerKeyId}/revoke"),
         };

@@ -60,7 +60,7 @@ public sealed class CoreCommandsTests : IDisposable
     [InlineData("optimise --model stories260K --target x --length 0", "length")]
     [InlineData("optimise --model stories260K --target x --max-work 0", "work budget")]
     [InlineData("optimise --model stories260K --target x --max-seconds -1", "time budget")]
-    [InlineData("optimise --model stories260K --target x --hybrid zigzag", "--hybrid: 'zigzag' is not one of sequential, chain, anchored")]
+    [InlineData("optimise --model stories260K --target x --hybrid zigzag", "--hybrid: unknown value 'zigzag'; use one of: sequential, chain, anchored")]
     [InlineData("optimise --model stories260K --target x --descent-steps 0", "descent steps per GCG step")]
     public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
     {

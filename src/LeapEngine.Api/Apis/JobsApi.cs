@@ -27,9 +27,6 @@ public static class JobsApi
             .WithSummary("Server-sent events: 'progress' on every change, then one 'done' with the final job object " +
                          "(or 'reconnect' after the maximum duration, 'revoked' when the key is revoked; 429 beyond the plan's held connections)")
             .Produces(StatusCodes.Status200OK, contentType: "text/event-stream").ProducesProblem(404).ProducesProblem(429);
-        jobs.MapGet("/{id}/result/bytes", BytesAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithName("JobResultBytes")
-            .WithSummary("Binary part of a result (tensors as safetensors), when the job produced one")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
         jobs.MapPost("/{id}/cancel", CancelAsync).RequireAuthorization(LeapClaims.WritePolicy).WithName("CancelJob")
             .WithSummary("Cancel a job: a queued job is cancelled at once, a running one stops within seconds").Produces<JobView>();
         return app;
@@ -107,14 +104,6 @@ public static class JobsApi
         var job = await FindAsync(context, db, id);
         if (job is null) await Problems.WriteAsync(context, Problems.NotFound($"job '{id}'"));
         else await JobEventStream.RunAsync(context, db, job);
-    }
-
-    private static async Task<IResult> BytesAsync(HttpContext context, LeapDbContext db, string id)
-    {
-        var job = await FindAsync(context, db, id);
-        if (job is null) return Problems.NotFound($"job '{id}'");
-        if (job.ResultBytes is null) return Problems.NotFound($"a binary result of job '{id}'");
-        return TypedResults.File(job.ResultBytes, "application/octet-stream", $"{id}.safetensors");
     }
 
     /// <summary>The caller's job by public id; another tenant's job is indistinguishable from a missing one.</summary>

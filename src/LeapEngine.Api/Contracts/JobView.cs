@@ -19,8 +19,7 @@ public sealed record JobView(
     JobErrorView? Error,
     bool CancelRequested,
     JsonElement Request,
-    JsonElement? Result,
-    JobBytesView? ResultBytes)
+    JsonElement? Result)
 {
     public static JobView From(JobRecord j, int? queuePosition = null) => new(
         PublicIds.Job(j.Id), "job", j.Type, j.Status, j.Model,
@@ -32,8 +31,7 @@ public sealed record JobView(
         j.ErrorCode is null ? null : new JobErrorView(j.ErrorCode, j.ErrorMessage ?? ""),
         j.CancelRequested,
         Parse(j.RequestJson) ?? default,
-        j.ResultJson is null ? null : Parse(j.ResultJson),
-        j.ResultBytes is null ? null : new JobBytesView($"/v1/jobs/{PublicIds.Job(j.Id)}/result/bytes", j.ResultBytes.Length));
+        j.ResultJson is null ? null : Parse(j.ResultJson));
 
     private static long? Unix(DateTime? t) => t is { } v ? new DateTimeOffset(DateTime.SpecifyKind(v, DateTimeKind.Utc)).ToUnixTimeSeconds() : null;
     private static long Unix(DateTime t) => Unix((DateTime?)t)!.Value;
@@ -53,8 +51,6 @@ public sealed record JobProgressView(long Done, long Total, string? Unit, string
 public sealed record JobUsageView(long ReservedModelTokens, long? ModelTokens);
 
 public sealed record JobErrorView(string Code, string Message);
-
-public sealed record JobBytesView(string Url, int Size);
 
 /// <summary>A page of a cursor-paginated list.</summary>
 public sealed record ListView<T>(string Object, IReadOnlyList<T> Data, bool HasMore, string? FirstId, string? LastId);

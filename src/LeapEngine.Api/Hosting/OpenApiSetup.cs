@@ -15,7 +15,9 @@ public static class OpenApiSetup
             {
                 Title = "LeapEngine API",
                 Version = "v1",
-                Description = "Interpretability jobs on language models. Authenticate with 'Authorization: Bearer <API key>'. " +
+                // Swagger UI renders this as Markdown with HTML allowed: an angle-bracketed placeholder would vanish as an
+                // unknown tag, so the placeholder is a plain word inside a code span.
+                Description = "Interpretability jobs on language models. Authenticate with the header `Authorization: Bearer YOUR_API_KEY`. " +
                               "Long work is a job: POST answers 202 with a job object; poll GET /v1/jobs/{id}?wait=30 or " +
                               "follow GET /v1/jobs/{id}/events. Errors are RFC 9457 problem+json with a stable 'type'.",
             });

@@ -3,6 +3,7 @@ using System.Text.Json;
 using LeapEngine.Cli.Attribution;
 using LeapEngine.Core.Attribution;
 using LeapEngine.Core.Runtime;
+using LeapEngine.Core.Serialization;
 
 namespace LeapEngine.Cli.Commands;
 
@@ -25,7 +26,7 @@ public static class AttributeCommand
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML page (heatmap + unit x output matrix)" };
         var chunk = new Option<int?>("--hipe-chunk") { Description = "HiPe: units per first-stage chunk (default: half the units)" };
         var threshold = new Option<string?>("--hipe-threshold") { Description = "HiPe: midrange, static:X, either:X or relative:R (default: the engine's HiPe default)" };
-        var mode = new Option<EvaluationMode>("--mode") { Description = "Naive, Batched or BatchedPrefixCache", DefaultValueFactory = _ => EvaluationMode.BatchedPrefixCache };
+        var mode = EnumOption.Create("--mode", "How perturbed prompts are evaluated", EvaluationMode.BatchedPrefixCache);
         var noColor = new Option<bool>("--no-color") { Description = "Plain text heatmap: [unit score] instead of colours (also when NO_COLOR is set)" };
         var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
         {
@@ -45,7 +46,7 @@ public static class AttributeCommand
                 MaxNewTokens = parse.GetValue(maxTokens),
                 Faithfulness = parse.GetValue(faithfulness),
                 Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
-                Evaluation = new EvaluationOptions { Mode = parse.GetValue(mode) },
+                Evaluation = new EvaluationOptions { Mode = EnumOption.Parse<EvaluationMode>(parse.GetValue(mode), "--mode") },
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
             request.Validate(lm);
@@ -57,7 +58,7 @@ public static class AttributeCommand
             TerminalReport.Write(result, Console.Out, color);
             if (parse.GetValue(json) is { } jsonPath)
             {
-                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(result, JsonOptions), ct);
+                await File.WriteAllTextAsync(jsonPath, JsonSerializer.Serialize(result, SnakeCase.Indented), ct);
                 Console.WriteLine($"wrote {Path.GetFullPath(jsonPath)}");
             }
             if (parse.GetValue(html) is { } htmlPath)
@@ -69,14 +70,6 @@ public static class AttributeCommand
         });
         return command;
     }
-
-    /// <summary>snake_case like the hosted API, so a CLI file and an API response read the same.</summary>
-    public static JsonSerializerOptions JsonOptions { get; } = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        WriteIndented = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-    };
 
     private static HipeOptions ParseHipe(int? chunk, string? threshold)
     {

@@ -11,7 +11,7 @@ public static class GlitchCommand
         var model = CommonOptions.Model();
         var top = new Option<int>("--top") { Description = "Tokens tested at each end (nearest to and farthest from the centroid)", DefaultValueFactory = _ => 20 };
         var control = new Option<int>("--control") { Description = "Random tokens tested for the base repeat rate", DefaultValueFactory = _ => 50 };
-        var vocabulary = new Option<string>("--vocabulary") { Description = "printable or nospecial", DefaultValueFactory = _ => "printable" };
+        var vocabulary = new Option<string>("--vocabulary") { Description = "printable or no_special", DefaultValueFactory = _ => "printable" };
         var json = new Option<string?>("--json") { Description = "Also write the full result as JSON to this file" };
         var seed = CommonOptions.Seed();
         var command = new Command("glitch", "Find glitch-token candidates: embeddings nearest/farthest from the centroid that the model cannot repeat")
@@ -24,7 +24,7 @@ public static class GlitchCommand
             {
                 Top = parse.GetValue(top),
                 ControlSample = parse.GetValue(control),
-                Vocabulary = OptimiseCommand.ParseEnum<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
+                Vocabulary = EnumOption.Parse<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
                 Seed = parse.GetValue(seed),
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);

@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using LeapEngine.Core.Serialization;
 using LeapEngine.Core.Optimisation;
 using LeapEngine.Core.Runtime;
 
@@ -21,8 +21,8 @@ public static class OptimiseCommand
         var prefix = new Option<string>("--prefix") { Description = "Fixed text before the optimised span", DefaultValueFactory = _ => "" };
         var suffix = new Option<string>("--suffix") { Description = "Fixed text after the optimised span", DefaultValueFactory = _ => "" };
         var exact = new Option<bool>("--exact") { Description = "The generation must start with the target (default: contain it)" };
-        var init = new Option<string>("--init") { Description = "centroids, random or neartarget", DefaultValueFactory = _ => "centroids" };
-        var vocabulary = new Option<string>("--vocabulary") { Description = "printable or nospecial", DefaultValueFactory = _ => "printable" };
+        var init = new Option<string>("--init") { Description = "centroids, random or near_target", DefaultValueFactory = _ => "centroids" };
+        var vocabulary = new Option<string>("--vocabulary") { Description = "printable or no_special", DefaultValueFactory = _ => "printable" };
         var maxWork = new Option<long?>("--max-work") { Description = "Stop before a step that would exceed this many forward-token equivalents of counted work (progress is then reported in them)" };
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop before a step once this much wall time has passed" };
         var defaults = new OptimisationRequest();
@@ -31,7 +31,7 @@ public static class OptimiseCommand
             Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
                           "chain (proposals from an independent descent run), reseed (stalled GCG prompts restart from an independent descent run's best readouts) " +
                           "or sequential (descent first, then GCG from its readouts)",
-            DefaultValueFactory = _ => defaults.HybridVariant.ToString().ToLowerInvariant(),
+            DefaultValueFactory = _ => SnakeCase.Name(defaults.HybridVariant),
         };
         var descentSteps = new Option<int>("--descent-steps")
         {
@@ -59,19 +59,19 @@ public static class OptimiseCommand
             {
                 Target = parse.GetValue(target) ?? "",
                 Length = parse.GetValue(length),
-                Method = ParseEnum<OptimisationMethod>(parse.GetValue(method), "--method"),
+                Method = EnumOption.Parse<OptimisationMethod>(parse.GetValue(method), "--method"),
                 Steps = parse.GetValue(steps),
                 Candidates = parse.GetValue(candidates),
                 StopAfterSuccesses = parse.GetValue(successes),
                 Prefix = parse.GetValue(prefix) ?? "",
                 Suffix = parse.GetValue(suffix) ?? "",
                 ExactContinuation = parse.GetValue(exact),
-                Initialisation = ParseEnum<PromptInitialisation>(parse.GetValue(init), "--init"),
-                Vocabulary = ParseEnum<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
+                Initialisation = EnumOption.Parse<PromptInitialisation>(parse.GetValue(init), "--init"),
+                Vocabulary = EnumOption.Parse<VocabularyFilter>(parse.GetValue(vocabulary), "--vocabulary"),
                 Seed = parse.GetValue(seed),
                 MaxWork = parse.GetValue(maxWork),
                 MaxSeconds = parse.GetValue(maxSeconds),
-                HybridVariant = ParseEnum<HybridVariant>(parse.GetValue(hybrid), "--hybrid"),
+                HybridVariant = EnumOption.Parse<HybridVariant>(parse.GetValue(hybrid), "--hybrid"),
                 HybridDescentSteps = parse.GetValue(descentSteps),
                 HybridNearestTokens = parse.GetValue(nearest),
                 HybridDescentFraction = parse.GetValue(fraction),
@@ -106,20 +106,9 @@ public static class OptimiseCommand
 
     internal static void WriteJson<T>(string path, T value)
     {
-        var options = new JsonSerializerOptions
-        {
-            WriteIndented = true,
-            PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-            Converters = { new JsonStringEnumConverter(JsonNamingPolicy.SnakeCaseLower) },
-        };
-        File.WriteAllText(path, JsonSerializer.Serialize(value, options));
+        File.WriteAllText(path, JsonSerializer.Serialize(value, SnakeCase.Indented));
         Console.WriteLine($"wrote {Path.GetFullPath(path)}");
     }
-
-    internal static T ParseEnum<T>(string? value, string option) where T : struct, Enum =>
-        Enum.TryParse<T>(value?.Replace("-", ""), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new ArgumentException($"{option}: '{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}");
 
     internal static string Quote(string s) => "\"" + s.Replace("\n", "\\n") + "\"";
 }

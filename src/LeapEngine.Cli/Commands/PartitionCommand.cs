@@ -3,6 +3,7 @@ using System.Text.Json;
 using LeapEngine.Core.Partitioning;
 using LeapEngine.Core.Partitioning.Corpora;
 using LeapEngine.Core.Runtime;
+using LeapEngine.Core.Serialization;
 
 namespace LeapEngine.Cli.Commands;
 
@@ -12,11 +13,8 @@ namespace LeapEngine.Cli.Commands;
 /// </summary>
 public static partial class PartitionCommand
 {
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
-    {
-        WriteIndented = true,
-        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter() },
-    };
+    /// <summary>The product's one dialect: `--json` output reads like the API's responses.</summary>
+    private static readonly JsonSerializerOptions Json = SnakeCase.Indented;
 
     public static Command Create()
     {
@@ -38,7 +36,7 @@ public static partial class PartitionCommand
         var output = new Option<string>("--out", "-o") { Description = "Dictionary file to write (.safetensors)", Required = true };
         var hook = new Option<string?>("--hook") { Description = "Hook point (default blocks.{layers/2}.hook_resid_post)" };
         var layer = new Option<int?>("--layer") { Description = "Shorthand for --hook blocks.N.hook_resid_post" };
-        var metric = new Option<PartitionMetric>("--metric") { Description = "cosine (as in the paper) or euclidean", DefaultValueFactory = _ => PartitionMetric.Cosine };
+        var metric = EnumOption.Create("--metric", "Distance: cosine as in the paper", PartitionMetric.Cosine);
         var last = new Option<bool>("--last-only") { Description = "Only each text's last token (default: every token but BOS)" };
         var percentile = new Option<double>("--percentile", "-p") { Description = "Theta as this percentile of within-batch pair distances (smaller: more, tighter regions)", DefaultValueFactory = _ => 5 };
         var theta = new Option<double?>("--theta") { Description = "Explicit distance threshold instead of --percentile" };
@@ -56,10 +54,13 @@ public static partial class PartitionCommand
         CliRunner.SetAction(command, async (parse, ct) =>
         {
             if (parse.GetValue(hook) is not null && parse.GetValue(layer) is not null) throw new ArgumentException("give --hook or --layer, not both");
+            // Theta decides alone when given: a percentile typed beside it would be silently ignored, so refuse the pair.
+            if (parse.GetValue(theta) is not null && parse.GetResult(percentile) is { Implicit: false })
+                throw new ArgumentException("give --percentile or --theta, not both (theta is the threshold itself; percentile derives it)");
             var options = new PartitionOptions
             {
                 Hook = parse.GetValue(layer) is int l ? $"blocks.{l}.hook_resid_post" : parse.GetValue(hook),
-                Metric = parse.GetValue(metric),
+                Metric = EnumOption.Parse<PartitionMetric>(parse.GetValue(metric), "--metric"),
                 Positions = parse.GetValue(last) ? PartitionPositions.LastOnly : PartitionPositions.AllButBos,
                 Percentile = parse.GetValue(percentile),
                 Theta = parse.GetValue(theta),

@@ -48,7 +48,7 @@ public static class AttributionEngine
             Unit = prepared.Unit.ToString(),
             Perturbation = prepared.Perturbation.ToString(),
             Template = prepared.Template.Name,
-            EvaluationMode = request.Evaluation.Mode.ToString(),
+            EvaluationMode = Serialization.SnakeCase.Name(request.Evaluation.Mode),
             PromptText = prepared.Rendered.Text,
             PromptTokens = prepared.Ids.Length,
             CompletionText = model.DecodeContinuation(prepared.Ids, completion),

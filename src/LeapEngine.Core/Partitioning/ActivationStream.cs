@@ -95,6 +95,20 @@ public static class ActivationStream
         if (pending.Count > 0) yield return pending;
     }
 
+    /// <summary>How many activations <see cref="Stream"/> yields for <paramref name="texts"/> (the rows a build can cluster).</summary>
+    public static long CountRows(LanguageModel model, IEnumerable<string> texts, PartitionPositions positions, int contextLength)
+    {
+        int maxLength = Math.Min(contextLength, model.Config.ContextLength);
+        long rows = 0;
+        foreach (var text in texts)
+        {
+            if (string.IsNullOrWhiteSpace(text)) continue;
+            var encoded = model.Encode(text);
+            rows += SelectedPositions(encoded.Ids, Math.Min(encoded.Count, maxLength), model.BosId, positions).Length;
+        }
+        return rows;
+    }
+
     /// <summary>The positions of one text that contribute: never BOS, and only the last when asked.</summary>
     internal static int[] SelectedPositions(IReadOnlyList<int> ids, int length, int? bosId, PartitionPositions positions)
     {

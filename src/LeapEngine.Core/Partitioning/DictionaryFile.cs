@@ -1,5 +1,5 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
+using LeapEngine.Core.Serialization;
 using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
@@ -12,11 +12,10 @@ namespace LeapEngine.Core.Partitioning;
 /// </summary>
 public sealed partial class ExemplarDictionary
 {
-    internal static readonly JsonSerializerOptions Json = new()
-    {
-        Converters = { new JsonStringEnumConverter() },
-        DefaultIgnoreCondition = JsonIgnoreCondition.Never,
-    };
+    private static readonly JsonSerializerOptions Json = SnakeCase.Compact;
+
+    /// <summary>Metadata as files before the snake_case dialect wrote it: .NET names ("ModelId", "Cosine").</summary>
+    private static readonly JsonSerializerOptions LegacyJson = new() { Converters = { new SnakeCaseEnumConverter() } };
 
     /// <summary>The file's bytes (to store in a database or send).</summary>
     public byte[] ToBytes()
@@ -73,9 +72,11 @@ public sealed partial class ExemplarDictionary
         if (!metadata.TryGetValue("format", out var format) || format != DictionaryInfo.CurrentFormat)
             throw new InvalidDataException(
                 $"{source}: not an exemplar-partition dictionary (format '{format ?? "none"}', expected '{DictionaryInfo.CurrentFormat}')");
-        var info = JsonSerializer.Deserialize<DictionaryInfo>(metadata["info"], Json)
+        // Every info object has a model id, so its spelling tells the two dialects apart.
+        var json = metadata["info"].Contains("\"ModelId\"", StringComparison.Ordinal) ? LegacyJson : Json;
+        var info = JsonSerializer.Deserialize<DictionaryInfo>(metadata["info"], json)
                    ?? throw new InvalidDataException($"{source}: empty dictionary info");
-        var examples = JsonSerializer.Deserialize<List<RegionExampleSet>>(metadata["examples"], Json)
+        var examples = JsonSerializer.Deserialize<List<RegionExampleSet>>(metadata["examples"], json)
                        ?? throw new InvalidDataException($"{source}: empty example list");
         stream.Position = 0;
         var tensors = Safetensors.Load(stream, source);

@@ -12,8 +12,9 @@ namespace LeapEngine.Core.Partitioning;
 public static class ExemplarPartitioner
 {
     /// <summary>
-    /// Builds from a model and a corpus of texts. Progress is reported in tokens (Total is
-    /// the MaxTokens budget); cancellation is checked every batch.
+    /// Builds from a model and a corpus of texts. Progress is reported in tokens: Total is the
+    /// MaxTokens budget, or the corpus's own token count when that is smaller and the corpus is a
+    /// collection (a stream's length is unknown until it ends); cancellation is checked every batch.
     /// </summary>
     public static ExemplarDictionary Build(LanguageModel model, PartitionOptions options, IEnumerable<string> corpus,
         IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
@@ -23,7 +24,12 @@ public static class ExemplarPartitioner
         options.Validate();
         var hook = ActivationStream.ResolveHook(model.Network, options.Hook);
         var batches = ActivationStream.Stream(model, hook, corpus, options.Positions, options.ContextLength, options.BatchSize, ct);
-        return BuildCore(batches, options, model.Id, hook, Math.Min(options.ContextLength, model.Config.ContextLength), progress, ct);
+        // Counting tokenizes the texts once more: cheap next to the forward passes, and a 335-token corpus then shows
+        // 335 as its total rather than the 200,000-token budget.
+        long total = corpus is IReadOnlyCollection<string> texts
+            ? Math.Min(options.MaxTokens, ActivationStream.CountRows(model, texts, options.Positions, options.ContextLength))
+            : options.MaxTokens;
+        return BuildCore(batches, options, model.Id, hook, Math.Min(options.ContextLength, model.Config.ContextLength), progress, ct, total);
     }
 
     /// <summary>
@@ -63,8 +69,9 @@ public static class ExemplarPartitioner
     }
 
     private static ExemplarDictionary BuildCore(IEnumerable<ActivationBatch> batches, PartitionOptions options, string modelId,
-        string hook, int contextLength, IProgress<ProgressUpdate>? progress, CancellationToken ct)
+        string hook, int contextLength, IProgress<ProgressUpdate>? progress, CancellationToken ct, long? progressTotal = null)
     {
+        long total = progressTotal ?? options.MaxTokens;
         var clock = Stopwatch.StartNew();
         using var stream = batches.GetEnumerator();
         var calibration = new List<ActivationBatch>();
@@ -113,7 +120,7 @@ public static class ExemplarPartitioner
                 seen += rows;
                 batchCount++;
                 quiet = assignment.NewRegions == 0 ? quiet + 1 : 0;
-                progress?.Report(new ProgressUpdate(seen, options.MaxTokens, "tokens", $"{clusterer.Matrix.Count} regions"));
+                progress?.Report(new ProgressUpdate(seen, Math.Max(total, seen), "tokens", $"{clusterer.Matrix.Count} regions"));
                 if (seen >= options.MaxTokens) { stop = "max tokens"; break; }
                 if (options.SaturationBatches > 0 && quiet >= options.SaturationBatches) { stop = "saturated"; break; }
             }

@@ -26,6 +26,7 @@ public sealed record RegionExampleSet
 internal sealed class RegionExampleTracker(int perRegion)
 {
     private const int ContextChars = 48;
+    internal const string DummyPrefix = "\u2581";
     private readonly List<RegionExampleSet> _sets = new();
 
     public List<RegionExampleSet> Sets => _sets;
@@ -79,7 +80,10 @@ internal sealed class RegionExampleTracker(int perRegion)
         int start = span.Start, end = span.End;
         // SentencePiece folds the leading space into the token; show it only when it is all there is.
         while (start < end - 1 && char.IsWhiteSpace(s[start])) start++;
-        token = s[start..end];
+        // A token with no characters of the text (BOS is never a row) is SentencePiece's dummy-prefix space, which it
+        // adds before a text that starts with a digit, punctuation or a space: show it in SentencePiece's own spelling
+        // rather than as an empty token.
+        token = start == end ? DummyPrefix : s[start..end];
         int from = Math.Max(0, start - ContextChars), to = Math.Min(s.Length, end + ContextChars);
         string before = (from > 0 ? "…" : "") + s[from..start];
         string after = s[end..to] + (to < s.Length ? "…" : "");

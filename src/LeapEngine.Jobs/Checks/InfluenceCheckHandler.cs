@@ -33,7 +33,7 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
                 throw new JobRequestException(at + "log_prob_drop",
                     "give the allowed range of log_prob_drop and/or attribution_share, e.g. \"log_prob_drop\": {\"max\": 2.0}");
             CheckRange(c.LogProbDrop, at + LogProbDropFigure);
-            CheckRange(c.AttributionShare, at + AttributionShareFigure);
+            CheckRange(c.AttributionShare, at + AttributionShareFigure, share: true);
             if (r.Unit.Trim().Equals("spans", StringComparison.OrdinalIgnoreCase))
                 throw new JobRequestException("unit", "checks take unit token, word or chunk:K (spans need per-case offsets)");
             var (plan, max) = AttributionLimits.Check(ToEngine(r, c), validation.Model, at);
@@ -80,12 +80,17 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
         Completion = c.Completion, MaxNewTokens = r.MaxNewTokens,
     };
 
-    private static void CheckRange(InfluenceRange? range, string field)
+    /// <param name="share">The figure is a share of the attribution mass, 0 to 1: a bound outside that can never be
+    /// met (or never fail), so it is a mistake in the check rather than a gate.</param>
+    private static void CheckRange(InfluenceRange? range, string field, bool share = false)
     {
         if (range is null) return;
         if (range.Min is null && range.Max is null) throw new JobRequestException(field, "give min, max or both");
         if (range.Min is { } lo && !double.IsFinite(lo) || range.Max is { } hi && !double.IsFinite(hi))
             throw new JobRequestException(field, "min and max must be finite numbers");
+        if (share && (range.Min is < 0 or > 1 || range.Max is < 0 or > 1))
+            throw new JobRequestException(field, $"{field[(field.LastIndexOf('.') + 1)..]} is a share of the attribution mass: " +
+                                                 $"min and max must lie within 0 and 1, got min {range.Min?.ToString() ?? "none"}, max {range.Max?.ToString() ?? "none"}");
         if (range.Min > range.Max) throw new JobRequestException(field, $"min ({range.Min}) is above max ({range.Max})");
     }
 

@@ -41,8 +41,11 @@ public sealed class DictionaryBuildHandler : IJobHandler<DictionaryBuildRequest>
         Range(r.ExamplesPerRegion, 0, 20, "examples_per_region");
         if (r.Theta is { } theta && (!double.IsFinite(theta) || theta <= 0 || r.Metric == PartitionMetric.Cosine && theta > 2))
             throw new JobRequestException("theta", $"theta must be a positive finite distance (at most 2 for cosine), got {theta}");
-        if (r.Theta is null && (double.IsNaN(r.Percentile) || r.Percentile is <= 0 or >= 100))
-            throw new JobRequestException("percentile", $"percentile must lie in (0, 100), got {r.Percentile}");
+        // Theta decides alone when given, so a percentile beside it would be silently ignored: refuse the pair.
+        if (r.Theta is not null && r.Percentile is not null)
+            throw new JobRequestException("percentile", "give percentile or theta, not both (theta is the threshold itself; percentile derives it)");
+        if (r.Percentile is { } percentile && (double.IsNaN(percentile) || percentile is <= 0 or >= 100))
+            throw new JobRequestException("percentile", $"percentile must lie in (0, 100), got {percentile}");
         string hook;
         try { hook = ActivationStream.ResolveHook(model.Network, r.Hook); }
         catch (ArgumentException e) { throw new JobRequestException("hook", e.Message); }

@@ -26,9 +26,12 @@ public sealed class DictionaryBuildRequest : IJobRequest
     public long MaxTokens { get; set; } = 200_000;
     /// <summary>Texts per forward pass, 1 to 64.</summary>
     public int BatchSize { get; set; } = 32;
-    /// <summary>Theta as a percentile (0, 100) of within-batch pairwise distances; ignored when theta is set.</summary>
-    public double Percentile { get; set; } = 5;
+    /// <summary>Theta as a percentile (0, 100) of within-batch pairwise distances; omitted: 5. Not with theta.</summary>
+    public double? Percentile { get; set; }
+    /// <summary>An explicit distance threshold instead of a percentile (positive; at most 2 for cosine). Not with percentile.</summary>
     public double? Theta { get; set; }
+
+    public const double DefaultPercentile = 5;
     /// <summary>1 to 64.</summary>
     public int CalibrationBatches { get; set; } = 4;
     /// <summary>0 to 1,000; 0 never stops early.</summary>
@@ -42,7 +45,7 @@ public sealed class DictionaryBuildRequest : IJobRequest
     public PartitionOptions ToEngine() => new()
     {
         Hook = Hook, Metric = Metric, Positions = Positions, ContextLength = ContextLength, MaxTokens = MaxTokens, BatchSize = BatchSize,
-        Percentile = Percentile, Theta = Theta, CalibrationBatches = CalibrationBatches, SaturationBatches = SaturationBatches,
+        Percentile = Percentile ?? DefaultPercentile, Theta = Theta, CalibrationBatches = CalibrationBatches, SaturationBatches = SaturationBatches,
         ExamplesPerRegion = ExamplesPerRegion, Seed = Seed, CorpusDescription = CorpusDescription ?? "",
     };
 }

@@ -83,7 +83,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             }, cancel.Token);
             await monitor.StopAndFlushAsync();
             await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Succeeded, execution.Usage.Tokens,
-                System.Text.Json.JsonSerializer.Serialize(output.Result, LeapJson.Options), output.Bytes));
+                System.Text.Json.JsonSerializer.Serialize(output.Result, LeapJson.Options)));
         }
         catch (OperationCanceledException) when (monitor.CancelRequested)
         {

@@ -50,8 +50,11 @@ public sealed record JobValidation(Guid TenantId, LanguageModel Model, PlanLimit
 /// </param>
 public sealed record JobEstimate(int PromptTokens, long MaxModelTokens);
 
-/// <summary>What a job produced: any JSON-serialisable object (stored as snake_case JSON) and optional bytes (tensors).</summary>
-public sealed record JobOutput(object Result, byte[]? Bytes = null);
+/// <summary>
+/// What a job produced: any JSON-serialisable object, stored as snake_case JSON. A result that is a file (a dictionary)
+/// is stored by its handler and served by its own resource (GET /v1/dictionaries/{id}/file), never as loose job bytes.
+/// </summary>
+public sealed record JobOutput(object Result);
 
 /// <summary>The job being run, as a handler sees it.</summary>
 /// <param name="reservedTokens">The job's reservation: <see cref="Usage"/> refuses work beyond it.</param>

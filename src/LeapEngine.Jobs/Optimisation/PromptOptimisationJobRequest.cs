@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs.Handlers;
 
 namespace LeapEngine.Jobs.Optimisation;
@@ -26,7 +27,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public string Model { get; set; } = "";
     /// <summary>Text the model should produce, e.g. " ball" (a leading space is part of it).</summary>
     public string Target { get; set; } = "";
-    /// <summary>descent, gcg or hybrid (default; see <see cref="HybridVariant"/>).</summary>
+    /// <summary>descent, gcg or hybrid (default; its variant is hybrid_variant).</summary>
     public string Method { get; set; } = "hybrid";
     /// <summary>Tokens in the optimised span, 1 to 32.</summary>
     public int Length { get; set; } = 4;
@@ -54,7 +55,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// <summary>Optional wall-time budget in seconds, above 0 and at most 600.</summary>
     public double? MaxSeconds { get; set; }
     /// <summary>Hybrid: anchored (default), chain, reseed or sequential.</summary>
-    public string HybridVariant { get; set; } = Defaults.HybridVariant.ToString().ToLowerInvariant();
+    public string HybridVariant { get; set; } = SnakeCase.Name(Defaults.HybridVariant);
     /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
     public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
     /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64.</summary>
@@ -95,21 +96,21 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
         return new OptimisationRequest
         {
             Target = Target,
-            Method = Parse<OptimisationMethod>("method", Method, "descent, gcg or hybrid"),
+            Method = Parse<OptimisationMethod>("method", Method),
             Length = Length,
             Steps = Steps,
             Candidates = Candidates,
             Seed = Seed,
             Prefix = Prefix,
             Suffix = Suffix,
-            Vocabulary = Parse<VocabularyFilter>("vocabulary", Vocabulary, "printable or no_special"),
-            Initialisation = Parse<PromptInitialisation>("initialisation", Initialisation, "centroids, random or near_target"),
+            Vocabulary = Parse<VocabularyFilter>("vocabulary", Vocabulary),
+            Initialisation = Parse<PromptInitialisation>("initialisation", Initialisation),
             ExactContinuation = ExactContinuation,
             StopAfterSuccesses = StopAfterSuccesses,
             SearchWidth = SearchWidth,
             MaxWork = MaxWork,
             MaxSeconds = MaxSeconds,
-            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant, "anchored, chain, reseed or sequential"),
+            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant),
             HybridDescentSteps = HybridDescentSteps,
             HybridNearestTokens = HybridNearestTokens,
             HybridDescentFraction = HybridDescentFraction,
@@ -117,8 +118,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
         };
     }
 
-    private static T Parse<T>(string field, string value, string allowed) where T : struct, Enum =>
-        Enum.TryParse<T>((value ?? "").Replace("_", ""), ignoreCase: true, out var parsed) && Enum.IsDefined(parsed)
-            ? parsed
-            : throw new JobRequestException(field, $"unknown {field} '{value}'; use {allowed}");
+    /// <summary>The engine's enum from the API's word for it; an unknown word is a 400 that lists the valid ones.</summary>
+    private static T Parse<T>(string field, string value) where T : struct, Enum =>
+        SnakeCase.TryParse<T>(value, out var parsed) ? parsed : throw new JobRequestException(field, SnakeCase.UnknownValue(typeof(T), field, value));
 }
