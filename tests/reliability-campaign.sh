@@ -9,9 +9,12 @@ set -uo pipefail
 cd "$(dirname "$0")/.."
 
 tally=$(mktemp)
-trap 'rm -f "$tally"' EXIT
 export LEAP_CAMPAIGN_OUT="$tally"
 export LEAP_FUZZ_REQUESTS="${LEAP_FUZZ_REQUESTS:-3000}"
+# Replay a failing fuzz run with LEAP_FUZZ_SEED=<the seed CsCheck printed>.
+fuzz=$(mktemp)
+trap 'rm -f "$tally" "$fuzz"' EXIT
+export LEAP_FUZZ_REPORT="$fuzz"
 
 dotnet test tests/LeapEngine.Api.Tests -c Release --logger "console;verbosity=minimal" 2>&1 | tail -n 3
 status=${PIPESTATUS[0]}
@@ -21,6 +24,8 @@ echo "| category | attempts | failures |"
 echo "| --- | ---: | ---: |"
 awk -F'|' '{ a[$1] += $2; f[$1] += $3; if (!($1 in seen)) { seen[$1] = 1; order[n++] = $1 } }
            END { for (i = 0; i < n; i++) printf "| %s | %d | %d |\n", order[i], a[order[i]], f[order[i]] }' "$tally"
+echo
+cat "$fuzz"
 echo
 echo "machine: $(nproc) cores, $(date -u +%Y-%m-%d), dotnet test exit $status"
 exit "$status"

@@ -69,7 +69,7 @@ public sealed class StreamTests(ApiFixture api, ITestOutputHelper output)
         }
         await Until(() => held.HeldBy(Guid.Parse(tenant.Id[4..])) == 0, "every slot released after the clients left");
         using var again = await EventStream.OpenAsync(tenant.Http, job);
-        Assert.Equal("progress", (await again.NextAsync(Patience))!.Event);
+        Assert.Equal("progress", (await again.NextAsync(Patience))!.Event);        CampaignLog.Record("held connections: 30 parallel streams and long-polls against a cap of 10 (over the cap)", 30, 0);
     }
 
     [Fact]

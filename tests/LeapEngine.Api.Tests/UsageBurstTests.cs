@@ -76,6 +76,7 @@ public sealed class UsageBurstTests(ApiFixture api, ITestOutputHelper output)
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
         long total = usage["used_model_tokens"]!.GetValue<long>();
         output.WriteLine($"{type}: {accepted.Count} of {Burst} admitted, burst used {charged}, month used {total} of {PlanTokens}");
+        CampaignLog.Record($"50-way burst against a {PlanTokens}-token plan: {type} (usage over the plan)", Burst, total > PlanTokens ? 1 : 0);
         Assert.InRange(total, charged, PlanTokens);
         Assert.Equal(0, usage["reserved_model_tokens"]!.GetValue<long>());
         Assert.Equal(0, usage["active_jobs"]!.GetValue<int>());
