@@ -44,14 +44,7 @@ public sealed class CutOffSubmissionTests(ApiFixture api)
         var drill = await api.FaultDrillApiAsync();
         var tenant = await drill.NewTenantAsync();
         var tenantId = FaultDrillApi.TenantId(tenant);
-        await drill.DbAsync(async db =>
-        {
-            db.IdempotencyRecords.Add(new IdempotencyRecord
-            {
-                TenantId = tenantId, Key = "cut-before-commit", RequestHash = HashOf("/v1/generations", Body), CreatedAt = DateTime.UtcNow,
-            });
-            return await db.SaveChangesAsync();
-        });
+        await ClaimAsync(drill, tenantId, "cut-before-commit", HashOf("/v1/generations", Body), DateTime.UtcNow);
 
         // While the claim may still belong to a live request: 409 with Retry-After, nothing created.
         var early = await JobClient.PostGenerationAsync(tenant.Http, Body, "cut-before-commit");
@@ -73,14 +66,7 @@ public sealed class CutOffSubmissionTests(ApiFixture api)
         var drill = await api.FaultDrillApiAsync();
         var tenant = await drill.NewTenantAsync();
         var tenantId = FaultDrillApi.TenantId(tenant);
-        await drill.DbAsync(async db =>
-        {
-            db.IdempotencyRecords.Add(new IdempotencyRecord
-            {
-                TenantId = tenantId, Key = "abandoned", RequestHash = "00", CreatedAt = DateTime.UtcNow.AddMinutes(-1),
-            });
-            return await db.SaveChangesAsync();
-        });
+        await ClaimAsync(drill, tenantId, "abandoned", "00", DateTime.UtcNow.AddMinutes(-1));
         var deadline = DateTime.UtcNow.AddSeconds(20);
         while (await drill.DbAsync(db => db.IdempotencyRecords.AnyAsync(r => r.TenantId == tenantId && r.Key == "abandoned")))
         {
@@ -88,6 +74,14 @@ public sealed class CutOffSubmissionTests(ApiFixture api)
             await Task.Delay(200);
         }
     }
+
+    /// <summary>A claim on <paramref name="key"/> with no answer: what a request killed before it could answer leaves.</summary>
+    private static Task<int> ClaimAsync(FaultDrillApi drill, Guid tenantId, string key, string hash, DateTime createdAt) =>
+        drill.DbAsync(db =>
+        {
+            db.IdempotencyRecords.Add(new IdempotencyRecord { TenantId = tenantId, Key = key, RequestHash = hash, CreatedAt = createdAt });
+            return db.SaveChangesAsync();
+        });
 
     /// <summary>The request hash the API stores with a claim (method, path, body).</summary>
     private static string HashOf(string path, object body)
