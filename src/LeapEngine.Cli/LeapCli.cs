@@ -7,7 +7,7 @@ public static class LeapCli
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("leap — LeapEngine's interpretability engine on this machine (no server needed)");
+        var root = new RootCommand("leap — LeapEngine's interpretability engine on this machine (no server needed), and a client of a LeapEngine server (leap jobs)");
         foreach (var option in CommonOptions.Global) root.Options.Add(option);
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
@@ -16,6 +16,7 @@ public static class LeapCli
         root.Subcommands.Add(PartitionCommand.Create());
         root.Subcommands.Add(OptimiseCommand.Create());
         root.Subcommands.Add(GlitchCommand.Create());
+        root.Subcommands.Add(JobsCommand.Create());
         return root;
     }
 }
