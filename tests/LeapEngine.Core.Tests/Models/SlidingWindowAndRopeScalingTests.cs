@@ -1,3 +1,4 @@
+using LeapEngine.Core.Attribution;
 using LeapEngine.Core.Models;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Models.Loading;
@@ -219,6 +220,45 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
             for (int j = 0; j < tail; j++)
                 TensorAssert.Close(alone[0, whole.Length - tail + j], tails[0, s * tail + j], 1e-4, $"{name} sequence {s} tail {j}");
         }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void PerturbationEvaluatorModesAgreeWithNaive(string name)
+    {
+        // The attribution scorer's padded, packed and prefix-cached batches (hidden tokens keep their positions).
+        using var model = Load(name);
+        int[] prompt = [1, 40, 47, 61, 78, 32, 83, 90, 12, 40, 7, 5, 9, 30];
+        int[] completion = [12, 40, 3];
+        // Removals (which pack) and hidden tokens (which run padded: a packed pass takes no mask), separately.
+        var removed = new List<PerturbedPrompt> { new(prompt, null, prompt.Length) };
+        var hidden = new List<PerturbedPrompt>();
+        for (int p = 1; p < prompt.Length; p++)
+        {
+            removed.Add(new(prompt.Where((_, i) => i != p).ToArray(), null, p));
+            hidden.Add(new(prompt, prompt.Select((_, i) => i == p).ToArray(), p));
+        }
+        removed.Add(new(prompt.Where((_, i) => i is not (2 or 9)).ToArray(), null, 2));
+        hidden.Add(new(prompt, prompt.Select((_, i) => i is 3 or 4 or 11).ToArray(), 3));
+        float[][] Run(EvaluationMode mode, int batch, BatchLayout layout = BatchLayout.Automatic) =>
+        [
+            .. new[] { removed, hidden }.SelectMany(items => new PerturbationEvaluator(model, prompt, completion,
+                new EvaluationOptions { Mode = mode, MaxBatchSize = batch, MaxBatchTokens = 400, Workers = 1, Layout = layout }).LogProbs(items)),
+        ];
+        var naive = Run(EvaluationMode.Naive, 1);
+        foreach (var (label, result) in new[]
+        {
+            ("batched packed", Run(EvaluationMode.Batched, 7, BatchLayout.Packed)),
+            ("batched padded", Run(EvaluationMode.Batched, 7, BatchLayout.Padded)),
+            ("cached packed", Run(EvaluationMode.BatchedPrefixCache, 7, BatchLayout.Packed)),
+            ("cached padded", Run(EvaluationMode.BatchedPrefixCache, 7, BatchLayout.Padded)),
+            ("cached one batch", Run(EvaluationMode.BatchedPrefixCache, 64, BatchLayout.Packed)),
+        })
+        {
+            double diff = naive.Zip(result, (a, b) => a.Zip(b, (x, y) => Math.Abs(x - y)).Max()).Max();
+            Assert.True(diff <= 1e-4, $"{name} {label} vs naive: {diff:E2}");
+        }
+        Assert.True(naive.Skip(1).Any(r => Math.Abs(r.Sum() - naive[0].Sum()) > 1e-3), "no perturbation changed anything");
     }
 
     [Fact]

@@ -61,8 +61,8 @@ public sealed class ForwardContext
     /// The bias of a layer that attends within <paramref name="window"/> positions (null: no
     /// window): <see cref="AttentionBias"/>, with -inf also where the query's position is window
     /// or more after the key's. Distances are positions, not indices, so padding, hidden tokens
-    /// and a cache measure them as the unpadded sequence does. Null (plain causal) when no query
-    /// of the pass reaches past the window. Built once per window and pass.
+    /// and a cache measure them as the unpadded sequence does. AttentionBias itself (null: plain
+    /// causal) when no query of the pass reaches past the window. Built once per window and pass.
     /// </summary>
     public Tensor? BiasFor(int? window)
     {
@@ -70,10 +70,12 @@ public sealed class ForwardContext
         if (KeyPositions is null)
             throw new InvalidOperationException("a packed pass applies its window per sequence (CausalBias)");
         if (_windowBiases.TryGetValue(w, out var cached)) return cached;
-        var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).ge(w);        // [batch, query, key]
         var bias = AttentionBias;
-        if (far.any().item<bool>())
+        // Most passes of a model with a long window (Mistral's 4096) never reach past it: one
+        // comparison of the extreme positions settles that before any [query, key] tensor is made.
+        if ((Positions.max() - KeyPositions.min()).item<long>() >= w)
         {
+            var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).ge(w);    // [batch, query, key]
             var baseBias = AttentionBias
                 ?? CausalBias(Tokens, KeyPositions.shape[1]).unsqueeze(0).unsqueeze(0); // [batch|1, 1, query, key]
             bias = baseBias.masked_fill(far.unsqueeze(1), float.NegativeInfinity);       // [batch, 1, query, key]
