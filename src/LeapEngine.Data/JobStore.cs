@@ -33,14 +33,15 @@ public static class JobStore
                 .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now)
                 .SetProperty(j => j.ProgressDone, 0L)
                 .SetProperty(j => j.ProgressMessage, (string?)null)
-                .SetProperty(j => j.UsedTokens, (long?)null)
+                // A job cancelled while it waited for a retry keeps what its failed attempt used: that is its charge.
+                .SetProperty(j => j.UsedTokens, j => j.CancelRequested ? j.UsedTokens : null)
                 .SetProperty(j => j.UpdatedAt, now), ct);
         if (claimed == 0) return null;   // another worker claimed it meanwhile, it was cancelled, or another entry owns it
         job.Status = JobStatus.Running;
         job.Attempt = attempt + 1;
         job.HangfireJobId = hangfireJobId ?? job.HangfireJobId;
         job.StartedAt ??= now;
-        job.UsedTokens = null;
+        if (!job.CancelRequested) job.UsedTokens = null;
         return job;
     }
 
@@ -50,11 +51,13 @@ public static class JobStore
     /// <see cref="SetHangfireJobAsync"/>; if it cannot, the reconciler does). False when the
     /// attempt no longer owns the job.
     /// </summary>
-    public static async Task<bool> RequeueAsync(LeapDbContext db, Guid jobId, int attempt, string message, DateTime now,
+    /// <param name="usedTokens">What the failed attempt used: charged if the job is cancelled before the retry runs.</param>
+    public static async Task<bool> RequeueAsync(LeapDbContext db, Guid jobId, int attempt, string message, long usedTokens, DateTime now,
         CancellationToken ct) =>
         await db.Jobs.Where(j => j.Id == jobId && j.Attempt == attempt && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.UsedTokens, usedTokens)
                 .SetProperty(j => j.HangfireJobId, (string?)null)
                 .SetProperty(j => j.ProgressMessage, message)
                 .SetProperty(j => j.UpdatedAt, now), ct) == 1;
@@ -70,7 +73,8 @@ public static class JobStore
     /// it), so a new queue entry may claim it. False when the row moved on meanwhile.
     /// </summary>
     public static async Task<bool> ReleaseHangfireJobAsync(LeapDbContext db, Guid jobId, string hangfireJobId, CancellationToken ct) =>
-        await db.Jobs.Where(j => j.Id == jobId && j.HangfireJobId == hangfireJobId)
+        await db.Jobs.Where(j => j.Id == jobId && j.HangfireJobId == hangfireJobId
+                                 && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, (string?)null), ct) == 1;
 
     /// <summary>

@@ -28,7 +28,10 @@ public static class JobsServiceCollectionExtensions
     /// </summary>
     public static IServiceCollection AddLeapJobs(this IServiceCollection services, IConfiguration configuration, bool runServer)
     {
-        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations()
+            .Validate(j => j.RetryDelaysSeconds.All(d => double.IsFinite(d) && d is >= 0 and <= 86_400),
+                "Leap:Jobs:RetryDelaysSeconds must be seconds between 0 and 86400")
+            .ValidateOnStart();
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations()
             .Validate(m => m.Served.Count > 0, "Leap:Models:Served is empty: serve at least one model (appsettings.json in the " +
                 "app's content root, i.e. the folder it is started from, or Leap__Models__Served__0__Id / __Class)")
@@ -53,7 +56,8 @@ public static class JobsServiceCollectionExtensions
                     PrepareSchemaIfNecessary = true,
                 });
             else
-                cfg.UseInMemoryStorage();
+                // Guid ids: a restart must not hand out ids the jobs table still names for entries of the last process.
+                cfg.UseInMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions { IdType = Hangfire.InMemory.InMemoryStorageIdType.Guid });
         });
 
         services.AddSingleton<ModelPool>();

@@ -89,11 +89,13 @@ public static class JobsApi
         var job = await FindAsync(context, db, id);
         if (job is null) return Problems.NotFound($"job '{id}'");
         if (JobStatus.IsFinal(job.Status)) return Problems.Conflict($"the job already finished ({job.Status})");
-        // Queued: nobody is running it, so cancel it here and release its quota; running: ask its worker to stop.
-        if (!await JobStore.FinishAsync(db, job, null, new JobStore.Outcome(JobStatus.Cancelled, 0, ErrorCode: "cancelled",
+        // Queued: nobody is running it, so cancel it here and release its quota (charging what a failed attempt recorded,
+        // if it waits for a retry); running: ask its worker to stop.
+        if (!await JobStore.FinishAsync(db, job, null, new JobStore.Outcome(JobStatus.Cancelled, job.UsedTokens ?? 0, ErrorCode: "cancelled",
                 ErrorMessage: "cancelled at the client's request"), DateTime.UtcNow, CancellationToken.None))
             // A worker that does not stop within Leap:Jobs:CancelGraceSeconds (dead, stuck) is overruled by the reconciler.
-            await db.Jobs.Where(j => j.Id == job.Id && j.Status == JobStatus.Running && !j.CancelRequested)
+            // Queued too: the runner may have put it back for a retry meanwhile, and the next start honours the flag.
+            await db.Jobs.Where(j => j.Id == job.Id && (j.Status == JobStatus.Running || j.Status == JobStatus.Queued) && !j.CancelRequested)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true).SetProperty(j => j.CancelRequestedAt, DateTime.UtcNow));
         job = await db.Jobs.AsNoTracking().SingleAsync(j => j.Id == job.Id);
         return TypedResults.Ok(JobView.From(job));

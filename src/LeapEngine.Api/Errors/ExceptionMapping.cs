@@ -43,6 +43,7 @@ public sealed class ExceptionMapping(ILogger<ExceptionMapping> log) : IException
         SubmissionError.NotFound => Problems.NotFound(s.Message),
         SubmissionError.ModelNotAllowed => Problems.Forbidden(s.Message),
         SubmissionError.QuotaExceeded => Problems.QuotaExceeded(s.Message),
+        SubmissionError.IdempotencyKeyReused => Problems.IdempotencyMismatch(),
         _ => Problems.Unavailable(s.Message),
     };
 }

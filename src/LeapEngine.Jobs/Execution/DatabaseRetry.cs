@@ -33,7 +33,9 @@ internal static class DatabaseRetry
 
     private static bool IsTransient(Exception e) => e switch
     {
-        NpgsqlException or TimeoutException or System.Net.Sockets.SocketException => true,
+        // Not PostgresException's refusals (a NUL in text, a constraint): retrying those never succeeds.
+        NpgsqlException n => n.IsTransient,
+        TimeoutException or System.Net.Sockets.SocketException => true,
         Microsoft.EntityFrameworkCore.Storage.RetryLimitExceededException => true,
         DbUpdateException or InvalidOperationException when e.InnerException is { } inner => IsTransient(inner),
         _ => false,

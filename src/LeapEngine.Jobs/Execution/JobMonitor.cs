@@ -25,6 +25,7 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
     private readonly Task _loop;
     private ProgressUpdate? _latest;
     private ProgressUpdate? _written;
+    private long _writtenTokens;
 
     public JobMonitor(IServiceScopeFactory scopes, JobRecord job, UsageMeter usage, JobsOptions options, CancellationTokenSource cancel,
         ILogger log)
@@ -70,8 +71,10 @@ internal sealed class JobMonitor : IProgress<ProgressUpdate>, IAsyncDisposable
     {
         await using var scope = _scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
-        if (_latest is { } p && p != _written)
+        // Usage counts too: a job the reconciler ends is charged what the last write recorded.
+        if (_latest is { } p && (p != _written || _usage.Tokens != _writtenTokens))
         {
+            _writtenTokens = _usage.Tokens;
             if (!await JobStore.ReportProgressAsync(db, _job.Id, _job.Attempt, p.Done, p.Total, p.Unit, p.Message,
                     _usage.Tokens, DateTime.UtcNow, CancellationToken.None))
                 await CheckStopAsync(db);

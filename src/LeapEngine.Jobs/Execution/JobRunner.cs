@@ -55,7 +55,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         }
         if (job.CancelRequested)
         {
-            await FinishAsync(db, job, Cancelled(0));
+            await FinishAsync(db, job, Cancelled(job.UsedTokens ?? 0));
             return;
         }
         var jobType = registry.Find(job.Type);
@@ -124,6 +124,14 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         }
     }
 
+    /// <summary>
+    /// The signature before the dashboard label: Hangfire entries queued by an older version still
+    /// resolve after an upgrade and run the same way.
+    /// </summary>
+    [Obsolete("entries created before the type label; new code enqueues RunAsync(jobId, type, ...)")]
+    [AutomaticRetry(Attempts = 0, OnAttemptsExceeded = AttemptsExceededAction.Fail)]
+    public Task RunAsync(Guid jobId, PerformContext? context, CancellationToken shutdown) => RunAsync(jobId, "job", context, shutdown);
+
     /// <summary>Puts a job that threw back on its own queue after a delay, or fails it when its attempts are used up.</summary>
     private async Task RetryOrFailAsync(LeapDbContext db, JobRecord job, Exception error, long usedTokens)
     {
@@ -140,7 +148,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         // Both writes are retried through an outage; what still fails leaves the row queued without an
         // owner, which the reconciler enqueues (the outbox), or running under an ended Hangfire job,
         // which it re-enqueues: the job is never stranded.
-        if (!await DatabaseRetry.RunAsync(() => JobStore.RequeueAsync(db, job.Id, job.Attempt, message, DateTime.UtcNow, CancellationToken.None), log))
+        if (!await DatabaseRetry.RunAsync(() => JobStore.RequeueAsync(db, job.Id, job.Attempt, message, usedTokens, DateTime.UtcNow, CancellationToken.None), log))
             return;   // cancelled or taken over meanwhile: whoever did that ends it
         var hangfireId = scheduler.Enqueue(job.Id, job.Type, job.Queue, delay);
         await DatabaseRetry.RunAsync(() => JobStore.SetHangfireJobAsync(db, job.Id, hangfireId, CancellationToken.None), log);

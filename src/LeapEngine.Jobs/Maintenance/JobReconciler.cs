@@ -134,7 +134,8 @@ public sealed class JobReconciler(IServiceScopeFactory scopes, JobStorage storag
     {
         var before = now.AddSeconds(-_options.CancelGraceSeconds);
         var stuck = await db.Jobs.AsNoTracking()
-            .Where(j => (j.Status == JobStatus.Queued || j.Status == JobStatus.Running) && j.CancelRequested && j.CancelRequestedAt < before)
+            .Where(j => (j.Status == JobStatus.Queued || j.Status == JobStatus.Running) && j.CancelRequested
+                        && (j.CancelRequestedAt ?? j.UpdatedAt) < before)   // rows cancelled before the column existed have no time
             .Take(Batch).ToListAsync(ct);
         int count = 0;
         foreach (var job in stuck)

@@ -43,6 +43,9 @@ public sealed class RetentionSweeper(IServiceScopeFactory scopes, IOptions<DataO
     {
         var keysBefore = now - IdempotencyWindow;
         await db.IdempotencyRecords.Where(r => r.CreatedAt < keysBefore).ExecuteDeleteAsync(ct);
+        // A job keeps its key only as long as the key's record would: after the window the key is the client's again.
+        await db.Jobs.Where(j => j.IdempotencyKey != null && j.CreatedAt < keysBefore)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.IdempotencyKey, (string?)null), ct);
         if (retentionDays == 0) return 0;
         var jobsBefore = now.AddDays(-retentionDays);
         return await db.Jobs

@@ -22,11 +22,12 @@ internal sealed class UnfinishedJobRecovery(IServiceScopeFactory scopes, ILogger
         var db = scope.ServiceProvider.GetRequiredService<LeapDbContext>();
         var scheduler = scope.ServiceProvider.GetRequiredService<IJobScheduler>();
         var unfinished = await db.Jobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running)
-            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Type, j.Queue }).ToListAsync(ct);
+            .OrderBy(j => j.CreatedAt).Select(j => new { j.Id, j.Type, j.Queue, j.HangfireJobId }).ToListAsync(ct);
         foreach (var job in unfinished)
         {
-            // The in-memory entries that owned these rows died with the last process.
-            await db.Jobs.Where(j => j.Id == job.Id).ExecuteUpdateAsync(s => s.SetProperty(j => j.HangfireJobId, (string?)null), ct);
+            // The in-memory entries that owned these rows died with the last process. Conditional on the id
+            // seen, so a row the reconciler already re-enqueued (and a worker may have claimed) is left alone.
+            if (job.HangfireJobId is { } old && !await JobStore.ReleaseHangfireJobAsync(db, job.Id, old, ct)) continue;
             await JobStore.SetHangfireJobAsync(db, job.Id, scheduler.Enqueue(job.Id, job.Type, job.Queue), ct);
         }
         if (unfinished.Count > 0) log.LogInformation("Re-enqueued {Count} unfinished job(s) after a restart", unfinished.Count);

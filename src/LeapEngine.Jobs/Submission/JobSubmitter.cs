@@ -11,7 +11,7 @@ using Microsoft.Extensions.Options;
 namespace LeapEngine.Jobs.Submission;
 
 /// <summary>Why a submission was refused; the API maps each to a status code and a problem type.</summary>
-public enum SubmissionError { InvalidRequest, NotFound, ModelNotAllowed, QuotaExceeded, Saturated }
+public enum SubmissionError { InvalidRequest, NotFound, ModelNotAllowed, QuotaExceeded, Saturated, IdempotencyKeyReused }
 
 public sealed class SubmissionException(SubmissionError error, string message, string? field = null) : Exception(message)
 {
@@ -34,7 +34,6 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
     public async Task<JobRecord> SubmitAsync(Tenant tenant, PlanLimits plan, string type, IJobRequest request, string? idempotencyKey,
         CancellationToken ct)
     {
-        if (idempotencyKey is not null && await FindByKeyAsync(tenant.Id, idempotencyKey, ct) is { } earlier) return earlier;
         var jobType = registry.Find(type) ?? throw new InvalidOperationException($"job type '{type}' is not registered");
         var served = models.Value.Find(request.Model ?? "")
             ?? throw new SubmissionException(SubmissionError.InvalidRequest,
@@ -61,6 +60,9 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
         {
             throw new SubmissionException(SubmissionError.InvalidRequest, e.Message);
         }
+        // After validation, which may normalise the request: the comparison sees what would be stored.
+        if (idempotencyKey is not null && await FindByKeyAsync(tenant.Id, idempotencyKey, ct) is { } earlier)
+            return SameRequest(earlier, type, jobType.RequestType, request);
         if (estimate.PromptTokens > plan.MaxPromptTokens)
             throw new SubmissionException(SubmissionError.InvalidRequest,
                 $"the prompt has {estimate.PromptTokens} tokens; the '{tenant.Plan}' plan allows at most {plan.MaxPromptTokens}", "prompt");
@@ -103,13 +105,14 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
                 await tx.CommitAsync(ct);
             });
         }
-        catch (DbUpdateException) when (idempotencyKey is not null)
+        catch (DbUpdateException e) when (idempotencyKey is not null && DbErrors.IsUniqueViolation(e))
         {
             // A concurrent submission with the same key committed first (the unique index refused this
             // one, and the rollback returned its reservation): answer with that job.
             db.ChangeTracker.Clear();
-            return await FindByKeyAsync(tenant.Id, idempotencyKey, ct) ?? throw new InvalidOperationException(
+            var first = await FindByKeyAsync(tenant.Id, idempotencyKey, ct) ?? throw new InvalidOperationException(
                 "a job with this Idempotency-Key could neither be stored nor found");
+            return SameRequest(first, type, jobType.RequestType, request);
         }
         db.ChangeTracker.Clear();
 
@@ -127,6 +130,16 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             type, job.Id, tenant.Id, job.Queue, estimate.MaxModelTokens);
         return job;
     }
+
+    /// <summary>
+    /// The job an earlier submission with the same key created, if it was this very request; the
+    /// key used for another request is refused, as the API refuses it while its claim lasts.
+    /// </summary>
+    private static JobRecord SameRequest(JobRecord earlier, string type, Type requestType, IJobRequest request) =>
+        earlier.Type == type && earlier.RequestJson == System.Text.Json.JsonSerializer.Serialize(request, requestType, LeapJson.Options)
+            ? earlier
+            : throw new SubmissionException(SubmissionError.IdempotencyKeyReused,
+                "this Idempotency-Key was used for another request in the last 24 hours");
 
     private Task<JobRecord?> FindByKeyAsync(Guid tenantId, string key, CancellationToken ct) =>
         db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.TenantId == tenantId && j.IdempotencyKey == key, ct);

@@ -61,6 +61,23 @@ public sealed class CutOffSubmissionTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_key_whose_claim_is_gone_still_names_only_its_own_request()
+    {
+        var drill = await api.FaultDrillApiAsync();
+        var tenant = await drill.NewTenantAsync();
+        var first = await JobClient.SubmitGenerationAsync(tenant.Http, Body, "claim-gone");
+        // The claim was freed (the reconciler, after the request died); the job still carries the key.
+        await drill.DbAsync(db => db.IdempotencyRecords.Where(r => r.Key == "claim-gone").ExecuteDeleteAsync());
+
+        var other = await JobClient.PostGenerationAsync(tenant.Http, new { prompt = "Another story", max_tokens = 2 }, "claim-gone");
+        await JobClient.AssertProblemAsync(other, HttpStatusCode.UnprocessableEntity, "idempotency-key-reused");
+        var same = await JobClient.PostGenerationAsync(tenant.Http, Body, "claim-gone");
+        Assert.Equal(HttpStatusCode.Accepted, same.StatusCode);
+        Assert.Equal(first["id"]!.GetValue<string>(), (await same.Content.ReadFromJsonAsync<JsonObject>())!["id"]!.GetValue<string>());
+        Assert.Single((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/jobs"))!["data"]!.AsArray());
+    }
+
+    [Fact]
     public async Task The_reconciler_frees_a_claim_nobody_retried()
     {
         var drill = await api.FaultDrillApiAsync();
