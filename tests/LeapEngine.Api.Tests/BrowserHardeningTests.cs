@@ -18,13 +18,7 @@ namespace LeapEngine.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class BrowserHardeningTests(ApiFixture api)
 {
-    private HttpClient OperatorBrowser()
-    {
-        var browser = api.Factory.CreateClient();           // its own cookie jar (the antiforgery cookie)
-        browser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:" + LeapApiFactory.OperatorKey)));
-        return browser;
-    }
+    private HttpClient OperatorBrowser() => api.OperatorBrowser();   // its own cookie jar (the antiforgery cookie)
 
     private static void AssertSecurityHeaders(HttpResponseMessage response, string policy, string what)
     {

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using LeapEngine.Api.Tests.Infrastructure;
 
 namespace LeapEngine.Api.Tests;
@@ -16,10 +14,7 @@ public sealed class DashboardNamesTests(ApiFixture api)
         var job = await JobClient.RunAsync(tenant.Http, "/v1/generations", new { prompt = "Once", max_tokens = 2 });
         var id = job["id"]!.GetValue<string>();
 
-        var operatorBrowser = api.Factory.CreateClient();
-        operatorBrowser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:" + LeapApiFactory.OperatorKey)));
-        var page = await operatorBrowser.GetAsync("/jobs-dashboard/jobs/succeeded");
+        var page = await api.OperatorBrowser().GetAsync("/jobs-dashboard/jobs/succeeded");
         Assert.Equal(HttpStatusCode.OK, page.StatusCode);
         var html = await page.Content.ReadAsStringAsync();
         Assert.Contains($"generation {id}", html);

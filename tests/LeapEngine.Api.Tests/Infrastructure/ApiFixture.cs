@@ -114,15 +114,24 @@ public sealed class ApiFixture : IAsyncLifetime
     }
 
     /// <summary>A new tenant of another API than the shared one.</summary>
-    private static Task<Tenant> NewTenantAsync(LeapApiFactory factory, string plan)
+    public static Task<Tenant> NewTenantAsync(LeapApiFactory factory, string plan) =>
+        NewTenantAsync(Client(factory, LeapApiFactory.OperatorKey), plan, key => Client(factory, key));
+
+    /// <summary>A client of <paramref name="factory"/> sending <paramref name="key"/> as its bearer key (none when null).</summary>
+    public static HttpClient Client(LeapApiFactory factory, string? key)
     {
-        HttpClient Make(string? key)
-        {
-            var c = factory.CreateClient();
-            if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-            return c;
-        }
-        return NewTenantAsync(Make(LeapApiFactory.OperatorKey), plan, Make);
+        var c = factory.CreateClient();
+        if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
+        return c;
+    }
+
+    /// <summary>A browser of the shared API signed in to the Hangfire dashboard as the operator (its own cookie jar).</summary>
+    public HttpClient OperatorBrowser()
+    {
+        var browser = Factory.CreateClient();
+        browser.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Basic",
+            Convert.ToBase64String(Encoding.UTF8.GetBytes("ops:" + LeapApiFactory.OperatorKey)));
+        return browser;
     }
 
     /// <summary>

@@ -1,4 +1,3 @@
-using System.Net.Http.Headers;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Data;
 using LeapEngine.Data.Entities;
@@ -7,8 +6,6 @@ using LeapEngine.Data.Plans;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Scheduling;
 using LeapEngine.Jobs.Submission;
-using Microsoft.AspNetCore.Mvc.Testing;
-using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
@@ -33,41 +30,32 @@ public sealed class FaultDrillApi : IAsyncDisposable
         ["Leap:Jobs:IdempotencyTakeoverSeconds"] = "2",
     };
 
-    private FaultDrillApi(WebApplicationFactory<Program> factory, LeapApiFactory root, PostgresServer server)
+    private FaultDrillApi(LeapApiFactory factory, PostgresServer server)
     {
         Factory = factory;
-        _root = root;
         Server = server;
     }
 
-    private readonly LeapApiFactory _root;
-    public WebApplicationFactory<Program> Factory { get; }
+    public LeapApiFactory Factory { get; }
     public PostgresServer Server { get; }
 
     public static async Task<FaultDrillApi> StartAsync()
     {
         var server = await PostgresServer.StartLocalAsync();
-        var root = new LeapApiFactory(await server.CreateDatabaseAsync("leap_faults"), runWorkerInProcess: true, stepDelayMs: 0, Timings);
-        var factory = root.WithWebHostBuilder(b => b.ConfigureTestServices(services =>
-        {
-            services.AddJobHandler<FaultDrillRequest, FaultDrillHandler>(FaultDrillHandler.Type);
-            var real = services.Single(d => d.ServiceType == typeof(IJobScheduler));
-            services.Remove(real);
-            services.AddSingleton<IJobScheduler>(sp =>
-                new FlakyScheduler((IJobScheduler)ActivatorUtilities.CreateInstance(sp, real.ImplementationType!)));
-        }));
+        var factory = new LeapApiFactory(await server.CreateDatabaseAsync("leap_faults"), runWorkerInProcess: true, stepDelayMs: 0, Timings,
+            services =>
+            {
+                services.AddJobHandler<FaultDrillRequest, FaultDrillHandler>(FaultDrillHandler.Type);
+                var real = services.Single(d => d.ServiceType == typeof(IJobScheduler));
+                services.Remove(real);
+                services.AddSingleton<IJobScheduler>(sp =>
+                    new FlakyScheduler((IJobScheduler)ActivatorUtilities.CreateInstance(sp, real.ImplementationType!)));
+            });
         factory.CreateClient().Dispose();   // start the host (and its worker) now
-        return new FaultDrillApi(factory, root, server);
+        return new FaultDrillApi(factory, server);
     }
 
-    public HttpClient Client(string? key)
-    {
-        var c = Factory.CreateClient();
-        if (key is not null) c.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", key);
-        return c;
-    }
-
-    public Task<Tenant> NewTenantAsync(string plan = "test") => ApiFixture.NewTenantAsync(Client(LeapApiFactory.OperatorKey), plan, Client);
+    public Task<Tenant> NewTenantAsync(string plan = "test") => ApiFixture.NewTenantAsync(Factory, plan);
 
     /// <summary>Submits a job of any registered type for <paramref name="tenant"/>, as the API would.</summary>
     public async Task<Guid> SubmitAsync(Tenant tenant, string type, IJobRequest request, string? idempotencyKey = null)
@@ -123,7 +111,6 @@ public sealed class FaultDrillApi : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await Factory.DisposeAsync();
-        await _root.DisposeAsync();
         await Server.DisposeAsync();
     }
 }
