@@ -56,7 +56,7 @@ public static class ChatCompletionsEndpoint
         var choices = Enumerable.Range(0, n).Select(c => new ChatChoiceView(c, new ChatMessageView("assistant", texts[c].ToString(), null),
             r.Logprobs ? new ChatLogprobsView(logprobs[c], null) : null, reasons[c])).ToList();
         return TypedResults.Json(new ChatCompletionView(s.Id, "chat.completion", s.Created, s.Target.Name, null, choices,
-            UsageView.Of(s.PromptTokens, counts.Sum())), OpenAiJson.Options);
+            CompletionUsageView.Of(s.PromptTokens, counts.Sum())), OpenAiJson.Options);
     }
 
     /// <summary>
@@ -98,7 +98,7 @@ public static class ChatCompletionsEndpoint
             });
             if (r.StreamOptions?.IncludeUsage == true)
                 await sse.WriteAsync(new ChatChunkView(s.Id, "chat.completion.chunk", s.Created, s.Target.Name, null, [],
-                    UsageView.Of(s.PromptTokens, completion)), ct);
+                    CompletionUsageView.Of(s.PromptTokens, completion)), ct);
             await sse.DoneAsync(ct);
         });
         return Results.Empty;

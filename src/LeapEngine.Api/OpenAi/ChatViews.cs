@@ -2,7 +2,7 @@ namespace LeapEngine.Api.OpenAi;
 
 /// <summary>POST /v1/chat/completions answer (object "chat.completion").</summary>
 public sealed record ChatCompletionView(string Id, string Object, long Created, string Model, string? SystemFingerprint,
-    IReadOnlyList<ChatChoiceView> Choices, UsageView Usage);
+    IReadOnlyList<ChatChoiceView> Choices, CompletionUsageView Usage);
 
 public sealed record ChatChoiceView(int Index, ChatMessageView Message, ChatLogprobsView? Logprobs, string FinishReason);
 
@@ -17,7 +17,7 @@ public sealed record ChatTopLogprobView(string Token, float Logprob, IReadOnlyLi
 
 /// <summary>A streamed chunk (object "chat.completion.chunk"); the usage chunk has no choices.</summary>
 public sealed record ChatChunkView(string Id, string Object, long Created, string Model, string? SystemFingerprint,
-    IReadOnlyList<ChatChunkChoiceView> Choices, UsageView? Usage);
+    IReadOnlyList<ChatChunkChoiceView> Choices, CompletionUsageView? Usage);
 
 public sealed record ChatChunkChoiceView(int Index, ChatDeltaView Delta, ChatLogprobsView? Logprobs, string? FinishReason);
 

@@ -2,7 +2,7 @@ namespace LeapEngine.Api.OpenAi;
 
 /// <summary>POST /v1/completions answer and streamed chunks (object "text_completion" for both, as OpenAI writes them).</summary>
 public sealed record CompletionView(string Id, string Object, long Created, string Model, string? SystemFingerprint,
-    IReadOnlyList<CompletionChoiceView> Choices, UsageView? Usage);
+    IReadOnlyList<CompletionChoiceView> Choices, CompletionUsageView? Usage);
 
 /// <param name="PromptLogprobs">vLLM's extension: one entry per visible prompt token, null for the first token the model read;
 /// each entry maps token ids (as strings) to their log-probability, rank and text.</param>

@@ -48,7 +48,7 @@ public static class CompletionsEndpoint
             return ValueTask.CompletedTask;
         }, s.Aborted);
         return TypedResults.Json(new CompletionView(s.Id, "text_completion", s.Created, s.Target.Name, null,
-            choices.All().Select(c => c.Whole()).ToList(), UsageView.Of(s.PromptTokens, completion)), OpenAiJson.Options);
+            choices.All().Select(c => c.Whole()).ToList(), CompletionUsageView.Of(s.PromptTokens, completion)), OpenAiJson.Options);
     }
 
     private static async Task<IResult> StreamAsync(CompletionRequest r, ServeSession s)
@@ -67,7 +67,7 @@ public static class CompletionsEndpoint
             }, ct, leased: () => sse.StartAsync(ct));
             if (r.StreamOptions?.IncludeUsage == true)
                 await sse.WriteAsync(new CompletionView(s.Id, "text_completion", s.Created, s.Target.Name, null, [],
-                    UsageView.Of(s.PromptTokens, completion)), ct);
+                    CompletionUsageView.Of(s.PromptTokens, completion)), ct);
             await sse.DoneAsync(ct);
         });
         return Results.Empty;
