@@ -13,14 +13,19 @@ public static class OpenAiApi
 {
     public static IServiceCollection AddLeapOpenAi(this IServiceCollection services)
     {
-        services.AddOptions<OpenAiOptions>().BindConfiguration(OpenAiOptions.Section).ValidateDataAnnotations()
-            .Validate<IOptions<ModelsOptions>>((o, models) => ServedTargets.Problem(o, models.Value) is null,
-                "a Leap:OpenAi:Aliases entry names a model that is not served, or has a served model's name (see the log)")
-            .ValidateOnStart();
+        services.AddOptions<OpenAiOptions>().BindConfiguration(OpenAiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<IValidateOptions<OpenAiOptions>, AliasValidation>();
         services.AddSingleton<ServedTargets>();
         services.AddSingleton<CompletionRunner>();
         services.AddScoped<ServeAdmission>();
         return services;
+    }
+
+    /// <summary>Start-up check of the aliases against the served models; the failure names the setting to fix.</summary>
+    private sealed class AliasValidation(IOptions<ModelsOptions> models) : IValidateOptions<OpenAiOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, OpenAiOptions options) =>
+            ServedTargets.Problem(options, models.Value) is { } problem ? ValidateOptionsResult.Fail(problem) : ValidateOptionsResult.Success;
     }
 
     public static IEndpointRouteBuilder MapOpenAiApi(this IEndpointRouteBuilder app)
