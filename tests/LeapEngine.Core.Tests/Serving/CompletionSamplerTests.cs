@@ -69,13 +69,13 @@ public sealed class CompletionSamplerTests
     public void A_seeded_single_choice_samples_what_the_generator_samples_and_n_choices_differ()
     {
         var ids = Model.Value.PromptIds("Once upon a time");
-        var (_, one) = Run(new ServingRequest { PromptIds = ids, MaxNewTokens = 24, Temperature = 0.9, TopP = 0.95, Seed = 42 });
+        var (_, one) = Run(new ServingRequest { PromptIds = ids, MaxNewTokens = 12, Temperature = 0.9, TopP = 0.95, Seed = 42 });
         int[] reference;
         lock (Gate)
             reference = TextGenerator.Generate(Model.Value.Network, ids,
-                new GenerationOptions { MaxNewTokens = 24, Temperature = 0.9, TopP = 0.95, Seed = 42 }, Model.Value.EosId);
+                new GenerationOptions { MaxNewTokens = 12, Temperature = 0.9, TopP = 0.95, Seed = 42 }, Model.Value.EosId);
         Assert.Equal(reference, one.Select(t => t.Id));
-        var (_, many) = Run(new ServingRequest { PromptIds = ids, MaxNewTokens = 24, Temperature = 1, Seed = 42, Choices = 4 });
+        var (_, many) = Run(new ServingRequest { PromptIds = ids, MaxNewTokens = 12, Temperature = 1, Seed = 42, Choices = 4 });
         var texts = Enumerable.Range(0, 4).Select(c => string.Join(",", many.Where(t => t.Choice == c).Select(t => t.Id))).ToList();
         Assert.True(texts.Distinct().Count() > 1);
     }
