@@ -5,10 +5,6 @@ using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.OpenAi;
 
-/// <summary>No instance of the model came free within Leap:OpenAi:ModelWaitSeconds.</summary>
-public sealed class ModelBusyException(string model, int seconds)
-    : Exception($"every instance of model '{model}' stayed busy for {seconds} s; retry shortly, or submit the work as a job (POST /v1/generations)");
-
 /// <summary>
 /// Runs a plan synchronously on an instance leased from the same <see cref="ModelPool"/> the job
 /// handlers use (so a completion never shares an instance with a job), on a thread of its own: the

@@ -1,5 +1,3 @@
-using LeapEngine.Core.Serving;
-
 namespace LeapEngine.Api.OpenAi;
 
 /// <summary>
@@ -26,18 +24,3 @@ public sealed record ServePlan(
     /// <summary>Upper bound of the model tokens the plan runs: every prompt once, then n x max_tokens steps.</summary>
     public long MaxModelTokens => Prompts.Sum(p => (long)p.Ids.Length + (long)Choices * MaxTokens);
 }
-
-/// <summary>What the generation thread reports, in order, to the endpoint that formats the answer.</summary>
-public abstract record ServeEvent(int Prompt);
-
-/// <summary>The prompt's teacher-forced scores (only when asked for), before any token of it.</summary>
-public sealed record PromptScored(int Prompt, IReadOnlyList<PromptTokenScore> Scores) : ServeEvent(Prompt);
-
-/// <summary>
-/// A sampled token and the text it released (empty while held back for a stop sequence or a split character);
-/// <see cref="TextOffset"/> is where the token's text starts in the choice's text.
-/// </summary>
-public sealed record TokenSampled(int Prompt, SampledToken Token, string Text, int TextOffset) : ServeEvent(Prompt);
-
-/// <summary>A choice ended: "stop" (end of sequence or a stop sequence) or "length"; <see cref="Text"/> is what was still held.</summary>
-public sealed record ChoiceEnded(int Prompt, int Choice, string FinishReason, string Text, int CompletionTokens) : ServeEvent(Prompt);
