@@ -73,8 +73,8 @@ public static class TextGenerator
         return outputs.Select(o => o.ToArray()).ToArray();
     }
 
-    /// <summary>Next token per row from last-position logits [rows, vocab].</summary>
-    private static Tensor Choose(Tensor logits, GenerationOptions o, torch.Generator rng)
+    /// <summary>Next token per row from last-position logits [rows, vocab] (also the sampler of Serving/CompletionSampler).</summary>
+    internal static Tensor Choose(Tensor logits, GenerationOptions o, torch.Generator rng)
     {
         if (o.Temperature == 0) return logits.argmax(-1);
         var scaled = logits.to(ScalarType.Float32).cpu() / o.Temperature;
