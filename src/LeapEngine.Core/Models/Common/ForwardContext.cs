@@ -16,6 +16,11 @@ public sealed class ForwardContext
     public required Tensor Positions { get; init; }
     /// <summary>[batch, 1, query, key] 0 where attention is allowed, -inf elsewhere; null = plain causal, no past.</summary>
     public Tensor? AttentionBias { get; init; }
+    /// <summary>
+    /// [batch, key] position of every key of this pass (cached ones first), for sliding windows;
+    /// null in a packed pass, whose sequences' keys are their positions in order.
+    /// </summary>
+    public Tensor? KeyPositions { get; init; }
     public KvCache? Cache { get; init; }
     /// <summary>Sequences packed into the one row of this pass (see <see cref="PackedSequences"/>), or null.</summary>
     public PackedSequences? Packed { get; init; }
@@ -24,23 +29,58 @@ public sealed class ForwardContext
     /// <summary>Packed pass whose queries are the sequences' tails only (the last block when only their logits are wanted).</summary>
     public bool QueriesAreTails { get; init; }
 
-    private Dictionary<(long Queries, long Keys), Tensor> _causalBiases = new();
+    private Dictionary<(long Queries, long Keys, int? Window), Tensor> _causalBiases = new();
+    private readonly Dictionary<int, Tensor?> _windowBiases = new();
 
     /// <summary>
     /// [queries, keys] 0 where key &lt;= keys - queries + query, -inf after: queries that are the
-    /// last ones of their key range, seeing every earlier key. Built once per shape and pass
+    /// last ones of their key range, seeing every earlier key (with a <paramref name="window"/>:
+    /// only the keys less than window positions before them). Built once per shape and pass
     /// (every layer asks for the same ones).
     /// </summary>
-    public Tensor CausalBias(long queries, long keys)
+    public Tensor CausalBias(long queries, long keys, int? window = null)
     {
-        if (!_causalBiases.TryGetValue((queries, keys), out var bias))
+        if (!_causalBiases.TryGetValue((queries, keys, window), out var bias))
         {
             var device = Positions.device;
             bias = zeros(queries, keys, device: device);
             bias.narrow(1, keys - queries, queries).masked_fill_(
                 ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), float.NegativeInfinity);
-            _causalBiases[(queries, keys)] = bias;
+            if (window is { } w && keys > w)
+            {
+                var queryIndex = arange(keys - queries, keys, device: device).unsqueeze(1);  // [query, 1]
+                var keyIndex = arange(keys, device: device).unsqueeze(0);                   // [1, key]
+                bias.masked_fill_((queryIndex - keyIndex).ge(w), float.NegativeInfinity);
+            }
+            _causalBiases[(queries, keys, window)] = bias;
         }
+        return bias;
+    }
+
+    /// <summary>
+    /// The bias of a layer that attends within <paramref name="window"/> positions (null: no
+    /// window): <see cref="AttentionBias"/>, with -inf also where the query's position is window
+    /// or more after the key's. Distances are positions, not indices, so padding, hidden tokens
+    /// and a cache measure them as the unpadded sequence does. AttentionBias itself (null: plain
+    /// causal) when no query of the pass reaches past the window. Built once per window and pass.
+    /// </summary>
+    public Tensor? BiasFor(int? window)
+    {
+        if (window is not { } w) return AttentionBias;
+        if (KeyPositions is null)
+            throw new InvalidOperationException("a packed pass applies its window per sequence (CausalBias)");
+        if (_windowBiases.TryGetValue(w, out var cached)) return cached;
+        var bias = AttentionBias;
+        // Most passes of a model with a long window (Mistral's 4096) never reach past it: one
+        // comparison of the extreme positions settles that before any [query, key] tensor is made.
+        if ((Positions.max() - KeyPositions.min()).item<long>() >= w)
+        {
+            var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).ge(w);    // [batch, query, key]
+            var baseBias = AttentionBias
+                ?? CausalBias(Tokens, KeyPositions.shape[1]).unsqueeze(0).unsqueeze(0); // [batch|1, 1, query, key]
+            bias = baseBias.masked_fill(far.unsqueeze(1), float.NegativeInfinity);       // [batch, 1, query, key]
+        }
+        _windowBiases[w] = bias;
         return bias;
     }
 
@@ -92,6 +132,7 @@ public sealed class ForwardContext
             PastLength = PastLength + from,
             Positions = Positions.narrow(1, from, count),
             AttentionBias = bias,
+            KeyPositions = KeyPositions,
         };
     }
 
@@ -157,6 +198,7 @@ public sealed class ForwardContext
             PastLength = past,
             Positions = positions,
             AttentionBias = bias,
+            KeyPositions = cache is not null ? cache.AppendPositions(positions) : positions,
             Cache = cache,
         };
     }

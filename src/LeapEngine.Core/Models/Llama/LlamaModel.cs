@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Llama;
 
-/// <summary>The Llama family (Llama 2/3, Qwen2, Mistral without sliding window, llama2.c).</summary>
+/// <summary>The Llama family (Llama 2/3, Qwen2, Mistral and Qwen2 with sliding windows, Llama 3.1 rope scaling, llama2.c).</summary>
 public sealed class LlamaModel : TransformerModel
 {
     private readonly Parameter embed_tokens;
@@ -34,7 +34,7 @@ public sealed class LlamaModel : TransformerModel
     protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
     {
         var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
-        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype);
+        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype, Config.RopeScaling);
         long trim = LastBlockQueryStart(logitsFrom);
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Models;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Llama;
@@ -14,10 +15,13 @@ public static class RotaryEmbedding
     /// sin table carries rotate-half's sign (first half negated), so that applying it needs
     /// no negation per layer: rotate_half(x) * sin = swap_halves(x) * signed sin.
     /// </summary>
-    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype)
+    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype,
+        RopeScaling? scaling = null)
     {
         var exponents = arange(0, dHead, 2, dtype: ScalarType.Int64, device: positions.device).to(ScalarType.Float32) / dHead;
         var invFreq = 1.0 / pow(theta, exponents);                                  // [d_head/2]
+        if (scaling is not null)
+            invFreq = tensor(scaling.Apply(invFreq.cpu().data<float>().ToArray()), device: positions.device);
         var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * invFreq;       // [batch, token, d_head/2]
         var cos = freqs.cos();
         var sin = freqs.sin();
