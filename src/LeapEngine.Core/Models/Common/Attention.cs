@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -25,10 +26,10 @@ public static class Attention
                 : FusedWithBias(q, k, v, ctx, bias);
         }
 
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[3]);     // [batch, head, query, key]
+        var scores = q.matmul(k.transpose(-2, -1)).DividedBy(Math.Sqrt(q.shape[3]));     // [batch, head, query, key]
         scores = bias is null
-            ? scores.masked_fill(CausalMask(ctx.Tokens, q.device), float.NegativeInfinity)
-            : scores + bias;
+            ? scores.MaskedFill(CausalMask(ctx.Tokens, q.device), double.NegativeInfinity)
+            : scores.Plus(bias);
         var pattern = hookPattern.call(scores.softmax(-1));
         return pattern.matmul(v);                                                // [batch, head, query, d_head]
     }

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -44,13 +45,13 @@ public sealed class ForwardContext
         {
             var device = Positions.device;
             bias = zeros(queries, keys, device: device);
-            bias.narrow(1, keys - queries, queries).masked_fill_(
-                ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), float.NegativeInfinity);
+            bias.narrow(1, keys - queries, queries).MaskedFillInPlace(
+                ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), double.NegativeInfinity);
             if (window is { } w && keys > w)
             {
-                var queryIndex = arange(keys - queries, keys, device: device).unsqueeze(1);  // [query, 1]
-                var keyIndex = arange(keys, device: device).unsqueeze(0);                   // [1, key]
-                bias.masked_fill_((queryIndex - keyIndex).ge(w), float.NegativeInfinity);
+                var queryIndex = ScalarOps.Arange(keys - queries, keys, device: device).unsqueeze(1);  // [query, 1]
+                var keyIndex = ScalarOps.Arange(0, keys, device: device).unsqueeze(0);                // [1, key]
+                bias.MaskedFillInPlace((queryIndex - keyIndex).IsAtLeast(w), double.NegativeInfinity);
             }
             _causalBiases[(queries, keys, window)] = bias;
         }
@@ -75,10 +76,10 @@ public sealed class ForwardContext
         // comparison of the extreme positions settles that before any [query, key] tensor is made.
         if ((Positions.max() - KeyPositions.min()).item<long>() >= w)
         {
-            var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).ge(w);    // [batch, query, key]
+            var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).IsAtLeast(w); // [batch, query, key]
             var baseBias = AttentionBias
                 ?? CausalBias(Tokens, KeyPositions.shape[1]).unsqueeze(0).unsqueeze(0); // [batch|1, 1, query, key]
-            bias = baseBias.masked_fill(far.unsqueeze(1), float.NegativeInfinity);       // [batch, 1, query, key]
+            bias = baseBias.MaskedFill(far.unsqueeze(1), double.NegativeInfinity);       // [batch, 1, query, key]
         }
         _windowBiases[w] = bias;
         return bias;
@@ -119,10 +120,10 @@ public sealed class ForwardContext
         else
         {
             var device = Positions.device;
-            var queryIndex = arange(from, Tokens, device: device).unsqueeze(1);  // [query, 1]
-            var keyIndex = arange(Tokens, device: device).unsqueeze(0);          // [1, key]
+            var queryIndex = ScalarOps.Arange(from, Tokens, device: device).unsqueeze(1);  // [query, 1]
+            var keyIndex = ScalarOps.Arange(0, Tokens, device: device).unsqueeze(0);       // [1, key]
             bias = zeros(count, Tokens, device: device)
-                .masked_fill(keyIndex.gt(queryIndex), float.NegativeInfinity)
+                .MaskedFill(keyIndex.gt(queryIndex), double.NegativeInfinity)
                 .unsqueeze(0).unsqueeze(0);                                    // [1, 1, query, key]
         }
         return new ForwardContext
@@ -168,26 +169,26 @@ public sealed class ForwardContext
         else if (fullMask is not null)
         {
             // Position = number of real tokens before this one in its sequence.
-            positions = (fullMask.cumsum(1) - 1).clamp_min(0).narrow(1, past, tokens);
+            positions = fullMask.cumsum(1).Minus(1).ClampMin(0).narrow(1, past, tokens);
         }
         else
         {
-            positions = arange(past, past + tokens, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, -1);
+            positions = ScalarOps.Arange(past, past + tokens, device: device).unsqueeze(0).expand(batch, -1);
         }
 
         Tensor? bias = null;
         if (padded || past > 0)
         {
             long keys = past + tokens;
-            var queryIndex = arange(past, keys, device: device).unsqueeze(1);   // [query, 1]
-            var keyIndex = arange(keys, device: device).unsqueeze(0);           // [1, key]
+            var queryIndex = ScalarOps.Arange(past, keys, device: device).unsqueeze(1);   // [query, 1]
+            var keyIndex = ScalarOps.Arange(0, keys, device: device).unsqueeze(0);       // [1, key]
             var allowed = keyIndex.le(queryIndex).unsqueeze(0);                 // [1, query, key]
             if (fullMask is not null)
                 allowed = allowed.logical_and(fullMask.to(ScalarType.Bool).unsqueeze(1)); // [batch, query, key]
             // A query always sees itself, so a padded query never has an all -inf row (NaN).
             allowed = allowed.logical_or(keyIndex.eq(queryIndex).unsqueeze(0));
             bias = zeros(allowed.shape, device: device)
-                .masked_fill(allowed.logical_not(), float.NegativeInfinity)
+                .MaskedFill(allowed.logical_not(), double.NegativeInfinity)
                 .unsqueeze(1);                                                 // [batch|1, 1, query, key]
         }
 
