@@ -9,7 +9,7 @@ public enum Architecture { Gpt2, Llama }
 public sealed record ModelConfig
 {
     public required Architecture Architecture { get; init; }
-    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "llama2c").</summary>
+    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "mistral", "phi3", "llama2c").</summary>
     public required string ModelType { get; init; }
     public required int VocabSize { get; init; }
     public required int DModel { get; init; }
@@ -30,6 +30,11 @@ public sealed record ModelConfig
     /// <summary>Bias on the Llama output projection and MLP (rare).</summary>
     public bool MlpBias { get; init; }
     public bool TiedEmbeddings { get; init; }
+    /// <summary>
+    /// Phi-3's checkpoint layout: q, k and v stored as one <c>qkv_proj</c> and gate and up as one <c>gate_up_proj</c>
+    /// (split into the usual projections at load, so hooks and attention are the Llama ones).
+    /// </summary>
+    public bool FusedProjections { get; init; }
     public int? BosTokenId { get; init; }
     public int? EosTokenId { get; init; }
 

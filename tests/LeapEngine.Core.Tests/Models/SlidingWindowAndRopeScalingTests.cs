@@ -11,19 +11,19 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Tests.Models;
 
 /// <summary>
-/// Mistral's sliding_window, Qwen2's use_sliding_window (with max_window_layers) and Llama 3.1's
-/// llama3 rope_scaling against an independent PyTorch reference (References/make_fixtures.py),
+/// Mistral's sliding_window, Qwen2's use_sliding_window (with max_window_layers), Llama 3.1's
+/// llama3 rope_scaling and Phi-3 (fused projections, windowed) against an independent PyTorch reference (References/make_fixtures.py),
 /// and every padded, cached and packed path of a windowed model against the plain pass.
 /// </summary>
 public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Cases => new() { "mistral-window", "qwen2-window", "llama3-rope" };
-    public static TheoryData<string> Windowed => new() { "mistral-window", "qwen2-window" };
+    public static TheoryData<string> Cases => new() { "mistral-window", "qwen2-window", "llama3-rope", "phi3-window" };
+    public static TheoryData<string> Windowed => new() { "mistral-window", "qwen2-window", "phi3-window" };
 
     private static string Dir(string name) => Path.Combine(AppContext.BaseDirectory, "Models", "References", name);
     private static TransformerModel Load(string name) => TransformerFactory.LoadHuggingFace(Dir(name));
 
-    // Vocab 96; every sequence but the short one is longer than the windows (4 and 3).
+    // Vocab 96; every sequence but the short one is longer than the windows (4, 3 and 5).
     private static readonly int[][] Sequences = [[1, 40, 47, 61, 78, 32, 83, 90, 12, 40, 7], [1, 40, 47], [5, 9, 30, 12, 40, 3, 77]];
 
     [Theory]

@@ -5,7 +5,7 @@ namespace LeapEngine.Core.Models.Loading;
 /// <summary>Reads a Hugging Face <c>config.json</c> into a <see cref="ModelConfig"/>.</summary>
 public static class HuggingFaceConfig
 {
-    private static readonly string[] LlamaFamily = ["llama", "qwen2", "mistral"];
+    private static readonly string[] LlamaFamily = ["llama", "qwen2", "mistral", "phi3"];
 
     public static ModelConfig Read(string configPath)
     {
@@ -46,6 +46,10 @@ public static class HuggingFaceConfig
             int heads = Int(c, source, "num_attention_heads");
             int layers = Int(c, source, "num_hidden_layers");
             var (window, slidingLayers) = ReadSlidingWindow(c, source, modelType, layers);
+            bool phi3 = modelType == "phi3";
+            if (phi3 && OptDouble(c, "partial_rotary_factor") is { } partial && partial != 1.0)
+                throw new NotSupportedException(
+                    $"{source}: partial_rotary_factor {partial} (rotary on part of each head, as Phi-4-mini) is not supported; only 1.0");
             config = new ModelConfig
             {
                 Architecture = Architecture.Llama,
@@ -61,12 +65,14 @@ public static class HuggingFaceConfig
                 NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
                 Activation = Str(c, "hidden_act") ?? "silu",
                 RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
-                RopeScaling = ReadRopeScaling(c, source),
+                RopeScaling = ReadRopeScaling(c, source, modelType),
                 SlidingWindow = window,
                 SlidingLayers = slidingLayers,
                 // Qwen2 always has q/k/v bias (its config has no switch); Llama declares it with attention_bias.
-                AttentionBias = modelType == "qwen2" || (OptBool(c, "attention_bias") ?? false),
-                MlpBias = OptBool(c, "mlp_bias") ?? false,
+                // Phi-3's fused projections have no bias whatever the config says (transformers ignores the keys).
+                AttentionBias = modelType == "qwen2" || (!phi3 && (OptBool(c, "attention_bias") ?? false)),
+                MlpBias = !phi3 && (OptBool(c, "mlp_bias") ?? false),
+                FusedProjections = phi3,
                 TiedEmbeddings = OptBool(c, "tie_word_embeddings") ?? false,
                 BosTokenId = OptInt(c, "bos_token_id"),
                 EosTokenId = OptInt(c, "eos_token_id"),
@@ -85,7 +91,8 @@ public static class HuggingFaceConfig
 
     /// <summary>
     /// transformers' semantics: MistralConfig's sliding_window defaults to 4096 when the key is
-    /// absent (null turns it off) and applies to every layer. Qwen2 uses its sliding_window only
+    /// absent (null turns it off) and applies to every layer. Phi-3 (a Mistral model in transformers)
+    /// windows every layer too, but only when the config gives a sliding_window (Phi-3-mini: 2047). Qwen2 uses its sliding_window only
     /// with use_sliding_window, on the layers from max_window_layers (default 28) on, unless
     /// layer_types lists "sliding_attention"/"full_attention" per layer. Llama has no window.
     /// </summary>
@@ -99,6 +106,8 @@ public static class HuggingFaceConfig
         {
             case "mistral":
                 return (c.TryGetProperty("sliding_window", out _) ? window : 4096, null);
+            case "phi3":
+                return (window, null);
             case "qwen2":
                 if (!(OptBool(c, "use_sliding_window") ?? false)) return (null, null);
                 window ??= c.TryGetProperty("sliding_window", out _) ? null : 4096;
@@ -126,7 +135,7 @@ public static class HuggingFaceConfig
     }
 
     /// <summary>rope_scaling: null or "default" is plain rotary; "llama3" is Llama 3.1's scaling; any other type is refused by name.</summary>
-    private static RopeScaling? ReadRopeScaling(JsonElement c, string source)
+    private static RopeScaling? ReadRopeScaling(JsonElement c, string source, string modelType)
     {
         if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null) return null;
         if (s.ValueKind != JsonValueKind.Object)
@@ -143,6 +152,10 @@ public static class HuggingFaceConfig
                     OptDouble(s, "low_freq_factor") ?? throw new InvalidDataException(Need("low_freq_factor")),
                     OptDouble(s, "high_freq_factor") ?? throw new InvalidDataException(Need("high_freq_factor")),
                     OptInt(s, "original_max_position_embeddings") ?? throw new InvalidDataException(Need("original_max_position_embeddings")));
+            case "longrope" or "su" when modelType == "phi3":
+                throw new NotSupportedException(
+                    $"{source}: rope_scaling type '{type}' (Phi-3's long-context variants, e.g. Phi-3-mini-128k) is not supported; " +
+                    "use a 4k-context Phi-3 (rope_scaling null)");
             default:
                 throw new NotSupportedException(
                     $"{source}: rope_scaling type '{type ?? "(none)"}' is not supported (supported: llama3, default); got {s.GetRawText()}");

@@ -1,13 +1,13 @@
 #!/usr/bin/python3
-"""Independent reference for sliding-window attention (Mistral, Qwen2) and Llama 3.1 rope scaling.
+"""Independent reference for sliding-window attention (Mistral, Qwen2), Llama 3.1 rope scaling and Phi-3.
 
 Builds tiny random checkpoints in the Hugging Face layout (config.json + model.safetensors) and
 writes expected.safetensors (input_ids, logits, one attention pattern) from a plain PyTorch
 forward pass written from the transformers semantics (modeling_llama / modeling_mistral /
-modeling_qwen2, rope_utils._compute_llama3_parameters, masking_utils.sliding_window_overlay).
+modeling_qwen2, modular_phi3, rope_utils._compute_llama3_parameters, masking_utils.sliding_window_overlay).
 It does not use LeapEngine. Needs only torch (Debian's python3-torch 1.13 is enough):
 
-    /usr/bin/python3 make_fixtures.py            # rewrites ./mistral-window, ./qwen2-window, ./llama3-rope
+    /usr/bin/python3 make_fixtures.py    # rewrites ./mistral-window, ./qwen2-window, ./llama3-rope, ./phi3-window
 """
 import json
 import math
@@ -67,6 +67,8 @@ def layer_windows(cfg):
     if cfg["model_type"] == "mistral":
         w = cfg.get("sliding_window", 4096)
         return [w] * n
+    if cfg["model_type"] == "phi3":
+        return [cfg.get("sliding_window")] * n                               # Phi3Config: None unless given
     if cfg["model_type"] == "qwen2":
         w = cfg.get("sliding_window", 4096) if cfg.get("use_sliding_window", False) else None
         types = cfg.get("layer_types") or [
@@ -133,6 +135,79 @@ def forward(cfg, w, ids, windows=None, pattern_layer=None):
     return x @ head.T, pattern
 
 
+def phi3_forward(cfg, w, ids, windows=None, pattern_layer=None):
+    """Phi-3 from its own checkpoint layout (modular_phi3): the fused qkv_proj is sliced q | k | v by
+    rows, gate_up_proj is chunked gate | up, and the output is up * silu(gate). Full rotary, no biases."""
+    t = ids.shape[0]
+    heads, kv = cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    dh = cfg.get("head_dim") or cfg["hidden_size"] // heads
+    eps = cfg["rms_norm_eps"]
+    windows = layer_windows(cfg) if windows is None else windows
+    pos = torch.arange(t).float()
+    inv = 1.0 / (cfg["rope_theta"] ** (torch.arange(0, dh, 2).float() / dh))
+    angles = torch.outer(pos, inv)                                           # [token, d_head/2]
+    x = w["model.embed_tokens.weight"][ids]
+    pattern = None
+
+    def rope(h):                                                             # h [head, token, d_head]
+        first, second = h[..., : dh // 2], h[..., dh // 2:]
+        c, s = angles.cos(), angles.sin()
+        return torch.cat((first * c - second * s, second * c + first * s), dim=-1)
+
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % i
+        h = rms_norm(x, w[p + "input_layernorm.weight"], eps)
+        qkv = h @ w[p + "self_attn.qkv_proj.weight"].T
+        q = qkv[:, : heads * dh].reshape(t, heads, dh).permute(1, 0, 2)
+        k = qkv[:, heads * dh: (heads + kv) * dh].reshape(t, kv, dh).permute(1, 0, 2)
+        v = qkv[:, (heads + kv) * dh:].reshape(t, kv, dh).permute(1, 0, 2)
+        q, k = rope(q), rope(k)
+        group = heads // kv
+        out = torch.empty(heads, t, dh)
+        probs_all = torch.empty(heads, t, t)
+        for head in range(heads):
+            kh, vh = k[head // group], v[head // group]
+            scores = q[head] @ kh.T / math.sqrt(dh)                          # [query, key]
+            for qi in range(t):
+                for ki in range(t):
+                    if ki > qi or (windows[i] is not None and qi - ki >= windows[i]):
+                        scores[qi, ki] = float("-inf")
+            probs = torch.softmax(scores, dim=-1)
+            probs_all[head] = probs
+            out[head] = probs @ vh
+        if i == pattern_layer:
+            pattern = probs_all
+        x = x + out.permute(1, 0, 2).reshape(t, heads * dh) @ w[p + "self_attn.o_proj.weight"].T
+        h = rms_norm(x, w[p + "post_attention_layernorm.weight"], eps)
+        gate, up = (h @ w[p + "mlp.gate_up_proj.weight"].T).chunk(2, dim=-1)
+        x = x + (up * torch.nn.functional.silu(gate)) @ w[p + "mlp.down_proj.weight"].T
+    x = rms_norm(x, w["model.norm.weight"], eps)
+    return x @ w["lm_head.weight"].T, pattern
+
+
+def phi3_weights(cfg, gen):
+    """Random Phi-3 tensors in its fused layout."""
+    d, heads, kv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
+    dh = cfg.get("head_dim") or d // heads
+    m, vocab = cfg["intermediate_size"], cfg["vocab_size"]
+
+    def randn(*shape, scale=1.0):
+        return torch.randn(*shape, generator=gen) * scale
+
+    w = {"model.embed_tokens.weight": randn(vocab, d)}
+    for i in range(cfg["num_hidden_layers"]):
+        p = "model.layers.%d." % i
+        w[p + "input_layernorm.weight"] = 1 + randn(d, scale=0.2)
+        w[p + "post_attention_layernorm.weight"] = 1 + randn(d, scale=0.2)
+        w[p + "self_attn.qkv_proj.weight"] = randn((heads + 2 * kv) * dh, d, scale=2.0 / math.sqrt(d))
+        w[p + "self_attn.o_proj.weight"] = randn(d, heads * dh, scale=1.0 / math.sqrt(heads * dh))
+        w[p + "mlp.gate_up_proj.weight"] = randn(2 * m, d, scale=1.0 / math.sqrt(d))
+        w[p + "mlp.down_proj.weight"] = randn(d, m, scale=1.0 / math.sqrt(m))
+    w["model.norm.weight"] = 1 + randn(d, scale=0.2)
+    w["lm_head.weight"] = randn(vocab, d, scale=2.0 / math.sqrt(d))
+    return w
+
+
 def random_weights(cfg, gen):
     d, heads, kv = cfg["hidden_size"], cfg["num_attention_heads"], cfg["num_key_value_heads"]
     dh = cfg.get("head_dim") or d // heads
@@ -187,16 +262,25 @@ CASES = {
 }
 
 
+# A Phi-3-mini-4k config in miniature (its own keys included), with grouped-query attention and a window of 5.
+PHI3 = dict(BASE, model_type="phi3", architectures=["Phi3ForCausalLM"], num_hidden_layers=2, sliding_window=5,
+            tie_word_embeddings=False, rope_scaling=None, original_max_position_embeddings=64, resid_pdrop=0.0,
+            embd_pdrop=0.0, attention_dropout=0.0, pad_token_id=95)
+
+
 def main():
-    for seed, (name, cfg) in enumerate(sorted(CASES.items())):
+    # Seeds by position in this list, Phi-3 last, so adding it left the older fixtures byte for byte as they were.
+    cases = [(name, cfg, random_weights, forward) for name, cfg in sorted(CASES.items())]
+    cases.append(("phi3-window", PHI3, phi3_weights, phi3_forward))
+    for seed, (name, cfg, make_weights, run) in enumerate(cases):
         gen = torch.Generator().manual_seed(1000 + seed)
-        w = random_weights(cfg, gen)
+        w = make_weights(cfg, gen)
         ids = torch.randint(3, cfg["vocab_size"], (TOKENS,), generator=gen)
         with torch.no_grad():
-            logits, pattern = forward(cfg, w, ids, pattern_layer=1)
+            logits, pattern = run(cfg, w, ids, pattern_layer=1)
             # The feature must matter at these positions, or the fixture proves nothing.
             plain_cfg = {k: v for k, v in cfg.items() if k != "rope_scaling"}
-            plain, _ = forward(plain_cfg, w, ids, windows=[None] * cfg["num_hidden_layers"])
+            plain, _ = run(plain_cfg, w, ids, windows=[None] * cfg["num_hidden_layers"])
         effect = (logits - plain).abs().max().item()
         assert effect > 0.1, (name, effect)
         out = os.path.join(HERE, name)
