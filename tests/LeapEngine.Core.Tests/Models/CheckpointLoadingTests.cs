@@ -189,6 +189,16 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
+    public void ALlamaFamilyActivationOtherThanSiluIsNamed()
+    {
+        var config = LlamaConfig("mistral");
+        config["hidden_act"] = "gelu_pytorch_tanh";
+        var e = Assert.Throws<NotSupportedException>(() => HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)));
+        Assert.Contains("hidden_act 'gelu_pytorch_tanh'", e.Message);
+        Assert.Contains("silu", e.Message);
+    }
+
+    [Fact]
     public void MissingWeightsFileIsAClearError()
     {
         File.WriteAllText(Path.Combine(_dir, "config.json"), JsonSerializer.Serialize(LlamaConfig()));
