@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Runtime;
@@ -118,7 +119,7 @@ public static class CompletionSampler
         var logProbs = logits.narrow(0, 0, prompt.Count - 1).to(ScalarType.Float32).log_softmax(-1);   // [positions - 1, vocab]
         var targets = tensor(prompt.Skip(1).Select(t => (long)t).ToArray(), device: logits.device).unsqueeze(1);
         var own = logProbs.gather(1, targets);                                         // [positions - 1, 1]
-        var ranks = logProbs.gt(own).sum(1).add(1).cpu().data<long>().ToArray();
+        var ranks = logProbs.gt(own).sum(1).Plus(1L).cpu().data<long>().ToArray();
         var values = own.squeeze(1).cpu().data<float>().ToArray();
         var alternatives = Top(logProbs, top);
         for (int i = 1; i < prompt.Count; i++)
