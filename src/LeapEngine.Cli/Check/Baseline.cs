@@ -37,14 +37,11 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
         var cases = new JsonArray();
         foreach (var (name, c) in Cases)
         {
-            var figures = new JsonObject();
-            foreach (var (key, s) in c.Figures.OrderBy(f => f.Key, StringComparer.Ordinal))
-                figures[key] = new JsonObject { ["mean"] = s.Mean, ["stddev"] = s.StdDev, ["n"] = s.N };
             cases.Add(new JsonObject
             {
                 ["name"] = name,
                 ["completions"] = new JsonArray(c.Completions.Select(x => (JsonNode?)x).ToArray()),
-                ["figures"] = figures,
+                ["figures"] = FigureJson.Write(c.Figures),
             });
         }
         var root = new JsonObject
@@ -76,8 +73,7 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
             var cases = new Dictionary<string, BaselineCase>();
             foreach (var c in root["cases"]!.AsArray().OfType<JsonObject>())
             {
-                var figures = c["figures"]!.AsObject().ToDictionary(f => f.Key, f => new FigureStats(
-                    f.Value!["mean"]!.GetValue<double>(), f.Value["stddev"]!.GetValue<double>(), f.Value["n"]!.GetValue<int>()));
+                var figures = FigureJson.Read(c["figures"]!.AsArray());
                 cases[c["name"]!.GetValue<string>()] = new BaselineCase(
                     c["completions"]!.AsArray().Select(x => x!.GetValue<string>()).ToList(), figures);
             }

@@ -20,18 +20,10 @@ public static class JsonReport
             ["name"] = c.Case.Name,
             ["passed"] = c.Outcomes.All(o => !o.Failed),
             ["completions"] = new JsonArray(c.Completions.Select(x => (JsonNode?)x).ToArray()),
-            ["figures"] = Figures(c),
+            ["figures"] = FigureJson.Write(c.Figures),
             ["assertions"] = new JsonArray(c.Outcomes.Select(o => (JsonNode)Outcome(o)).ToArray()),
         }).ToArray()),
     };
-
-    private static JsonObject Figures(CaseOutcome c)
-    {
-        var figures = new JsonObject();
-        foreach (var (key, s) in c.Figures.OrderBy(f => f.Key, StringComparer.Ordinal))
-            figures[key] = new JsonObject { ["mean"] = s.Mean, ["stddev"] = s.StdDev, ["n"] = s.N };
-        return figures;
-    }
 
     private static JsonObject Outcome(AssertionOutcome o)
     {
