@@ -52,7 +52,7 @@ public static class AssertionJudge
         double value = stats.Mean;
         bool passed = a.Range.Contains(value);
         var over = stats.N > 1 ? $" (mean of {stats.N} repeats, sd {FigureRange.Num(stats.StdDev)})" : "";
-        string message = passed ? $"{a.Key} = {FigureRange.Num(value)}{over}, within {a.Describe()}"
+        string message = passed ? $"{a.Key} = {FigureRange.Num(value)}{over}"
             : value < a.Range.Min ? $"{a.Key} = {FigureRange.Num(value)}{over} is below min {FigureRange.Num(a.Range.Min.Value)}"
             : $"{a.Key} = {FigureRange.Num(value)}{over} is above max {FigureRange.Num(a.Range.Max!.Value)}";
         // A span's assertion points at the span itself when the prompt is a file (the line a reviewer changes).
