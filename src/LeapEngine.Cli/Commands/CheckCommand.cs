@@ -72,12 +72,12 @@ public static class CheckCommand
             catch (CheckConfigException e)
             {
                 if (GitHubReport.Enabled)
-                    Console.WriteLine($"::error file={GitHubReport.Property(Paths.ForCi(e.At.File))},line={e.At.Line},col={e.At.Column}," +
-                                      $"title=leap check: the config::{GitHubReport.Data(e.Message)}");
+                    Console.WriteLine(GitHubReport.Error(e.At, "leap check: the config", e.Message));
                 return CouldNotRun(status, e.Message);
             }
             catch (Exception e) when (e is ServerException or BaselineException or ModelNotAvailableException or IOException
-                                          or UnauthorizedAccessException or ArgumentException or InvalidDataException)
+                                          or UnauthorizedAccessException or ArgumentException or InvalidDataException
+                                          or InvalidOperationException or NotSupportedException)
             {
                 return CouldNotRun(status, e.Message);
             }

@@ -199,9 +199,12 @@ public sealed class CheckCommandTests(StandaloneServer server) : IClassFixture<S
         Assert.Equal(2, code);
         Assert.Contains($"cannot reach the LeapEngine server at {nowhere}/", err);
 
-        (code, _, err) = await Leap(_dir.Write("model: stories260K\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert:\n      - attribution_share: {max: 1.5}\n", "bad.yaml"));
+        var bad = _dir.Write("model: stories260K\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert:\n      - attribution_share: {max: 1.5}\n", "bad.yaml");
+        (code, output, err) = await WithEnvironment(new() { ["GITHUB_ACTIONS"] = "true", ["GITHUB_STEP_SUMMARY"] = null, ["GITHUB_WORKSPACE"] = _dir.Dir },
+            () => Leap(bad));
         Assert.Equal(2, code);
-        Assert.Contains($"leap: error: {_dir.Path("bad.yaml")}:6:28: attribution_share is a share of the attribution mass", err);
+        Assert.Contains($"leap: error: {bad}:6:28: attribution_share is a share of the attribution mass", err);
+        Assert.StartsWith("::error file=bad.yaml,line=6,col=28,title=leap check%3A the config::", output);   // annotated at its line too
 
         (code, _, err) = await Leap(_dir.Write("model: no-such-model\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n", "unserved.yaml"));
         Assert.Equal(2, code);

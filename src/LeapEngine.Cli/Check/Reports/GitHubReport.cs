@@ -13,9 +13,11 @@ public static class GitHubReport
 
     /// <summary>The workflow commands, one per failed verdict (GitHub reads them from stdout).</summary>
     public static IEnumerable<string> Annotations(CheckReport report) =>
-        report.All.Where(o => o.Failed).Select(o =>
-            $"::error file={Property(Paths.ForCi(o.At.File))},line={o.At.Line},col={o.At.Column}," +
-            $"title={Property($"leap check: {o.Case}: {o.Name}")}::{Data(o.Message)}");
+        report.All.Where(o => o.Failed).Select(o => Error(o.At, $"leap check: {o.Case}: {o.Name}", o.Message));
+
+    /// <summary>One <c>::error</c> workflow command at <paramref name="at"/>.</summary>
+    public static string Error(SourceLocation at, string title, string message) =>
+        $"::error file={Property(Paths.ForCi(at.File))},line={at.Line},col={at.Column},title={Property(title)}::{Data(message)}";
 
     public static string StepSummary(CheckReport report)
     {
