@@ -1,3 +1,4 @@
+using LeapEngine.Core.Attribution;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -10,6 +11,9 @@ namespace LeapEngine.Cli.Check;
 /// </summary>
 public static class CheckConfigReader
 {
+    /// <summary>Each case is at least one job; a gate with more belongs in several configs (and several CI jobs).</summary>
+    public const int MaxCases = 200;
+
     private static readonly string[] TopKeys =
         ["model", "endpoint", "system_prompt", "system_prompt_file", "spans", "settings", "baseline", "assert", "cases"];
 
@@ -118,9 +122,23 @@ public static class CheckConfigReader
         var unit = Text("unit", d.Unit);
         if (unit.Equals("spans", StringComparison.OrdinalIgnoreCase))
             throw y.Error(e["unit"].Value, "settings.unit takes token, word or chunk:K (named spans are measured from these units)");
-        return new CheckSettings(method, unit, Text("perturbation", d.Perturbation), Text("template", d.Template),
+        // The engine's own parsers, so a typo is caught at its line rather than by the server for every case.
+        Parsed(y, e, "unit", () => UnitSpec.Parse(unit));
+        var perturbation = Text("perturbation", d.Perturbation);
+        Parsed(y, e, "perturbation", () => PerturbationSpec.Parse(perturbation));
+        var template = Text("template", d.Template);
+        if (!ChatTemplate.Names.Contains(template.ToLowerInvariant()) && !template.Equals("llama-3", StringComparison.OrdinalIgnoreCase))
+            throw y.Error(e["template"].Value, $"settings.template must be one of {string.Join(", ", ChatTemplate.Names)}, got '{template}'");
+        return new CheckSettings(method, unit, perturbation, template,
             e.TryGetValue("max_new_tokens", out var m) ? y.Integer(m.Value, "settings.max_new_tokens", 1, 256) : d.MaxNewTokens,
             e.TryGetValue("repeats", out var r) ? y.Integer(r.Value, "settings.repeats", 1, CheckSettings.MaxRepeats) : d.Repeats);
+    }
+
+    private static void Parsed(YamlNodes y, Dictionary<string, (YamlNode Key, YamlNode Value)> e, string key, Action parse)
+    {
+        if (!e.TryGetValue(key, out var entry)) return;
+        try { parse(); }
+        catch (ArgumentException ex) { throw y.Error(entry.Value, $"settings.{key}: {ex.Message}"); }
     }
 
     private static BaselineSettings ReadBaseline(YamlNodes y, string path, YamlNode? node)
@@ -146,6 +164,7 @@ public static class CheckConfigReader
     {
         var list = y.Sequence(node, "cases");
         if (list.Children.Count == 0) throw y.Error(node, "cases is empty: give at least one case");
+        if (list.Children.Count > MaxCases) throw y.Error(node, $"at most {MaxCases} cases per config, got {list.Children.Count}; split it into several configs");
         var cases = new List<CheckCase>();
         var names = new HashSet<string>();
         foreach (var item in list.Children)

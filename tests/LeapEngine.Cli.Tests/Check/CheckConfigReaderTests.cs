@@ -108,6 +108,10 @@ public sealed class CheckConfigReaderTests : IDisposable
     [InlineData("model: m\nsystem_prompt: x\ncases: []\n", 3, 8, "cases is empty")]
     [InlineData("model: m\nsystem_prompt: x\nsettings: {repeats: 0}\ncases: []\n", 3, 21, "settings.repeats must be a whole number from 1 to 20, got '0'")]
     [InlineData("model: m\nsystem_prompt: x\nsettings: {unit: spans}\ncases: []\n", 3, 18, "settings.unit takes token, word or chunk:K")]
+    [InlineData("model: m\nsystem_prompt: x\nsettings: {unit: sentence}\ncases: []\n", 3, 18, "settings.unit: ")]
+    [InlineData("model: m\nsystem_prompt: x\nsettings: {perturbation: blur}\ncases: []\n", 3, 26, "settings.perturbation: ")]
+    [InlineData("model: m\nsystem_prompt: x\nsettings: {template: alpaca}\ncases: []\n", 3, 22, "settings.template must be one of auto, plain, chatml, llama3, got 'alpaca'")]
+    [InlineData("model: m\nsystem_prompt: x\nsettings: {method: lime}\ncases: []\n", 3, 20, "settings.method must be itp or hipe, got 'lime'")]
     [InlineData("model: m\nsystem_prompt: x\ncases:\n  - name: a\n    user: Hi\n    assert: [contains: a]\n  - name: a\n    user: Ho\n    assert: [contains: a]\n", 7, 11, "two cases are named 'a'")]
     [InlineData("model: m\nendpoint: ep_1\nsystem_prompt: x\ncases: []\n", 2, 1, "give model: or endpoint:, not both")]
     [InlineData("endpoint: {base_url: 'ftp://x', api_key_env: K, model: m}\nsystem_prompt: x\ncases: []\n", 1, 22, "endpoint.base_url must be an http(s) URL")]
@@ -132,6 +136,15 @@ public sealed class CheckConfigReaderTests : IDisposable
             "endpoint: {base_url: 'https://llm.example.com/v1', api_key_env: OPENAI_API_KEY, model: gpt-x}\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n"));
         var target = Assert.IsType<EndpointTarget>(inline.Target);
         Assert.Equal(("https://llm.example.com/v1", "OPENAI_API_KEY", "gpt-x"), (target.BaseUrl!.OriginalString, target.ApiKeyEnv, target.Model));
+    }
+
+    [Fact]
+    public void A_config_holds_at_most_200_cases()
+    {
+        string Cases(int n) => "model: m\nsystem_prompt: x\nassert: [contains: a]\ncases:\n" + string.Concat(Enumerable.Range(0, n).Select(i => $"  - user: u{i}\n"));
+        Assert.Equal(200, CheckConfigReader.Load(_dir.Write(Cases(200))).Cases.Count);
+        var e = Refused(Cases(201));
+        Assert.Contains("at most 200 cases per config, got 201", e.Message);
     }
 
     [Fact]
