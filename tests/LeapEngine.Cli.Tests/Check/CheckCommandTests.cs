@@ -217,8 +217,21 @@ public sealed class CheckCommandTests(StandaloneServer server) : IClassFixture<S
 
         var slow = _dir.Write($"model: stories260K\nsystem_prompt: \"{Driving}\"\nsettings: {{repeats: 20, max_new_tokens: 64}}\n" +
                               "cases:\n  - user: One day, she\n    assert: [contains: a]\n", "slow.yaml");
-        (code, _, err) = await Leap(slow, "--timeout", "1");
+        (code, _, err) = await Leap(config);   // a warm server accepts a job at once (a cold one loads the model first)
+        Assert.True(code == 0, err);
+        (code, _, err) = await Leap(slow, "--timeout", "2");
         Assert.Equal(2, code);
-        Assert.Contains("timed out after 1 s (--timeout); the check did not finish", err);
+        Assert.Contains("timed out after 2 s (--timeout); the check did not finish", err);
+        // The job it was following is cancelled, not left to spend the tenant's quota.
+        var listed = await server.Http.GetStringAsync("/v1/jobs?limit=3");
+        var newest = JsonNode.Parse(listed)!["data"]!.AsArray().FirstOrDefault();
+        Assert.True(newest is not null, $"no job after the timeout: {listed}\n{err}");
+        var id = newest!["id"]!.GetValue<string>();
+        JsonNode job = newest;
+        for (var until = DateTime.UtcNow.AddSeconds(60); DateTime.UtcNow < until; await Task.Delay(250))
+            if ((job = JsonNode.Parse(await server.Http.GetStringAsync($"/v1/jobs/{id}"))!)["status"]!.GetValue<string>() is "cancelled" or "succeeded" or "failed")
+                break;
+        Assert.Equal(64, job["request"]!["max_new_tokens"]!.GetValue<int>());   // the slow config's job (the tests run one at a time)
+        Assert.Equal("cancelled", job["status"]!.GetValue<string>());
     }
 }
