@@ -105,7 +105,19 @@ public static class CheckCommand
     private static async Task<ICaseRunner> CreateRunnerAsync(ParseResult parse, bool local, CheckConfig config, StatusLine status, CancellationToken ct)
     {
         var model = ((ServedModelTarget)config.Target).Model;
-        if (!local) return new ServerCaseRunner(config, model, ServerOptions.CreateClient(parse), status);
+        if (!local)
+        {
+            LeapApiClient client;
+            try
+            {
+                client = ServerOptions.CreateClient(parse);
+            }
+            catch (ServerException e)
+            {
+                throw new ServerException($"{e.Message} (or run the engine on this machine: leap check --local)", e.Status);
+            }
+            return new ServerCaseRunner(config, model, client, status);
+        }
         var loaded = await CliRunner.LoadModelAsync(parse, model, ct);
         return new LocalCaseRunner(config, loaded, status);
     }

@@ -194,6 +194,10 @@ public sealed class CheckCommandTests(StandaloneServer server) : IClassFixture<S
         Assert.Contains("refused the API key (401", err);
         Assert.Equal("", output);
 
+        (code, _, err) = await WithEnvironment(new() { ["LEAP_API_URL"] = null }, () => CliHarness.RunRawAsync("check", config));
+        Assert.Equal(2, code);
+        Assert.Contains("no server: set LEAP_API_URL (e.g. http://127.0.0.1:8080) or give --api-url (or run the engine on this machine: leap check --local)", err);
+
         var nowhere = $"http://127.0.0.1:{StandaloneServer.FreePort()}";
         (code, _, err) = await CliHarness.RunRawAsync("check", config, "--api-url", nowhere, "--api-key-env", KeyVariable, "--retries", "1");
         Assert.Equal(2, code);
