@@ -110,6 +110,19 @@ public sealed class DocsCiTests : IDisposable
         Assert.Equal(documentedShare, written["cases"]![0]!["figures"]![0]!["mean"]!.GetValue<double>(), 6);
     }
 
+    [Fact]
+    public async Task Check_help_lists_every_flag_the_docs_name()
+    {
+        var (code, output, _) = await CliHarness.RunRawAsync("check", "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("Usage:", output);
+        var documented = Regex.Matches(Doc.Split("## Gating on system-prompt influence")[1], @"`leap check[^`]*`|\n\s*(?:\.tools/)?leap check[^\n]*")
+            .SelectMany(m => Regex.Matches(m.Value, @"--[a-z-]+").Select(f => f.Value)).Distinct().ToList();
+        Assert.Superset(new HashSet<string> { "--local", "--update-baseline", "--junit", "--json", "--sarif", "--timeout" }, documented.ToHashSet());
+        foreach (var flag in documented.Append("--api-url").Append("--api-key-env").Append("--retries"))
+            Assert.Contains(flag, output);
+    }
+
     private static string Flag(string[] args, string name) => args[Array.IndexOf(args, name) + 1];
 
     /// <summary>The property names of an object and of the first element of each array, recursively.</summary>
