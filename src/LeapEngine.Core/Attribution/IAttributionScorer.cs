@@ -4,7 +4,7 @@ namespace LeapEngine.Core.Attribution;
 /// What an attribution method asks of a model: how much does perturbing these sets of units
 /// lower the completion? ItP, HiPe and the faithfulness curves see only this, so they run the
 /// same whether the score comes from the network in this process (<see cref="PerturbationScorer"/>)
-/// or from an OpenAI-compatible endpoint (<see cref="BlackBox.EndpointScorer"/>).
+/// or from an OpenAI-compatible endpoint (<see cref="BlackBox.Scoring.EndpointScorer"/>).
 /// </summary>
 public interface IAttributionScorer
 {

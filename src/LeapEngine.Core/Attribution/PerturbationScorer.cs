@@ -11,6 +11,15 @@ public sealed record CompletionDrop(double[] LogProb, double[] Probability)
 {
     public double Total => LogProb.Sum();
     public double ProbabilityTotal => Probability.Sum();
+
+    /// <summary>The drop from <paramref name="original"/> to <paramref name="perturbed"/> log-probs, position by position.</summary>
+    public static CompletionDrop Between(IReadOnlyList<double> original, IReadOnlyList<double> perturbed)
+    {
+        if (original.Count != perturbed.Count)
+            throw new ArgumentException($"{perturbed.Count} perturbed scores for a completion of {original.Count} positions");
+        return new(original.Select((b, j) => b - perturbed[j]).ToArray(),
+            original.Select((b, j) => Math.Exp(b) - Math.Exp(perturbed[j])).ToArray());
+    }
 }
 
 /// <summary>
