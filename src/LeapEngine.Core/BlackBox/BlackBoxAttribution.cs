@@ -173,6 +173,6 @@ public static class BlackBoxAttribution
         if (user.Count == 0) return null;
         var drop = scorer.Score([user], "all user text perturbed")[0];
         double without = scorer.BaseLogProb - drop.Total;
-        return new UserTextExplanation(drop.Total, without, -without > 1e-9 ? drop.Total / -without : 0);
+        return new UserTextExplanation(drop.Total, without, drop.Total / drop.LogProb.Length);
     }
 }

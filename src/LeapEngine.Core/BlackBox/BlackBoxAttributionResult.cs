@@ -26,12 +26,12 @@ public sealed record RoleTotal(string Role, int Units, double Score, double Abso
 
 /// <summary>
 /// How much of the completion the visible user text explains: the completion's log-prob with
-/// every user unit perturbed at once (<see cref="LogProbWithout"/>) against the original.
-/// <see cref="ExplainedFraction"/> = drop / −LogProbWithout: the share of the nats the completion
-/// needs without the user text that the user text supplies. Low while the completion stays
-/// likely without it means something else drives the completion, e.g. a hidden system prompt.
+/// every user unit perturbed at once (<see cref="LogProbWithout"/>) against the original, in
+/// nats (<see cref="LogProbDrop"/>) and per completion token (<see cref="DropPerToken"/>). A
+/// hidden system prompt that already makes the completion likely leaves the visible text less to
+/// explain: the drop is smaller than the same messages get where nothing is hidden (docs/black-box.md).
 /// </summary>
-public sealed record UserTextExplanation(double LogProbDrop, double LogProbWithout, double ExplainedFraction);
+public sealed record UserTextExplanation(double LogProbDrop, double LogProbWithout, double DropPerToken);
 
 public sealed class BlackBoxAttributionResult
 {

@@ -35,8 +35,9 @@ public sealed class EndpointClient
         Gate = gate ?? new EndpointGate(spec.MaxConcurrency);
         _options = options ?? new EndpointClientOptions();
         _options.Validate();
-        _pipeline = new ResiliencePipelineBuilder<EndpointReply>()
-            .AddRetry(new RetryStrategyOptions<EndpointReply>
+        var builder = new ResiliencePipelineBuilder<EndpointReply>();
+        if (_options.MaxRetries > 0)
+            builder.AddRetry(new RetryStrategyOptions<EndpointReply>
             {
                 ShouldHandle = args => ValueTask.FromResult(Transient(args.Outcome)),
                 MaxRetryAttempts = _options.MaxRetries,
@@ -46,7 +47,8 @@ public sealed class EndpointClient
                 MaxDelay = _options.MaxDelay,
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Result?.RetryAfter),
                 OnRetry = _ => { Interlocked.Increment(ref _retries); return ValueTask.CompletedTask; },
-            })
+            });
+        _pipeline = builder
             .AddTimeout(spec.Timeout)
             .Build();
     }

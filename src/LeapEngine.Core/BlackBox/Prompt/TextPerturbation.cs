@@ -52,11 +52,14 @@ public sealed record TextPerturbation(string? Replacement)
         foreach (var u in units)
         {
             int start = u.Start, end = u.End;
-            int before = start;
-            while (before > 0 && char.IsWhiteSpace(text[before - 1])) before--;
-            if (before < start && before > 0) start = before;
-            else if (before == 0)
+            while (start > 0 && char.IsWhiteSpace(text[start - 1])) start--;
+            // Nothing kept before it: the unit now opens the text, so the separator after it goes instead.
+            bool opens = Enumerable.Range(0, start).All(i => cut[i] || char.IsWhiteSpace(text[i]));
+            if (opens)
+            {
+                start = u.Start;
                 while (end < text.Length && char.IsWhiteSpace(text[end])) end++;
+            }
             for (int i = start; i < end; i++) cut[i] = true;
         }
         return string.Concat(text.Where((_, i) => !cut[i]));
