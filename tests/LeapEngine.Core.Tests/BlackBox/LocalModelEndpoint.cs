@@ -7,7 +7,7 @@ namespace LeapEngine.Core.Tests.BlackBox;
 
 /// <summary>
 /// An OpenAI-compatible endpoint over a local model (stories260K): completions with echo +
-/// logprobs (tokens, token_logprobs, text_offset) and vLLM's prompt_logprobs, computed by the
+/// logprobs (tokens, token_logprobs, text_offset; BOS first) and vLLM's prompt_logprobs, computed by the
 /// Core forward pass; greedy completions; chat rendered with the plain template (no
 /// log-probs); /tokenize with token strings. <paramref name="hiddenPrompt"/> is prepended to
 /// every prompt server-side and never echoed, as a hidden system prompt would be. Calls run one
@@ -70,6 +70,13 @@ public sealed class LocalModelEndpoint(LanguageModel model, string? hiddenPrompt
         var genOffsets = new List<int>();
         int at = prompt.Length;
         foreach (var t in genTexts) { genOffsets.Add(at); at += t.Length; }
+        // As LeapEngine's own endpoint: BOS is listed first (log-prob null, offset 0) unless a hidden prompt precedes.
+        if (_hidden.Length == 0 && own[0] > 0)
+        {
+            tokenTexts.Insert(0, model.Tokenizer.TokenText(ids[0]));
+            tokenLogprobs = [null, .. tokenLogprobs];
+            offsets.Insert(0, 0);
+        }
         return Json(new
         {
             choices = new[]

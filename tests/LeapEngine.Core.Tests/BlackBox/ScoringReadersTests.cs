@@ -56,6 +56,12 @@ public class ScoringReadersTests
         Assert.Equal([-2.0, -3.0], values);
         Assert.Contains("start the completion with a space", Assert.Throws<EndpointException>(() => TeacherForcedReader.FromEcho(choice, 13, 7)).Message);
         Assert.Equal(EndpointFailure.BadResponse, Assert.Throws<EndpointException>(() => TeacherForcedReader.FromEcho(new CompletionChoice(), 1, 1)).Failure);
+        // BOS first (null, offset 0) and an empty prompt: the completion starts at the first real token.
+        var bos = new CompletionChoice
+        {
+            Logprobs = new CompletionLogprobs { Tokens = ["<s>", " and", " more"], TokenLogprobs = [null, -2.0, -3.0], TextOffset = [0, 0, 4] },
+        };
+        Assert.Equal([-2.0, -3.0], TeacherForcedReader.FromEcho(bos, 0, 9).Item2);
     }
 
     [Fact]

@@ -92,7 +92,8 @@ public sealed class TeacherForcedReader(EndpointClient client, ChatTemplate temp
                 "completions with echo: the answer lacks logprobs.tokens, token_logprobs and text_offset of equal lengths");
         int end = promptChars + completionChars;
         var picked = new List<int>();
-        for (int i = 0; i < tokens.Count; i++)
+        // A first token without a log-prob is BOS (listed at offset 0, as LeapEngine's own endpoint does): never the completion's.
+        for (int i = values[0] is null ? 1 : 0; i < tokens.Count; i++)
         {
             int start = offsets[i];
             if (start >= promptChars && start < end) picked.Add(i);
