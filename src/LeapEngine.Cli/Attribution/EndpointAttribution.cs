@@ -63,7 +63,7 @@ public static class EndpointAttribution
         var plan = BlackBoxAttribution.Plan(request, capabilities);
         var client = new EndpointClient(http, spec, new CallBudget(plan.CallBudget), probeClient.Gate);
         var progress = status.For<ProgressUpdate>(v => $"{v.Unit} {v.Done}/{v.Total}{(v.Message is { } m ? $"  {m}" : "")}");
-        return await Task.Run(() => BlackBoxAttribution.Run(client, capabilities, request, progress, ct), ct);
+        return await BlackBoxAttribution.RunAsync(client, capabilities, request, progress, ct);
     }
 
     public static void Write(BlackBoxAttributionResult r, TextWriter o)

@@ -43,6 +43,14 @@ public static class BlackBoxAttribution
         return new BlackBoxPlan(mode, reason, units, calls);
     }
 
+    /// <summary>
+    /// <see cref="Run"/> on a thread of its own: the methods are synchronous and block while a batch
+    /// of calls is in flight, and a blocked thread-pool thread would slow the calls' own continuations.
+    /// </summary>
+    public static Task<BlackBoxAttributionResult> RunAsync(EndpointClient client, EndpointCapabilities capabilities, BlackBoxAttributionRequest request,
+        IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default) =>
+        Task.Factory.StartNew(() => Run(client, capabilities, request, progress, ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
     public static BlackBoxAttributionResult Run(EndpointClient client, EndpointCapabilities capabilities, BlackBoxAttributionRequest request,
         IProgress<ProgressUpdate>? progress = null, CancellationToken ct = default)
     {

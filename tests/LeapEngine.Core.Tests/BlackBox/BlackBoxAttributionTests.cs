@@ -96,6 +96,26 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
+    public async Task CancellationStopsAnAttributionMidJob()
+    {
+        var endpoint = new FlakyEndpoint(new OpenAiChatDouble(), everyNth: int.MaxValue, delay: TimeSpan.FromMilliseconds(100));
+        var client = endpoint.Client();
+        var caps = await EndpointProbe.RunAsync(client);
+        using var cts = new CancellationTokenSource();
+        int before = endpoint.Calls;
+        // Cancelled from the progress reports once three calls are done (not by a timer: the build machine's load would move it).
+        var progress = new SyncProgress(u => { if (u.Done >= 3) cts.Cancel(); });
+        Assert.ThrowsAny<OperationCanceledException>(() => BlackBoxAttribution.Run(client, caps, new BlackBoxAttributionRequest
+        {
+            Messages = [new ChatMessage("user", string.Join(' ', Enumerable.Repeat("What is the capital of France?", 30)))],
+            MaxNewTokens = 5, NoiseSamples = 0,
+        }, progress, cts.Token));
+        // The run needed 182 calls; it stopped soon after (the calls in flight, at most 4 at once, and those started while
+        // finished calls' continuations were still on their way to the progress report).
+        Assert.True(endpoint.Calls - before < 40, $"{endpoint.Calls - before} of 182 calls made");
+    }
+
+    [Fact]
     public async Task TheStoriesEndpointOffersTeacherForcing()
     {
         var caps = await EndpointProbe.RunAsync(new LocalModelEndpoint(stories.Model).Client());

@@ -137,11 +137,12 @@ public class EndpointClientTests
     [Fact]
     public async Task CancellationStopsACallInFlight()
     {
-        var endpoint = new Scripted(_ => Ok(), _ => TimeSpan.FromSeconds(30));
+        var endpoint = new Scripted(_ => Ok(), _ => TimeSpan.FromSeconds(60));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
         var watch = Stopwatch.StartNew();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => endpoint.Client().ChatAsync(Hello, cts.Token));
-        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(5));
+        // Far below the endpoint's 60 s (generous: the 2-core build machine runs at load 40+).
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(20), $"took {watch.Elapsed}");
         Assert.Equal(1, endpoint.Calls);
     }
 
