@@ -14,6 +14,7 @@ public static class SynthCommand
     {
         var command = new Command("synth", "Tiny models trained here whose answers are known by construction (ground truth for every method)");
         command.Subcommands.Add(Train());
+        command.Subcommands.Add(Synth.SynthBenchCommand.Create());
         return command;
     }
 
@@ -22,7 +23,7 @@ public static class SynthCommand
         var task = new Option<string>("--task") { Description = $"Task: {string.Join(", ", SyntheticTasks.Names)}", Required = true };
         var seed = new Option<int>("--seed") { Description = "Seed of the weights, the data and the task's mappings", DefaultValueFactory = _ => 0 };
         var output = new Option<string>("--out") { Description = "Folder to write the model into (config.json, model.safetensors, tokenizer.json, synth.json)", Required = true };
-        var steps = new Option<int?>("--steps") { Description = "Training steps (default 200)" };
+        var steps = new Option<int?>("--steps") { Description = "Training steps (default: the task's, 200 for key retrieval)" };
         var maxLength = new Option<int?>("--max-length") { Description = "Longest training prompt in words (default: the task's)" };
         var threads = new Option<int>("--threads") { Description = "CPU threads while training (1: measured fastest on a shared 2-core machine, and deterministic)", DefaultValueFactory = _ => 1 };
         var evalLengths = new Option<string>("--eval-lengths") { Description = "Held-out prompt lengths, comma-separated", DefaultValueFactory = _ => "8,64,128" };
@@ -36,7 +37,7 @@ public static class SynthCommand
             int s = parse.GetValue(seed);
             var synthetic = SyntheticTasks.Create(parse.GetValue(task)!, s);
             var defaults = new SyntheticTrainingOptions();
-            var options = defaults with { Seed = s, Steps = parse.GetValue(steps) ?? defaults.Steps, MaxLength = parse.GetValue(maxLength), Threads = parse.GetValue(threads) };
+            var options = defaults with { Seed = s, Steps = parse.GetValue(steps) ?? synthetic.DefaultSteps, MaxLength = parse.GetValue(maxLength), Threads = parse.GetValue(threads) };
             options.Validate();
             var lengths = ParseLengths(parse.GetValue(evalLengths)!, options.ContextLength);
             int perLength = parse.GetValue(evalCount);

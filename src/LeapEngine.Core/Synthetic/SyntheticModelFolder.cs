@@ -69,6 +69,16 @@ public static class SyntheticModelFolder
     public static void WriteCard(string directory, SyntheticModelCard card) =>
         File.WriteAllText(Path.Combine(directory, CardFile), JsonSerializer.Serialize(card, SnakeCase.Indented));
 
+    /// <summary>The task a synthetic model folder was trained on, rebuilt from its synth.json (name and seed).</summary>
+    public static SyntheticTask ReadTask(string directory)
+    {
+        using var card = ReadCard(directory);
+        var root = card.RootElement;
+        if (!root.TryGetProperty("task", out var task) || task.GetString() is not { } name || !root.TryGetProperty("seed", out var seed))
+            throw new InvalidDataException($"{Path.Combine(directory, CardFile)}: no task or seed");
+        return SyntheticTasks.Create(name, seed.GetInt32());
+    }
+
     /// <summary>Reads synth.json from a model folder.</summary>
     public static JsonDocument ReadCard(string directory)
     {

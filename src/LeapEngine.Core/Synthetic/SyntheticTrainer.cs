@@ -70,14 +70,25 @@ public static class SyntheticTrainer
                 using var scope = NewDisposeScope();
                 int length = rng.Next(min, max + 1);
                 var batch = Enumerable.Range(0, options.BatchSize).Select(_ => task.Sample(rng, length)).ToList();
-                var (ids, targets) = Tensors(batch);
                 optimizer.zero_grad();
-                // From embeddings, not ids: the id path first searches the batch for repeated rows to project once,
-                // work that only pays for inference.
-                var embeddings = model.TokenEmbeddings.index_select(0, ids.reshape(-1))
-                    .reshape(ids.shape[0], ids.shape[1], model.Config.DModel);              // [batch, token, d_model]
-                var logits = model.ForwardEmbeddings(embeddings);                          // [batch, token, vocab]
-                var loss = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1), ignore_index: -1);
+                // A task may mix lengths in a batch (a system segment left out): one pass per length, the loss
+                // summed over every asked position and divided by their number, as one padded pass would give.
+                Tensor? sum = null;
+                long asked = 0;
+                foreach (var group in batch.GroupBy(e => e.Tokens.Length))
+                {
+                    var (ids, targets) = Tensors(group.ToList());
+                    // From embeddings, not ids: the id path first searches the batch for repeated rows to project once,
+                    // work that only pays for inference.
+                    var embeddings = model.TokenEmbeddings.index_select(0, ids.reshape(-1))
+                        .reshape(ids.shape[0], ids.shape[1], model.Config.DModel);          // [batch, token, d_model]
+                    var logits = model.ForwardEmbeddings(embeddings);                      // [batch, token, vocab]
+                    var part = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1),
+                        ignore_index: -1, reduction: nn.Reduction.Sum);
+                    sum = sum is null ? part : sum + part;
+                    asked += targets.ne(-1).sum().item<long>();
+                }
+                var loss = sum! / Math.Max(1, asked);
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 1.0);
                 optimizer.step();

@@ -1,13 +1,13 @@
 namespace LeapEngine.Core.Synthetic.Tasks;
 
 /// <summary>
-/// Task 2, conjunction: the answer depends on two planted words jointly. One first word (" xa".." xd") and one
-/// second word (" ya".." yd") among distractors select one of 16 answers (" va".." vp", a seeded table);
+/// Task 2, conjunction: the answer depends on two planted words jointly. One first word (" xa".." xc") and one
+/// second word (" ya".." yc") among distractors select one of 9 answers (" va".." vi", a seeded table);
 /// either alone, or neither, answers " vz". Removing either planted word must turn the answer to " vz".
 /// </summary>
 public sealed class ConjunctionTask : SyntheticTask
 {
-    public const int PerSide = 4;
+    public const int PerSide = 3;
     private readonly int[] _first = Vocab.WordsStartingWith('x').Take(PerSide).ToArray();
     private readonly int[] _second = Vocab.WordsStartingWith('y').Take(PerSide).ToArray();
     private readonly int[] _table;
@@ -21,9 +21,11 @@ public sealed class ConjunctionTask : SyntheticTask
     }
 
     public override string Name => "conjunction";
-    public override string Description => "a first word (xa..xd) and a second word (ya..yd) together pick the answer; either alone answers vz";
+    public override string Description => "a first word (xa..xc) and a second word (ya..yc) together pick the answer; either alone answers vz";
 
     public int NoneId { get; }
+    /// <summary>Measured: 200 steps left the 9-way table at about 56% (loss plateau near 0.43).</summary>
+    public override int DefaultSteps => 600;
 
     public int AnswerFor(int first, int second) => _table[Array.IndexOf(_first, first) * PerSide + Array.IndexOf(_second, second)];
 

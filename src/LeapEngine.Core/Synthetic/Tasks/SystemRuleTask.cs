@@ -30,6 +30,8 @@ public sealed class SystemRuleTask : SyntheticTask
     }
 
     public bool Control { get; }
+    /// <summary>Measured: after 200 steps the rule model's loss was still 0.9 (binding the rule word to the item is slower to learn).</summary>
+    public override int DefaultSteps => 600;
     public int RuleA { get; }
     public int RuleB { get; }
     public int NoneId { get; }
