@@ -43,13 +43,15 @@ public static class SynthBenchCommand
             using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
             var parsedLengths = Lengths(parse.GetValue(lengths)!, lm.Config.ContextLength);
             var status = new StatusLine();
-            var rows = AttributionBench.Run(lm, task, parsedLengths, n, AttributionConfig.Standard, parse.GetValue(perturbation)!,
-                parse.GetValue(seed), status.For<string>(s => s), ct);
-            status.Clear();
             Console.WriteLine("| length | key density (copies) | configuration | recall@k | top is planted | mean best rank | mean forward passes | model correct |");
             Console.WriteLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
-            foreach (var r in rows)
-                Console.WriteLine($"| {r.Length} | {r.Density} ({r.Planted}) | {r.Config} | {r.RecallAtK:F2} | {r.TopIsPlanted:F2} | {r.MeanBestRank:F1} | {r.MeanEvaluations:F1} | {r.ModelCorrect}/{r.Prompts} |");
+            var rows = AttributionBench.Run(lm, task, parsedLengths, n, AttributionConfig.Standard, parse.GetValue(perturbation)!,
+                parse.GetValue(seed), status.For<string>(s => s), r =>
+                {
+                    status.Clear();
+                    Console.WriteLine($"| {r.Length} | {r.Density} ({r.Planted}) | {r.Config} | {r.RecallAtK:F2} | {r.TopIsPlanted:F2} | {r.MeanBestRank:F1} | {r.MeanEvaluations:F1} | {r.ModelCorrect}/{r.Prompts} |");
+                }, ct);
+            status.Clear();
             if (parse.GetValue(json) is { } path) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(rows, SnakeCase.Indented));
             return 0;
         });

@@ -46,7 +46,7 @@ public static class AttributionBench
 
     public static List<AttributionBenchRow> Run(LanguageModel model, KeyRetrievalTask task, IReadOnlyList<int> lengths,
         int promptsPerCell, IReadOnlyList<AttributionConfig> configs, string perturbation, int seed,
-        IProgress<string>? progress = null, CancellationToken ct = default)
+        IProgress<string>? progress = null, Action<AttributionBenchRow>? onRow = null, CancellationToken ct = default)
     {
         var vocab = SyntheticVocabulary.Instance;
         var rows = new List<AttributionBenchRow>();
@@ -80,8 +80,10 @@ public static class AttributionBench
                         evaluations += result.Evaluations;
                     }
                     int n = examples.Count;
-                    rows.Add(new AttributionBenchRow(config.Label, perturbation, length, density, copies, n,
-                        recall / n, top / n, rank / n, evaluations / n, correct));
+                    var row = new AttributionBenchRow(config.Label, perturbation, length, density, copies, n,
+                        recall / n, top / n, rank / n, evaluations / n, correct);
+                    rows.Add(row);
+                    onRow?.Invoke(row);   // long runs show each row as it is done
                 }
             }
         }
