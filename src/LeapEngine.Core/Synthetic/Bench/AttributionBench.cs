@@ -16,7 +16,7 @@ public sealed record AttributionConfig(string Label, string Method, HipeOptions 
         new("hipe relative 0.5", "hipe", new HipeOptions { RelativeThreshold = 0.5 }),
         new("hipe first chunks of 4", "hipe", new HipeOptions { InitialChunkSize = 4 }),
         new("hipe first chunks of 16", "hipe", new HipeOptions { InitialChunkSize = 16 }),
-        new("hipe midrange |score| mean (issue rule)", "hipe", new HipeOptions
+        new("hipe midrange, absolute, mean (issue rule)", "hipe", new HipeOptions
         {
             Threshold = HipeThreshold.MidRange, Saliency = HipeSaliency.Absolute, Aggregation = HipeAggregation.Mean, MaxSplitsPerStage = null,
         }),
