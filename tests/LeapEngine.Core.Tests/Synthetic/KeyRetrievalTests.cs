@@ -4,11 +4,11 @@ using Xunit.Abstractions;
 
 namespace LeapEngine.Core.Tests.Synthetic;
 
-/// <summary>The CI short version: a key-retrieval model trains here in under a minute, solves its task, and ItP finds the key.</summary>
+/// <summary>The CI short version: a key-retrieval model trains here (asserted under 120 s of wall time on a loaded machine), solves its task, and ItP finds the key.</summary>
 public class KeyRetrievalTests(KeyRetrievalModelFixture fixture, ITestOutputHelper output) : IClassFixture<KeyRetrievalModelFixture>
 {
     [Fact]
-    public void TrainsInUnderAMinuteAndSolvesHeldOutPromptsThroughTheStore()
+    public void TrainsHereAndSolvesHeldOutPromptsThroughTheStore()
     {
         output.WriteLine($"trained in {fixture.Log.Seconds:F1} s on {fixture.Log.Threads} threads, final loss {fixture.Log.Losses[^1].Loss:F4}");
         Assert.True(fixture.Log.Seconds < 120, $"training took {fixture.Log.Seconds:F1} s");
