@@ -16,6 +16,7 @@ public static class LeapCli
         root.Subcommands.Add(PartitionCommand.Create());
         root.Subcommands.Add(OptimiseCommand.Create());
         root.Subcommands.Add(GlitchCommand.Create());
+        root.Subcommands.Add(SynthCommand.Create());
         root.Subcommands.Add(JobsCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         return root;

@@ -1,0 +1,103 @@
+using System.CommandLine;
+using LeapEngine.Core.Runtime;
+using LeapEngine.Core.Serialization;
+using LeapEngine.Core.Synthetic;
+using LeapEngine.Core.Synthetic.Bench;
+using LeapEngine.Core.Synthetic.Tasks;
+
+namespace LeapEngine.Cli.Commands.Synth;
+
+/// <summary>
+/// leap synth bench — scores methods against the answers planted in models that <c>leap synth train</c> wrote:
+/// <c>attribution</c> (ItP and HiPe configurations on a key-retrieval model) and <c>system</c> (system-prompt
+/// influence on a system-rule model and its control).
+/// </summary>
+public static class SynthBenchCommand
+{
+    public static Command Create()
+    {
+        var command = new Command("bench", "Score methods against the planted answers of synthetic models");
+        command.Subcommands.Add(Attribution());
+        command.Subcommands.Add(SystemPrompt());
+        return command;
+    }
+
+    private static Command Attribution()
+    {
+        var model = new Option<string>("--model", "-m") { Description = "A key-retrieval model folder (leap synth train --task key-retrieval)", Required = true };
+        var lengths = new Option<string>("--lengths") { Description = "Prompt lengths in words, comma-separated", DefaultValueFactory = _ => "64,128,256,512" };
+        var prompts = new Option<int>("--prompts") { Description = "Prompts per length and key density", DefaultValueFactory = _ => 10 };
+        var perturbation = new Option<string>("--perturbation") { Description = "remove, token:X, ... (as leap attribute)", DefaultValueFactory = _ => "remove" };
+        var seed = new Option<int>("--seed") { Description = "Seed of the benchmark prompts", DefaultValueFactory = _ => 7 };
+        var json = new Option<string?>("--json") { Description = "Also write the rows as JSON to this file" };
+        var command = new Command("attribution", "Recall of the planted key by ItP and HiPe configurations, and the forward passes each used")
+        {
+            model, lengths, prompts, perturbation, seed, json,
+        };
+        CliRunner.SetAction(command, async (parse, ct) =>
+        {
+            var dir = parse.GetValue(model)!;
+            if (SyntheticModelFolder.ReadTask(dir) is not KeyRetrievalTask task)
+                throw new ArgumentException($"{dir} is not a key-retrieval model (see its synth.json)");
+            int n = Count(parse.GetValue(prompts));
+            using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
+            var parsedLengths = Lengths(parse.GetValue(lengths)!, lm.Config.ContextLength);
+            var status = new StatusLine();
+            Console.WriteLine("| length | key density (copies) | configuration | recall@k | top is planted | mean best rank | mean forward passes | model correct |");
+            Console.WriteLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
+            var rows = AttributionBench.Run(lm, task, parsedLengths, n, AttributionConfig.Standard, parse.GetValue(perturbation)!,
+                parse.GetValue(seed), status.For<string>(s => s), r =>
+                {
+                    status.Clear();
+                    Console.WriteLine($"| {r.Length} | {r.Density} ({r.Planted}) | {r.Config} | {r.RecallAtK:F2} | {r.TopIsPlanted:F2} | {r.MeanBestRank:F1} | {r.MeanEvaluations:F1} | {r.ModelCorrect}/{r.Prompts} |");
+                }, ct);
+            status.Clear();
+            if (parse.GetValue(json) is { } path) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(rows, SnakeCase.Indented));
+            return 0;
+        });
+        return command;
+    }
+
+    private static Command SystemPrompt()
+    {
+        var rule = new Option<string>("--rule") { Description = "A system-rule model folder", Required = true };
+        var control = new Option<string>("--control") { Description = "A system-control model folder", Required = true };
+        var length = new Option<int>("--length") { Description = "User words per prompt", DefaultValueFactory = _ => 32 };
+        var prompts = new Option<int>("--prompts") { Description = "Prompts per model", DefaultValueFactory = _ => 20 };
+        var seed = new Option<int>("--seed") { Description = "Seed of the benchmark prompts", DefaultValueFactory = _ => 7 };
+        var command = new Command("system", "System-prompt influence on a model that reads its system word and on a control that cannot")
+        {
+            rule, control, length, prompts, seed,
+        };
+        CliRunner.SetAction(command, async (parse, ct) =>
+        {
+            int n = Count(parse.GetValue(prompts));
+            int words = parse.GetValue(length);
+            Console.WriteLine("| model | user words | mean log-prob drop without the system turn | mean system share of attribution | system word ranked first | model correct |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var dir in new[] { parse.GetValue(rule)!, parse.GetValue(control)! })
+            {
+                if (SyntheticModelFolder.ReadTask(dir) is not SystemRuleTask task)
+                    throw new ArgumentException($"{dir} is not a system-rule or system-control model (see its synth.json)");
+                using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
+                if (words < 1 || words + 4 > lm.Config.ContextLength) throw new ArgumentException($"--length must be in [1, {lm.Config.ContextLength - 4}]");
+                var r = SystemPromptBench.Run(lm, task, words, n, parse.GetValue(seed), ct);
+                Console.WriteLine($"| {r.Model} | {r.Length} | {r.MeanLogProbDrop:F2} | {r.MeanAttributionShare:F2} | {r.SystemWordTopRate:F2} | {r.ModelCorrect}/{r.Prompts} |");
+            }
+            return 0;
+        });
+        return command;
+    }
+
+    private static int Count(int prompts) =>
+        prompts is >= 1 and <= 10_000 ? prompts : throw new ArgumentException($"--prompts must be in [1, 10000], got {prompts}");
+
+    private static int[] Lengths(string text, int contextLength)
+    {
+        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (parts.Length == 0) throw new ArgumentException("--lengths needs at least one length");
+        return parts.Select(p => int.TryParse(p, out int n) && n >= 1 && n + 1 <= contextLength
+            ? n
+            : throw new ArgumentException($"--lengths: '{p}' must be a whole number in [1, {contextLength - 1}]")).ToArray();
+    }
+}
