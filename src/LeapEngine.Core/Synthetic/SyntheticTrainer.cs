@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using System.Diagnostics;
 using LeapEngine.Core.Models;
 using LeapEngine.Core.Models.Common;
@@ -85,10 +86,10 @@ public static class SyntheticTrainer
                     var logits = model.ForwardEmbeddings(embeddings);                      // [batch, token, vocab]
                     var part = nn.functional.cross_entropy(logits.reshape(-1, logits.shape[2]), targets.reshape(-1),
                         ignore_index: -1, reduction: nn.Reduction.Sum);
-                    sum = sum is null ? part : sum + part;
-                    asked += targets.ne(-1).sum().item<long>();
+                    sum = sum is null ? part : sum.Plus(part);
+                    asked += targets.numel() - targets.IsEqualTo(-1L).sum().item<long>();
                 }
-                var loss = sum! / Math.Max(1, asked);
+                var loss = sum!.DividedBy(Math.Max(1, asked));
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 1.0);
                 optimizer.step();
