@@ -10,7 +10,10 @@ public enum EvaluationMode
 {
     /// <summary>One full forward per perturbed prompt, logits at every position: the reference.</summary>
     Naive,
-    /// <summary>Several perturbed prompts per forward (right-padded), logits only where the completion is scored.</summary>
+    /// <summary>
+    /// Several perturbed prompts per forward (left-padded so every row's scored positions are the pass's last ones, or
+    /// packed into one row: <see cref="BatchLayout"/>), logits only where the completion is scored.
+    /// </summary>
     Batched,
     /// <summary>
     /// Batched, and the unperturbed prompt runs once: every row reuses the keys/values of the
