@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs.Handlers;
 
@@ -96,7 +97,8 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
         return new OptimisationRequest
         {
             Target = Target,
-            Method = Parse<OptimisationMethod>("method", Method),
+            Method = (PromptSearchMethods.Find(Method)
+                      ?? throw new JobRequestException("method", $"unknown method '{Method}'; use one of: {PromptSearchMethods.Names}")).Method,
             Length = Length,
             Steps = Steps,
             Candidates = Candidates,
