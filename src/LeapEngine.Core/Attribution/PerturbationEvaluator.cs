@@ -1,4 +1,3 @@
-using System.Text.Json.Serialization;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
@@ -50,12 +49,10 @@ public sealed record EvaluationOptions
     /// <summary>
     /// Batches evaluated at once, each on its own thread with one libtorch thread (batched modes
     /// only; the naive reference stays sequential). 0 = one per intra-op thread on a CPU, one on
-    /// a GPU. Set by the operator, not by API callers.
+    /// a GPU. Set by the operator, not by API callers (the API's contract has no such field).
     /// </summary>
-    [JsonIgnore]
     public int Workers { get; init; }
-    /// <summary>Layout of a batch in its pass (batched modes). Set by the operator, not by API callers.</summary>
-    [JsonIgnore]
+    /// <summary>Layout of a batch in its pass (batched modes). Set by the operator, not by API callers (the API's contract has no such field).</summary>
     public BatchLayout Layout { get; init; }
 
     public void Validate()
