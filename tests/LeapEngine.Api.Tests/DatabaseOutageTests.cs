@@ -10,6 +10,7 @@ namespace LeapEngine.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class DatabaseOutageTests(ApiFixture api)
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Outage_answers_503_then_the_api_recovers_by_itself()
     {

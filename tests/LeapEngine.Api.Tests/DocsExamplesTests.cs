@@ -19,6 +19,7 @@ namespace LeapEngine.Api.Tests;
 /// </summary>
 public sealed class DocsExamplesTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Every_shell_example_of_docs_api_md_runs_against_a_standalone_server()
     {

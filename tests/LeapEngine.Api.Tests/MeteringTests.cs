@@ -124,6 +124,7 @@ public sealed class MeteringTests(ApiFixture api, ITestOutputHelper output)
         Assert.Equal(0, final["active_jobs"]!.GetValue<int>());
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_free_plan_runs_the_documented_500_step_optimisation_under_the_default_work_budget()
     {

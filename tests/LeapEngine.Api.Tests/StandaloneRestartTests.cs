@@ -16,6 +16,7 @@ namespace LeapEngine.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class StandaloneRestartTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Keys_are_printed_once_and_a_job_survives_a_crash_of_the_whole_server()
     {

@@ -35,6 +35,7 @@ public sealed class UsageBurstTests(ApiFixture api, ITestOutputHelper output)
         { "prompt_optimisation", "/v1/optimisations", """{"target": " zebra", "method": "gcg", "length": 2, "steps": 50, "candidates": 2, "search_width": 4, "max_work": 400, "seed": 1}""" },
     };
 
+    [Trait("Category", "Slow")]
     [Theory]
     [MemberData(nameof(Bursts))]
     public async Task A_burst_of_50_never_takes_usage_past_the_plan(string type, string path, string body)

@@ -18,6 +18,7 @@ public sealed class WorkerKillTests(ApiFixture api)
 {
     private const int InvisibilitySeconds = 3;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task A_worker_killed_mid_job_leaves_it_to_another_that_completes_it_once()
     {

@@ -10,6 +10,7 @@ namespace LeapEngine.Cli.Tests;
 /// </summary>
 public sealed class ToolPackageTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task The_cli_packs_as_a_dotnet_tool_that_installs_offline_and_runs()
     {

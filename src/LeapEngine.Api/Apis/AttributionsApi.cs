@@ -7,7 +7,7 @@ public static class AttributionsApi
 {
     public static IEndpointRouteBuilder MapAttributionsApi(this IEndpointRouteBuilder app)
     {
-        app.MapJobSubmission<AttributionJobRequest>("/v1/attributions", "attribution")
+        app.MapJobSubmission<AttributionJobRequest>("/v1/attributions")
             .WithTags("Attributions")
             .WithName("CreateAttribution")
             .WithSummary("Attribute a completion to the parts of its prompt (a job)")

@@ -7,7 +7,7 @@ public static class ChecksApi
 {
     public static IEndpointRouteBuilder MapChecksApi(this IEndpointRouteBuilder app)
     {
-        app.MapJobSubmission<InfluenceCheckRequest>("/v1/checks/system-prompt-influence", "system_prompt_influence")
+        app.MapJobSubmission<InfluenceCheckRequest>("/v1/checks/system-prompt-influence")
             .WithTags("Checks")
             .WithName("CreateSystemPromptInfluenceCheck")
             .WithSummary("Check system-prompt influence against allowed ranges, case by case (a job)")

@@ -16,19 +16,19 @@ public static class DictionariesApi
 {
     public static IEndpointRouteBuilder MapDictionariesApi(this IEndpointRouteBuilder app)
     {
-        app.MapJobSubmission<DictionaryBuildRequest>("/v1/dictionaries", "dictionary_build")
+        app.MapJobSubmission<DictionaryBuildRequest>("/v1/dictionaries")
             .WithTags("Dictionaries").WithName("CreateDictionary")
             .WithSummary("Build an Exemplar Partitioning dictionary from the texts in the body (a job; progress in tokens)")
             .WithDescription("The finished job's result names the stored dictionary (dict_...); it is then listed by GET /v1/dictionaries.");
-        Operation<DictionaryAssignRequest>(app, "assign", "dictionary_assign", "AssignDictionary",
+        Operation<DictionaryAssignRequest>(app, "assign", "AssignDictionary",
             "Nearest region and distance of every token of each text, optionally with readouts (a job)");
-        Operation<DictionaryScoreRequest>(app, "score", "dictionary_score", "ScoreDictionary",
+        Operation<DictionaryScoreRequest>(app, "score", "ScoreDictionary",
             "Out-of-distribution scores per text, and AUROC against out_of_set_texts when given (a job)");
-        Operation<DictionarySteerRequest>(app, "steer", "dictionary_steer", "SteerDictionary",
+        Operation<DictionarySteerRequest>(app, "steer", "SteerDictionary",
             "Steer towards a region at the dictionary's hook: continuation and target log-prob before and after (a job)");
-        Operation<DictionaryAblateRequest>(app, "ablate", "dictionary_ablate", "AblateDictionary",
+        Operation<DictionaryAblateRequest>(app, "ablate", "AblateDictionary",
             "Ablate regions at the dictionary's hook: continuation and target log-prob before and after (a job)");
-        Operation<DictionaryMatchRequest>(app, "match", "dictionary_match", "MatchDictionary",
+        Operation<DictionaryMatchRequest>(app, "match", "MatchDictionary",
             "Match this dictionary's regions one to one with another dictionary of yours (a job)");
 
         var group = app.MapGroup("/v1/dictionaries").WithTags("Dictionaries").RequireAuthorization(LeapClaims.ReadPolicy);
@@ -45,9 +45,9 @@ public static class DictionariesApi
         return app;
     }
 
-    private static void Operation<TRequest>(IEndpointRouteBuilder app, string verb, string type, string name, string summary)
+    private static void Operation<TRequest>(IEndpointRouteBuilder app, string verb, string name, string summary)
         where TRequest : DictionaryJobRequest =>
-        app.MapJobSubmission<TRequest>($"/v1/dictionaries/{{id}}/{verb}", type,
+        app.MapJobSubmission<TRequest>($"/v1/dictionaries/{{id}}/{verb}",
                 (http, r) => r.DictionaryId = (string?)http.Request.RouteValues["id"])
             .WithTags("Dictionaries").WithName(name).WithSummary(summary).ProducesProblem(StatusCodes.Status404NotFound);
 

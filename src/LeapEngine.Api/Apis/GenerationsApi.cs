@@ -7,7 +7,7 @@ public static class GenerationsApi
 {
     public static IEndpointRouteBuilder MapGenerationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapJobSubmission<GenerationRequest>("/v1/generations", "generation")
+        app.MapJobSubmission<GenerationRequest>("/v1/generations")
             .WithTags("Generations")
             .WithName("CreateGeneration")
             .WithSummary("Continue a prompt (a job)")

@@ -15,7 +15,8 @@ using Microsoft.Extensions.Options;
 namespace LeapEngine.Api.Apis;
 
 /// <summary>
-/// The one way a resource creates a job: <c>app.MapJobSubmission&lt;TRequest&gt;("/v1/attributions", "attribution")</c>.
+/// The one way a resource creates a job: <c>app.MapJobSubmission&lt;TRequest&gt;("/v1/attributions")</c>; the job type is the
+/// one registered for <c>TRequest</c> (<see cref="JobTypeRegistry.NameOf{TRequest}"/>), so its name is written once.
 /// Reads and validates the body, honours Idempotency-Key, reserves quota, enqueues, and answers
 /// 202 with the job object and a Location to poll.
 /// </summary>
@@ -24,10 +25,13 @@ public static class JobSubmissionEndpoint
     /// <param name="fromRoute">Copies route values into the request, e.g. for "/v1/dictionaries/{id}/assign":
     /// <c>(http, r) =&gt; r.DictionaryId = (string)http.Request.RouteValues["id"]!</c>. It runs after the body is read
     /// and before validation, so the handler checks those values (and their owner) like any other field.</param>
-    public static RouteHandlerBuilder MapJobSubmission<TRequest>(this IEndpointRouteBuilder app, string pattern, string type,
+    public static RouteHandlerBuilder MapJobSubmission<TRequest>(this IEndpointRouteBuilder app, string pattern,
         Action<HttpContext, TRequest>? fromRoute = null)
-        where TRequest : class, IJobRequest =>
-        app.MapPost(pattern, (HttpContext context, LeapDbContext db, JobSubmitter submitter, IOptions<PlansOptions> plans,
+        where TRequest : class, IJobRequest
+    {
+        // Resolved while mapping, so a route whose request type no job type takes stops the host at startup.
+        string type = app.ServiceProvider.GetRequiredService<JobTypeRegistry>().NameOf<TRequest>();
+        return app.MapPost(pattern, (HttpContext context, LeapDbContext db, JobSubmitter submitter, IOptions<PlansOptions> plans,
                 IOptions<ModelsOptions> models) => SubmitAsync(context, db, submitter, plans.Value, models.Value, type, fromRoute))
             .RequireAuthorization(LeapClaims.WritePolicy)
             .Accepts<TRequest>("application/json")
@@ -37,6 +41,7 @@ public static class JobSubmissionEndpoint
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+    }
 
     private static async Task<IResult> SubmitAsync<TRequest>(HttpContext context, LeapDbContext db, JobSubmitter submitter,
         PlansOptions plans, ModelsOptions models, string type, Action<HttpContext, TRequest>? fromRoute) where TRequest : class, IJobRequest

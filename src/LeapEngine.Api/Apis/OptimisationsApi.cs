@@ -7,7 +7,7 @@ public static class OptimisationsApi
 {
     public static IEndpointRouteBuilder MapOptimisationsApi(this IEndpointRouteBuilder app)
     {
-        app.MapJobSubmission<PromptOptimisationJobRequest>("/v1/optimisations", "prompt_optimisation")
+        app.MapJobSubmission<PromptOptimisationJobRequest>("/v1/optimisations")
             .WithTags("Prompt optimisation")
             .WithName("CreateOptimisation")
             .WithSummary("Find a prompt that makes the model produce a target (a job)")

@@ -1,5 +1,4 @@
 using LeapEngine.Core.Tensors;
-using System.Text.Json.Serialization;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
@@ -11,7 +10,10 @@ public enum EvaluationMode
 {
     /// <summary>One full forward per perturbed prompt, logits at every position: the reference.</summary>
     Naive,
-    /// <summary>Several perturbed prompts per forward (right-padded), logits only where the completion is scored.</summary>
+    /// <summary>
+    /// Several perturbed prompts per forward (left-padded so every row's scored positions are the pass's last ones, or
+    /// packed into one row: <see cref="BatchLayout"/>), logits only where the completion is scored.
+    /// </summary>
     Batched,
     /// <summary>
     /// Batched, and the unperturbed prompt runs once: every row reuses the keys/values of the
@@ -48,12 +50,10 @@ public sealed record EvaluationOptions
     /// <summary>
     /// Batches evaluated at once, each on its own thread with one libtorch thread (batched modes
     /// only; the naive reference stays sequential). 0 = one per intra-op thread on a CPU, one on
-    /// a GPU. Set by the operator, not by API callers.
+    /// a GPU. Set by the operator, not by API callers (the API's contract has no such field).
     /// </summary>
-    [JsonIgnore]
     public int Workers { get; init; }
-    /// <summary>Layout of a batch in its pass (batched modes). Set by the operator, not by API callers.</summary>
-    [JsonIgnore]
+    /// <summary>Layout of a batch in its pass (batched modes). Set by the operator, not by API callers (the API's contract has no such field).</summary>
     public BatchLayout Layout { get; init; }
 
     public void Validate()

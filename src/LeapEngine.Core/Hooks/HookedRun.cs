@@ -52,14 +52,25 @@ public static class HookedRun
     }
 
     /// <summary>Attaches hooks until the result is disposed (for runs spanning several calls, e.g. generation).</summary>
-    public static IDisposable Attach(this TransformerModel model, params (string Name, HookFunction Hook)[] hooks)
+    public static IDisposable Attach(this TransformerModel model, params (string Name, HookFunction Hook)[] hooks) =>
+        AttachEach(model, hooks, (point, hook) => point.Add(hook));
+
+    /// <summary>
+    /// Attaches observers (they see activations, never change them) until the result is disposed.
+    /// Unlike hooks they keep the model's shortcuts for unedited passes, so metering costs no speed.
+    /// </summary>
+    public static IDisposable Observe(this TransformerModel model, params (string Name, HookObserver Observer)[] observers) =>
+        AttachEach(model, observers, (point, observer) => point.Observe(observer));
+
+    /// <summary>Attaches each item at every point its name matches; all or nothing (an unknown name detaches what went on).</summary>
+    private static IDisposable AttachEach<T>(TransformerModel model, (string Name, T Item)[] items, Func<HookPoint, T, IDisposable> attach)
     {
         var removals = new List<IDisposable>();
         try
         {
-            foreach (var (pattern, hook) in hooks)
+            foreach (var (pattern, item) in items)
                 foreach (var name in ResolveNames(model, [pattern]))
-                    removals.Add(model.HookPoints[name].Add(hook));
+                    removals.Add(attach(model.HookPoints[name], item));
         }
         catch
         {

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Optimisation;
@@ -58,20 +59,7 @@ public sealed class OptimisationCost
     public long VerifyStep => Candidates * VerifyWorkPerPrompt;
 
     /// <summary>The search's work if every step costs its worst: what <see cref="OptimisationRequest.Steps"/> alone allows.</summary>
-    public long WorstCaseSearch
-    {
-        get
-        {
-            long step = _request.Method switch
-            {
-                OptimisationMethod.Descent => DescentStep,
-                OptimisationMethod.Gcg => GcgStep,
-                _ when _request.HybridVariant == HybridVariant.Reseed => Math.Max(ReseedDescentStep, GcgStep),
-                _ => Math.Max(DescentStep, GcgStep),
-            };
-            return _request.Steps * (step + VerifyStep);
-        }
-    }
+    public long WorstCaseSearch => _request.Steps * (PromptSearchMethods.For(_request.Method).StepWork(this, _request) + VerifyStep);
 
     /// <summary>
     /// Work done beside the counted search, bounded per reported prompt: its description (the

@@ -1,8 +1,15 @@
 using LeapEngine.Core.Attribution;
 using LeapEngine.Jobs.Handlers;
+using EvaluationOptions = LeapEngine.Jobs.Attribution.Contracts.EvaluationOptions;
+using FaithfulnessOptions = LeapEngine.Jobs.Attribution.Contracts.FaithfulnessOptions;
+using HipeOptions = LeapEngine.Jobs.Attribution.Contracts.HipeOptions;
+using PromptSegment = LeapEngine.Jobs.Attribution.Contracts.PromptSegment;
+using UnitSpan = LeapEngine.Jobs.Attribution.Contracts.UnitSpan;
 
 namespace LeapEngine.Jobs.Attribution;
 
+// The API's contract: its nested options are the types of Contracts/ (never Core's, so a Core rename cannot change the
+// wire), mapped to the engine's request by ToEngine. The summary below is the OpenAPI schema's description.
 /// <summary>
 /// POST /v1/attributions: which parts of the prompt caused the completion. Mirrors the engine's
 /// <see cref="AttributionRequest"/> field for field (snake_case in JSON); the prompt is either
@@ -45,9 +52,9 @@ public sealed class AttributionJobRequest : IJobRequest
     /// <summary>The engine's request.</summary>
     public AttributionRequest ToEngine() => new()
     {
-        Text = Text, System = System, Segments = Segments, Template = Template, Method = Method, Unit = Unit, Spans = Spans,
-        Perturbation = Perturbation, Completion = Completion, MaxNewTokens = MaxNewTokens, AddBos = AddBos,
-        Hipe = Hipe ?? new(), Faithfulness = Faithfulness, FaithfulnessOptions = FaithfulnessOptions ?? new(),
-        Evaluation = Evaluation ?? new(),
+        Text = Text, System = System, Segments = Segments?.Select(s => s?.ToEngine()!).ToList(), Template = Template, Method = Method,
+        Unit = Unit, Spans = Spans?.Select(s => s?.ToEngine()!).ToList(), Perturbation = Perturbation, Completion = Completion,
+        MaxNewTokens = MaxNewTokens, AddBos = AddBos, Hipe = Hipe?.ToEngine() ?? new(), Faithfulness = Faithfulness,
+        FaithfulnessOptions = FaithfulnessOptions?.ToEngine() ?? new(), Evaluation = Evaluation?.ToEngine() ?? new(),
     };
 }

@@ -20,27 +20,48 @@ public sealed class JobType(string name, Type requestType, Type handlerType)
                       ?? throw new JsonException("the request body is null"));
 }
 
-/// <summary>Every job type this process knows, by name.</summary>
-public sealed class JobTypeRegistry(IEnumerable<JobType> types)
+/// <summary>
+/// Every job type this process knows, by name and by request type. The registration is the one place a type's name is
+/// written: the API finds a route's job type from its request type (<see cref="NameOf{TRequest}"/>).
+/// </summary>
+public sealed class JobTypeRegistry
 {
-    private readonly Dictionary<string, JobType> _types = types.ToDictionary(t => t.Name, StringComparer.Ordinal);
+    private readonly Dictionary<string, JobType> _types;
+    private readonly Dictionary<Type, JobType> _byRequest;
+
+    public JobTypeRegistry(IEnumerable<JobType> types)
+    {
+        var all = types.ToList();
+        // A name or a request type registered twice would make a stored job (or a route) ambiguous: refuse to start.
+        foreach (var clash in all.GroupBy(t => t.Name).Where(g => g.Count() > 1))
+            throw new InvalidOperationException($"job type '{clash.Key}' is registered {clash.Count()} times");
+        foreach (var clash in all.GroupBy(t => t.RequestType).Where(g => g.Count() > 1))
+            throw new InvalidOperationException(
+                $"request type {clash.Key.Name} is registered for job types {string.Join(", ", clash.Select(t => $"'{t.Name}'"))}: give each job type its own request class");
+        _types = all.ToDictionary(t => t.Name, StringComparer.Ordinal);
+        _byRequest = all.ToDictionary(t => t.RequestType);
+    }
 
     public IReadOnlyCollection<JobType> All => _types.Values;
     public JobType? Find(string name) => _types.GetValueOrDefault(name);
+
+    /// <summary>The name of the job type that takes <typeparamref name="TRequest"/>.</summary>
+    public string NameOf<TRequest>() where TRequest : class, IJobRequest =>
+        _byRequest.TryGetValue(typeof(TRequest), out var type) ? type.Name
+            : throw new InvalidOperationException($"no job type takes {typeof(TRequest).Name}: register it with services.AddJobHandler<{typeof(TRequest).Name}, THandler>(\"type\")");
 }
 
 public static class JobHandlerRegistration
 {
     /// <summary>
-    /// THE registration point for a method job. Example, once the engines land:
+    /// THE registration point for a method job, and the one place its name is written, e.g.
     /// <code>
-    /// services.AddJobHandler&lt;AttributionRequest, AttributionHandler&gt;("attribution");
-    /// services.AddJobHandler&lt;DictionaryBuildRequest, DictionaryBuildHandler&gt;("dictionary_build");
-    /// services.AddJobHandler&lt;InfluenceCheckRequest, InfluenceCheckHandler&gt;("system_prompt_influence");
-    /// services.AddJobHandler&lt;PromptOptimisationRequest, PromptOptimisationHandler&gt;("prompt_optimisation");
+    /// services.AddJobHandler&lt;AttributionJobRequest, AttributionHandler&gt;("attribution");
+    /// services.AddJobHandler&lt;PromptOptimisationJobRequest, PromptOptimisationHandler&gt;("prompt_optimisation");
     /// </code>
-    /// and, in the API, one <c>Apis/&lt;Resource&gt;Api.cs</c> calling <c>MapJobSubmission&lt;TRequest&gt;</c>.
-    /// The type name is stored with each job, so never rename a registered type.
+    /// (all of them in <c>JobsServiceCollectionExtensions.AddLeapJobs</c>) and, in the API, one
+    /// <c>Apis/&lt;Resource&gt;Api.cs</c> calling <c>MapJobSubmission&lt;TRequest&gt;(route)</c>, which finds the name from
+    /// the request type. The type name is stored with each job, so never rename a registered type.
     /// </summary>
     public static IServiceCollection AddJobHandler<TRequest, THandler>(this IServiceCollection services, string type)
         where TRequest : class, IJobRequest

@@ -14,6 +14,9 @@ namespace LeapEngine.Jobs.Metering;
 /// A pass whose input carries gradients (prompt optimisation) is followed by a backward pass
 /// through the same positions, so it counts twice, up front: the meter then refuses the pair
 /// before either runs when it would pass the job's reservation.
+/// The meter is an observer, not a hook: it never edits the activation, so the model keeps its
+/// shortcuts for unedited passes (<see cref="LeapEngine.Core.Models.Common.TransformerModel.SharedFirstLayerPasses"/>)
+/// and a hosted job runs the same path as the CLI.
 /// </remarks>
 public static class ForwardTokenMeter
 {
@@ -28,10 +31,7 @@ public static class ForwardTokenMeter
     /// passes are counted.
     /// </summary>
     public static IDisposable Attach(LanguageModel model, UsageMeter usage) =>
-        model.Network.Attach((HookPoint, (x, _) =>
-        {
+        model.Network.Observe((HookPoint, (x, _) =>
             // A leaf that requires gradients fed under no_grad still says requires_grad: the grad mode decides.
-            usage.Add(Tokens(x.shape[0], x.shape[1], x.requires_grad && TorchSharp.torch.is_grad_enabled()));   // [batch, token, d_model]
-            return null;
-        }));
+            usage.Add(Tokens(x.shape[0], x.shape[1], x.requires_grad && TorchSharp.torch.is_grad_enabled()))));   // [batch, token, d_model]
 }

@@ -10,7 +10,8 @@ namespace LeapEngine.Jobs.Optimisation;
 /// budget), cancellable within one step, metered in the forward positions the network ran plus
 /// the positions each backward pass went back through (<see cref="ForwardTokenMeter"/> counts a
 /// pass with gradients twice), and the engine's <see cref="OptimisationResult"/> (verified prompts
-/// with their generations, and a plain summary when there are none) stored.
+/// with their generations, and a plain summary when there are none) stored as the API's
+/// <see cref="PromptOptimisationJobResult"/>.
 /// </summary>
 public sealed class PromptOptimisationHandler : IJobHandler<PromptOptimisationJobRequest>
 {
@@ -26,7 +27,7 @@ public sealed class PromptOptimisationHandler : IJobHandler<PromptOptimisationJo
     {
         var engine = Engine(model, r);
         using var meter = ForwardTokenMeter.Attach(model, job.Usage);
-        return Task.FromResult(new JobOutput(PromptOptimiser.Run(model, engine, progress, ct)));
+        return Task.FromResult(new JobOutput(PromptOptimisationJobResult.From(PromptOptimiser.Run(model, engine, progress, ct))));
     }
 
     /// <summary>

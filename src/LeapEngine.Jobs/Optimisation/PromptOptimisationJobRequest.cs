@@ -1,4 +1,6 @@
+using System.ComponentModel.DataAnnotations;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs.Handlers;
 
@@ -26,19 +28,25 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// <summary>Served model id (GET /v1/models).</summary>
     public string Model { get; set; } = "";
     /// <summary>Text the model should produce, e.g. " ball" (a leading space is part of it).</summary>
+    [MaxLength(MaxTextChars, ErrorMessage = TooLong)]
     public string Target { get; set; } = "";
     /// <summary>descent, gcg or hybrid (default; its variant is hybrid_variant).</summary>
     public string Method { get; set; } = "hybrid";
     /// <summary>Tokens in the optimised span, 1 to 32.</summary>
+    [Range(1, MaxLength, ErrorMessage = "{0} must be {1} to {2} tokens")]
     public int Length { get; set; } = 4;
     /// <summary>Optimisation steps, 1 to 500.</summary>
+    [Range(1, MaxSteps, ErrorMessage = Between)]
     public int Steps { get; set; } = 100;
     /// <summary>Prompts optimised side by side, 1 to 32.</summary>
+    [Range(1, MaxCandidates, ErrorMessage = Between)]
     public int Candidates { get; set; } = 8;
     public long Seed { get; set; }
     /// <summary>Fixed text before the optimised span.</summary>
+    [MaxLength(MaxTextChars, ErrorMessage = TooLong)]
     public string Prefix { get; set; } = "";
     /// <summary>Fixed text between the span and the target.</summary>
+    [MaxLength(MaxTextChars, ErrorMessage = TooLong)]
     public string Suffix { get; set; } = "";
     /// <summary>printable (default) or no_special.</summary>
     public string Vocabulary { get; set; } = "printable";
@@ -47,56 +55,46 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// <summary>Success only when the generation starts with the target.</summary>
     public bool ExactContinuation { get; set; }
     /// <summary>Stop after this many verified prompts, 1 to 16.</summary>
+    [Range(1, MaxSuccesses, ErrorMessage = Between)]
     public int StopAfterSuccesses { get; set; } = 1;
     /// <summary>GCG: single-token substitutions scored per prompt per step, 1 to 256.</summary>
+    [Range(1, MaxSearchWidth, ErrorMessage = Between)]
     public int SearchWidth { get; set; } = 64;
     /// <summary>Work budget in forward-token equivalents, 1 to 100,000,000: the search stops before a step that would exceed it, and progress counts it. Omitted: 300,000 when the steps alone could cost more.</summary>
+    [Range(1d, MaxWorkBudget, ErrorMessage = "{0} must be {1} to {2} forward-token equivalents")]
     public long? MaxWork { get; set; }
     /// <summary>Optional wall-time budget in seconds, above 0 and at most 600.</summary>
+    [Range(0, MaxSecondsBudget, MinimumIsExclusive = true, ErrorMessage = "{0} must be above {1} and at most {2}")]
     public double? MaxSeconds { get; set; }
     /// <summary>Hybrid: anchored (default), chain, reseed or sequential.</summary>
     public string HybridVariant { get; set; } = SnakeCase.Name(Defaults.HybridVariant);
     /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
+    [Range(1, OptimisationRequest.MaxHybridDescentSteps, ErrorMessage = Between)]
     public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
     /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64.</summary>
+    [Range(1, OptimisationRequest.MaxHybridNearestTokens, ErrorMessage = Between)]
     public int HybridNearestTokens { get; set; } = Defaults.HybridNearestTokens;
     /// <summary>Sequential hybrid: the share of steps (and budget) spent on descent, strictly between 0 and 1.</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must lie strictly between {1} and {2}")]
     public double HybridDescentFraction { get; set; } = Defaults.HybridDescentFraction;
     /// <summary>Sequential hybrid: start GCG from the best descent readouts by exact loss.</summary>
     public bool HybridBestReadouts { get; set; }
 
     private static readonly OptimisationRequest Defaults = new();
 
-    /// <summary>The engine's request; each field checked alone so a 400 names the one at fault.</summary>
+    private const string Between = "{0} must be {1} to {2}", TooLong = "{0} may have at most {1} characters";
+
+    /// <summary>
+    /// The engine's request. The bounds above are checked before it, at submission (<see cref="JobRequestValidation"/>:
+    /// a 400 names the field at fault); here only the words for enum values are read.
+    /// </summary>
     public OptimisationRequest ToEngine()
     {
-        void Require(bool ok, string field, string message)
-        {
-            if (!ok) throw new JobRequestException(field, message);
-        }
-        Require(Target.Length <= MaxTextChars, "target", $"target has {Target.Length} characters; at most {MaxTextChars} are accepted");
-        Require(Prefix.Length <= MaxTextChars, "prefix", $"prefix has {Prefix.Length} characters; at most {MaxTextChars} are accepted");
-        Require(Suffix.Length <= MaxTextChars, "suffix", $"suffix has {Suffix.Length} characters; at most {MaxTextChars} are accepted");
-        Require(Steps is >= 1 and <= MaxSteps, "steps", $"steps must be 1 to {MaxSteps}, got {Steps}");
-        Require(Candidates is >= 1 and <= MaxCandidates, "candidates", $"candidates must be 1 to {MaxCandidates}, got {Candidates}");
-        Require(Length is >= 1 and <= MaxLength, "length", $"length must be 1 to {MaxLength} tokens, got {Length}");
-        Require(SearchWidth is >= 1 and <= MaxSearchWidth, "search_width", $"search_width must be 1 to {MaxSearchWidth}, got {SearchWidth}");
-        Require(StopAfterSuccesses is >= 1 and <= MaxSuccesses, "stop_after_successes",
-            $"stop_after_successes must be 1 to {MaxSuccesses}, got {StopAfterSuccesses}");
-        Require(MaxWork is null or (>= 1 and <= MaxWorkBudget), "max_work",
-            $"max_work must be 1 to {MaxWorkBudget} forward-token equivalents, got {MaxWork}");
-        Require(MaxSeconds is null or (> 0 and <= MaxSecondsBudget), "max_seconds",
-            $"max_seconds must be above 0 and at most {MaxSecondsBudget}, got {MaxSeconds}");
-        Require(HybridDescentSteps is >= 1 and <= OptimisationRequest.MaxHybridDescentSteps, "hybrid_descent_steps",
-            $"hybrid_descent_steps must be 1 to {OptimisationRequest.MaxHybridDescentSteps}, got {HybridDescentSteps}");
-        Require(HybridNearestTokens is >= 1 and <= OptimisationRequest.MaxHybridNearestTokens, "hybrid_nearest_tokens",
-            $"hybrid_nearest_tokens must be 1 to {OptimisationRequest.MaxHybridNearestTokens}, got {HybridNearestTokens}");
-        Require(HybridDescentFraction is > 0 and < 1, "hybrid_descent_fraction",
-            $"hybrid_descent_fraction must lie strictly between 0 and 1, got {HybridDescentFraction}");
         return new OptimisationRequest
         {
             Target = Target,
-            Method = Parse<OptimisationMethod>("method", Method),
+            Method = (PromptSearchMethods.Find(Method)
+                      ?? throw new JobRequestException("method", $"unknown method '{Method}'; use one of: {PromptSearchMethods.Names}")).Method,
             Length = Length,
             Steps = Steps,
             Candidates = Candidates,

@@ -46,6 +46,7 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
         JobEstimate estimate;
         try
         {
+            JobRequestValidation.Check(request);   // the request's declared bounds first, then its handler's checks
             estimate = await jobType.Validate(new JobValidation(tenant.Id, model, plan, services), request, ct);
         }
         catch (JobObjectNotFoundException e)

@@ -22,6 +22,7 @@ public sealed class ApiKillTests(ApiFixture api)
 {
     private const int Clients = 30;
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task The_api_killed_mid_submit_loses_nothing_and_every_keyed_retry_gets_its_one_job()
     {

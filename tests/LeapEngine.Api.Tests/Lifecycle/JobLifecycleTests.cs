@@ -97,6 +97,7 @@ public sealed class JobLifecycleTests(ApiFixture api)
         Ended("entry stranded on a queue no worker reads");
     }
 
+    [Trait("Category", "Slow")]
     [Fact]
     public async Task Cancel_ends_a_running_job_whose_worker_does_not_stop_and_charges_what_it_reported()
     {

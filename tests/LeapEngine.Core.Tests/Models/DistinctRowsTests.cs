@@ -1,3 +1,4 @@
+using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
 using static TorchSharp.torch;
 
@@ -29,10 +30,48 @@ public class DistinctRowsTests
         var ids = tensor(new long[,] { { 1, 403, 407, 261, 378, 432 }, { 1, 403, 261, 378, 432, 383 }, { 1, 403, 407, 261, 378, 7 } });
         using var shared = model.Forward(ids);
         // Any hook turns the sharing off (a hook could make equal tokens differ).
+        long sharedPasses = model.SharedFirstLayerPasses;
         using (model.HookPoints["ln_final.hook_normalized"].Add((a, _) => null))
         {
             using var plain = model.Forward(ids);
             TensorAssert.Close(plain, shared, 1e-5, $"{name} logits");
         }
+        Assert.Equal(sharedPasses, model.SharedFirstLayerPasses);
+    }
+
+    [Theory]
+    [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
+    public void ObserversKeepTheSharingAndSeeWhatAHookWouldSee(string name)
+    {
+        using var model = TestModels.Load(name);
+        using var noGrad = no_grad();
+        var ids = tensor(new long[,] { { 1, 403, 407, 261, 378, 432 }, { 1, 403, 261, 378, 432, 383 }, { 1, 403, 407, 261, 378, 7 } });
+        const string watched = "blocks.0.attn.hook_q";
+        Tensor? hooked = null, observed = null;
+
+        long before = model.SharedFirstLayerPasses;
+        using (model.Attach((watched, (a, _) => { hooked = a.clone().DetachFromDisposeScope(); return null; })))
+            model.Forward(ids).Dispose();
+        Assert.Equal(before, model.SharedFirstLayerPasses);   // a hook: every row computed on its own
+
+        using (model.Observe((watched, (a, _) => observed = a.clone().DetachFromDisposeScope()), ("hook_embed", (_, _) => { })))
+            model.Forward(ids).Dispose();
+        Assert.Equal(before + 1, model.SharedFirstLayerPasses);   // an observer: the first layer still shares rows
+        TensorAssert.Close(hooked!, observed!, 1e-5, $"{name} {watched} as a hook and as an observer see it");
+
+        model.Forward(ids).Dispose();   // observers are gone once disposed
+        Assert.Equal(before + 2, model.SharedFirstLayerPasses);
+        Assert.False(model.HookPoints[watched].HasHooks);
+        hooked!.Dispose();
+        observed!.Dispose();
+    }
+
+    [Fact]
+    public void AnObserverOnAnUnknownPointNamesTheOnesThatExistAndAttachesNothing()
+    {
+        using var model = TestModels.Load("gpt2");
+        var e = Assert.Throws<ArgumentException>(() => model.Observe(("hook_embed", (_, _) => { }), ("blocks.0.hook_nope", (_, _) => { })));
+        Assert.Contains("unknown hook point 'blocks.0.hook_nope'", e.Message);
+        Assert.False(model.HookPoints["hook_embed"].HasHooks);
     }
 }

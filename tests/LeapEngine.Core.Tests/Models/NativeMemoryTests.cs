@@ -15,6 +15,7 @@ public sealed class SerialMemoryCollection;
 [Collection(nameof(SerialMemoryCollection))]
 public class NativeMemoryTests
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void ThousandForwardsDoNotGrowNativeMemory()
     {

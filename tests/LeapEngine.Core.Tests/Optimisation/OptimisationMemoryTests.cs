@@ -8,6 +8,7 @@ namespace LeapEngine.Core.Tests.Optimisation;
 [Collection(nameof(SerialMemoryCollection))]
 public class OptimisationMemoryTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
 {
+    [Trait("Category", "Slow")]
     [Fact]
     public void ThousandDescentStepsAndHundredGcgAndHybridStepsLeaveNoLiveTensors()
     {

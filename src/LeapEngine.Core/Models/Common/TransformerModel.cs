@@ -113,11 +113,22 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
     /// <summary>
     /// The repeated rows of the first block's input, keyed by what that input depends on
     /// (token, and position where positions are added to the embeddings); null when nothing
-    /// repeats enough, when a hook is attached anywhere (a hook could make equal tokens differ),
-    /// or for a one-token pass (a decoding step: nothing there is worth a search for repeats).
+    /// repeats enough, when an editing hook is attached anywhere (it could make equal tokens
+    /// differ; observers cannot, so a metered pass keeps the shortcut), or for a one-token pass
+    /// (a decoding step: nothing there is worth a search for repeats).
     /// </summary>
-    private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext ctx) =>
-        ctx.Tokens == 1 || _hookPoints.Values.Any(h => h.HasHooks) ? null : DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
+    private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext ctx)
+    {
+        if (ctx.Tokens == 1 || _hookPoints.Values.Any(h => h.HasEditingHooks)) return null;
+        var distinct = DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
+        if (distinct is not null) Interlocked.Increment(ref _sharedFirstLayerPasses);
+        return distinct;
+    }
+
+    private long _sharedFirstLayerPasses;
+
+    /// <summary>Passes so far whose first layer ran once per distinct input row (the fast path); lets a host or test check it is taken.</summary>
+    public long SharedFirstLayerPasses => Interlocked.Read(ref _sharedFirstLayerPasses);
 
     /// <summary>[batch, token] keys equal exactly where the first block's input rows are equal.</summary>
     protected abstract Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx);
