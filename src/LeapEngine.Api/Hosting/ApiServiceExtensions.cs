@@ -4,6 +4,7 @@ using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
 using LeapEngine.Api.Streaming;
+using LeapEngine.Api.Viewer;
 using LeapEngine.Data;
 using LeapEngine.Jobs;
 using Microsoft.AspNetCore.Authentication;
@@ -41,6 +42,7 @@ public static class ApiServiceExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddLeapOpenApi();
         services.AddJobStreaming();
+        builder.AddLeapViewer();
         // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -78,6 +80,7 @@ public static class ApiServiceExtensions
         });
         app.UseMiddleware<RequestTargetLimitMiddleware>();
         app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseLeapViewerSession();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseAuthorization();
@@ -91,6 +94,7 @@ public static class ApiServiceExtensions
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         // Further method resources plug in here.
+        app.MapLeapViewer();
         return app;
     }
 }
