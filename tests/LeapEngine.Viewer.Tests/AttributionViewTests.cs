@@ -45,7 +45,9 @@ public sealed class AttributionViewTests(ViewerFixture viewer)
         await Assertions.Expect(page).ToHaveURLAsync(new System.Text.RegularExpressions.Regex("/app/jobs/job_[0-9a-f]+$"));
         var jobId = page.Url[(page.Url.LastIndexOf('/') + 1)..];
         await page.EvaluateAsync("() => { window.__samePage = true; }");
+        Debug("submitted");
         await Assertions.Expect(page.Locator("[data-job-status=succeeded]")).ToBeVisibleAsync(new() { Timeout = 90_000 });
+        Debug("finished");
         Assert.True(await page.EvaluateAsync<bool>("() => window.__samePage === true"), "the page reloaded instead of following the stream");
         await Assertions.Expect(page.Locator(".unit").First).ToBeVisibleAsync();
 
@@ -127,6 +129,7 @@ public sealed class AttributionViewTests(ViewerFixture viewer)
         await Assertions.Expect(page.Locator($"tr[data-job='{jobId}'] [data-status=succeeded]")).ToBeVisibleAsync();
         await page.GotoAsync("/app/jobs?status=failed");
         await Assertions.Expect(page.Locator("tr[data-job]")).ToHaveCountAsync(0);
+        AssertNoScriptErrors(page);
         await page.Context.CloseAsync();
     }
 }

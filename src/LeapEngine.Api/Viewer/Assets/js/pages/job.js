@@ -32,7 +32,7 @@ export async function jobPage(context, id) {
       type: 'button', id: 'cancel-job',
       onclick: async () => { try { show(await cancelJob(job.id)); } catch (e) { live.textContent = e.message; } },
     }, job.cancel_requested ? 'Cancelling…' : 'Cancel job');
-    head.replaceChildren(
+    head.replaceChildren(...[
       h('div', { class: 'page-head' }, h('h1', {}, `${job.type} `, h('code', {}, job.id)), cancel),
       h('div', { class: 'job-status', 'data-job-status': job.status }, statusBadge(job.status), ' ', progressBar(job),
         job.progress?.message ? h('span', { class: 'muted' }, ' ', job.progress.message) : null,
@@ -42,7 +42,8 @@ export async function jobPage(context, id) {
         ['Reserved model tokens', num(job.usage?.reserved_model_tokens, 0)],
         ['Model tokens used', job.usage?.model_tokens === undefined ? undefined : num(job.usage.model_tokens, 0)],
       ], 'Job details'),
-      job.error ? h('div', { class: 'error', role: 'alert' }, h('strong', {}, job.error.code), ': ', job.error.message) : null);
+      job.error ? h('div', { class: 'error', role: 'alert' }, h('strong', {}, job.error.code), ': ', job.error.message) : null,
+    ].filter(Boolean));
   }
   function drawBody() {
     if (job.status !== 'succeeded' || !job.result) { body.replaceChildren(); return; }
