@@ -72,7 +72,7 @@ export async function dictionaryPage(context, id) {
   const draw = () => {
     const q = search.value.trim().toLowerCase();
     const match = r => !q || [r.examples?.exemplar, ...(r.examples?.closest ?? []), ...(r.examples?.farthest ?? [])]
-      .some(e => e && e.token.toLowerCase().replace('\u2581', ' ').includes(q));
+      .some(e => e && e.token.toLowerCase().replaceAll('\u2581', ' ').includes(q));
     const hits = regions.filter(match);
     shown.replaceChildren(...hits.slice(0, 50).map(regionCard));
     count.textContent = `${hits.length} of ${regions.length} regions${hits.length > 50 ? ' (the 50 largest shown)' : ''}, largest first.`;
