@@ -9,7 +9,7 @@ let counter = 0;
  * fields: [{ name, label, kind: 'text'|'textarea'|'number'|'select'|'checkbox'|'lines', field (the API's name for it),
  * options, value, required, help, min, max, step }]. Returns { form, values(), fail(error), reset() }.
  */
-export function buildForm({ id, title, fields, submitLabel, onSubmit }) {
+export function buildForm({ id, title, label, fields, submitLabel, onSubmit }) {
   const inputs = new Map();
   const summary = h('div', { class: 'error', role: 'alert', 'data-form-error': true });
   const rows = fields.map(f => {
@@ -28,7 +28,7 @@ export function buildForm({ id, title, fields, submitLabel, onSubmit }) {
       h('label', { for: inputId }, f.label), input, h('small', { id: helpId, class: 'muted' }, f.help ?? ''), error);
   });
   const button = h('button', { type: 'submit' }, submitLabel);
-  const form = h('form', { id, class: 'card', noValidate: true, 'aria-labelledby': `${id}-title` },
+  const form = h('form', { id, class: 'card', novalidate: true, 'aria-labelledby': title ? `${id}-title` : undefined, 'aria-label': title ? undefined : label },
     title ? h('h2', { id: `${id}-title` }, title) : null, rows, button, summary);
 
   function values() {

@@ -82,7 +82,7 @@ export async function dictionaryPage(context, id) {
 
   const assignOut = h('div', { id: 'assign-result' });
   const assign = buildForm({
-    id: 'assign-form', title: 'Assign my text', submitLabel: 'Assign',
+    id: 'assign-form', label: 'Assign my text', submitLabel: 'Assign',
     fields: [{ name: 'text', label: 'Text', kind: 'textarea', required: true, field: 'texts' }],
     onSubmit: (v, key) => runJob(`/v1/dictionaries/${id}/assign`, { model: dict.model, texts: [v.text ?? ''] }, key, assignOut, result =>
       h('p', { class: 'assigned' }, result.texts[0].tokens.map(t => h('span', {
