@@ -38,7 +38,7 @@ public sealed class AttributionViewTests(ViewerFixture viewer)
         await page.FillAsync("#submit-form-system", "You tell short stories.");
         await page.FillAsync("#submit-form-max_new_tokens", "6");
         await ScreenshotAsync(page, "new-attribution");
-        await AssertAccessibleAsync(page, "new job form");
+        // (the form is scanned with a validation error showing, in SafetyTests)
         await page.ClickAsync("#submit-form button[type=submit]");
 
         // The job page opens at once and follows the job over server-sent events: no reload, the status turns final.

@@ -34,7 +34,6 @@ public sealed class ResultPagesTests(ViewerFixture viewer)
             await Assertions.Expect(page.Locator("#check-cases tbody tr").Nth(i)).ToHaveAttributeAsync("data-passed", cases[i]!["passed"]!.GetValue<bool>() ? "true" : "false");
         await Assertions.Expect(page.Locator("[data-check-passed]")).ToHaveAttributeAsync("data-check-passed", "false");
         await ScreenshotAsync(page, "check");
-        await AssertAccessibleAsync(page, "check result");
 
         await page.GotoAsync($"/app/jobs/{optimisation["id"]}");
         var result = optimisation["result"]!;
@@ -45,7 +44,8 @@ public sealed class ResultPagesTests(ViewerFixture viewer)
         if (successes > 0) await Assertions.Expect(page.Locator("#verified-prompts tbody tr")).ToHaveCountAsync(successes);
         else await Assertions.Expect(page.Locator("main")).ToContainTextAsync("No prompt was verified.");
         await ScreenshotAsync(page, "optimisation");
-        await AssertAccessibleAsync(page, "optimisation result");
+        // (axe scans pages of every kind of component once; the check and optimisation pages reuse the attribution
+        // view's tables, facts and plot, each scan costs seconds on a shared CI machine)
 
         await page.ClickAsync("nav >> text=Usage");
         var usage = (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/usage"))!;
