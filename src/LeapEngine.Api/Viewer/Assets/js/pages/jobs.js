@@ -16,7 +16,7 @@ export function progressBar(job) {
   const p = job.progress ?? {};
   const label = p.total > 0 ? `${p.done} of ${p.total} ${p.unit ?? ''}`.trim() : job.status === 'queued' ? 'waiting to start' : '';
   return h('span', { class: 'progress-cell' },
-    h('progress', { max: 1, value: FINAL.has(job.status) && job.status === 'succeeded' ? 1 : (p.fraction ?? 0), 'aria-label': `progress of ${job.id}` }),
+    h('progress', { max: 1, value: job.status === 'succeeded' ? 1 : (p.fraction ?? 0), 'aria-label': `progress of ${job.id}` }),
     h('span', { class: 'muted' }, label));
 }
 

@@ -26,6 +26,5 @@ export function signInPage(context, refreshSession) {
       input.focus();
     }
   });
-  if (context.session?.signed_in) message.textContent = '';
   return form;
 }
