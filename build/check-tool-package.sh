@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Packs `leap` as a .NET tool, installs it from that folder alone (a nuget.config with only that source: no network),
-# and runs the installed command: its help, a server command's exit code without a server, and the engine itself
+# and runs the installed command: its help, a server command's exit code without a server, the engine itself and leap check
 # (libtorch loads, the embedded model answers). Run from anywhere:
 #   build/check-tool-package.sh                  # Release, builds first
 #   CONFIGURATION=Debug NO_BUILD=1 build/check-tool-package.sh   # reuse a build (what the CLI tests do)
@@ -46,5 +46,18 @@ mkdir -p "$work/empty-models"
 out=$(cd "$work" && "$leap" generate --model stories260K --text "Once upon a time" --max-tokens 8 --offline --models-dir "$work/empty-models")
 echo "$out"
 case "$out" in *"there was"*) ;; *) echo "unexpected generation: $out"; exit 1 ;; esac
+
+echo "== leap check --local with the embedded model (the config is read with the packaged YamlDotNet)"
+cat > "$work/leap.yaml" <<'YAML'
+model: stories260K
+system_prompt: "Lily loved her cat."
+settings: {max_new_tokens: 4}
+cases:
+  - user: "Once upon a time"
+    assert: [attribution_share: {max: 1}, visible_share: {min: 0}]
+YAML
+out=$(cd "$work" && "$leap" check --local --offline --models-dir "$work/empty-models")
+echo "$out"
+case "$out" in *"2 passed, 0 failed"*) ;; *) echo "unexpected check summary: $out"; exit 1 ;; esac
 
 echo "ok: LeapEngine.Cli packs as a .NET tool and installs offline"

@@ -7,7 +7,7 @@ public static class LeapCli
 {
     public static RootCommand Build()
     {
-        var root = new RootCommand("leap — LeapEngine's interpretability engine on this machine (no server needed), and a client of a LeapEngine server (leap jobs)");
+        var root = new RootCommand("leap — LeapEngine's interpretability engine on this machine (no server needed), and a client of a LeapEngine server (leap jobs, leap check)");
         foreach (var option in CommonOptions.Global) root.Options.Add(option);
         root.Subcommands.Add(ModelsCommand.Create());
         root.Subcommands.Add(GenerateCommand.Create());
@@ -17,6 +17,7 @@ public static class LeapCli
         root.Subcommands.Add(OptimiseCommand.Create());
         root.Subcommands.Add(GlitchCommand.Create());
         root.Subcommands.Add(JobsCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         return root;
     }
 }

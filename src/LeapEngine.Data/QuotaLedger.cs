@@ -47,6 +47,36 @@ public static class QuotaLedger
     }
 
     /// <summary>
+    /// Reserves <paramref name="tokens"/> of monthly compute for synchronous work (an OpenAI-compatible completion),
+    /// which takes no job slot: one conditional UPDATE, like <see cref="ReserveAsync"/>. Returns false when the plan's
+    /// month has not that much left. Settle with <see cref="SettleComputeAsync"/>, whatever happens to the request.
+    /// </summary>
+    public static async Task<bool> ReserveComputeAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, long tokens, DateTime now,
+        CancellationToken ct)
+    {
+        await EnsureMonthAsync(db, tenantId, now, ct);
+        var month = MonthOf(now);
+        int reserved = await db.UsageMonths
+            .Where(u => u.TenantId == tenantId && u.Month == month && u.UsedTokens + u.ReservedTokens + tokens <= plan.ComputeTokensPerMonth)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedTokens, u => u.ReservedTokens + tokens), ct);
+        return reserved == 1;
+    }
+
+    /// <summary>
+    /// Ends a <see cref="ReserveComputeAsync"/> reservation of <paramref name="reserved"/> tokens made in
+    /// <paramref name="month"/>: the reservation leaves the ledger and the work done is charged, at most the reservation.
+    /// </summary>
+    public static Task<int> SettleComputeAsync(LeapDbContext db, Guid tenantId, string month, long reserved, long usedTokens,
+        CancellationToken ct)
+    {
+        long charged = Math.Clamp(usedTokens, 0, reserved);
+        return db.UsageMonths.Where(u => u.TenantId == tenantId && u.Month == month)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.ReservedTokens, u => u.ReservedTokens - reserved)
+                .SetProperty(u => u.UsedTokens, u => u.UsedTokens + charged), ct);
+    }
+
+    /// <summary>
     /// Makes sure the month's ledger row exists. Runs outside any transaction: a lost insert race
     /// is harmless (the row is there either way) but would abort a PostgreSQL transaction.
     /// </summary>

@@ -17,5 +17,6 @@ public static class BenchmarkRegistry
         new HipeVsItpBenchmark(),
         new PartitionBuildBenchmark(),
         new PromptOptimisationBenchmark(),
+        new EndpointConcurrencyBenchmark(),
     ];
 }

@@ -17,6 +17,9 @@ public static class Problems
     public static ProblemResult Unauthorized(string detail) => Make(401, "unauthorized", "Authentication required", detail);
     public static ProblemResult Forbidden(string detail) => Make(403, "forbidden", "Not allowed", detail);
     public static ProblemResult NotFound(string what) => Make(404, "not-found", "Not found", $"{what} was not found");
+    /// <summary>A model name no route serves (OpenAI's clients know the code model_not_found).</summary>
+    public static ProblemResult ModelNotFound(string model) => Make(404, "model-not-found", "Model not found",
+        $"model '{model}' is not served here; GET /v1/models lists the ones that are", new() { ["field"] = "model" });
     public static ProblemResult Conflict(string detail) => Make(409, "conflict", "Conflict", detail);
     public static ProblemResult QuotaExceeded(string detail) => Make(402, "quota-exceeded", "Plan quota exhausted", detail);
     public static ProblemResult PayloadTooLarge(long? limit) =>
@@ -41,6 +44,12 @@ public static class Problems
     public static ProblemResult TooManyHeldConnections(int limit, int retryAfterSeconds) =>
         Make(429, "too-many-streams", "Too many open streams",
             $"this tenant's plan allows {limit} open event streams and long-polls at once; close one or retry after {retryAfterSeconds} s",
+            retryAfter: retryAfterSeconds);
+    /// <summary>The same per-tenant limit as <see cref="TooManyHeldConnections"/>, met by synchronous completions.</summary>
+    public static ProblemResult TooManyInFlight(int limit, int retryAfterSeconds) =>
+        Make(429, "too-many-streams", "Too many open connections",
+            $"this tenant's plan allows {limit} open connections at once (completions, event streams and long-polls together); " +
+            $"wait for one to finish or retry after {retryAfterSeconds} s",
             retryAfter: retryAfterSeconds);
     public static ProblemResult Unavailable(string detail, int retryAfterSeconds = 5) =>
         Make(503, "unavailable", "Service unavailable", detail, retryAfter: retryAfterSeconds);
@@ -77,6 +86,8 @@ public sealed class ProblemResult(ProblemDetails problem, int? retryAfterSeconds
         foreach (var (name, value) in Problem.Extensions.ToList())
             if (value is string text) Problem.Extensions[name] = Echo.Bound(text, Echo.MaxShortChars);
         Problem.Extensions["request_id"] = context.TraceIdentifier;
+        // OpenAI's clients read an "error" object: the routes they call get one beside the problem (OpenAi/OpenAiErrors.cs).
+        if (OpenAi.OpenAiErrors.Applies(context.Request.Path)) Problem.Extensions["error"] = OpenAi.OpenAiErrors.ErrorOf(Problem);
         context.Response.StatusCode = Problem.Status ?? 500;
         if (retryAfterSeconds is { } s) context.Response.Headers.RetryAfter = s.ToString();
         context.Response.ContentType = "application/problem+json";

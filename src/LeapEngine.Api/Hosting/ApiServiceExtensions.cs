@@ -3,6 +3,7 @@ using LeapEngine.Api.Apis;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
+using LeapEngine.Api.OpenAi;
 using LeapEngine.Api.Streaming;
 using LeapEngine.Api.Viewer;
 using LeapEngine.Data;
@@ -42,6 +43,7 @@ public static class ApiServiceExtensions
         services.AddSingleton(TimeProvider.System);
         services.AddLeapOpenApi();
         services.AddJobStreaming();
+        services.AddLeapOpenAi();
         builder.AddLeapViewer();
         // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
         builder.WebHost.ConfigureKestrel(k =>
@@ -93,6 +95,7 @@ public static class ApiServiceExtensions
 
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
+        app.MapOpenAiApi();
         // Further method resources plug in here.
         app.MapLeapViewer();
         return app;

@@ -2,23 +2,33 @@ using System.CommandLine;
 using System.Text.Json;
 using LeapEngine.Cli.Attribution;
 using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Attribution.Methods;
+using LeapEngine.Core.BlackBox;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Serialization;
 
 namespace LeapEngine.Cli.Commands;
 
-/// <summary>leap attribute — which parts of the prompt made the model say this? (ItP or HiPe)</summary>
+/// <summary>leap attribute — which parts of the prompt made the model say this? (ItP or HiPe; a local model or an endpoint)</summary>
 public static class AttributeCommand
 {
     public static Command Create()
     {
-        var model = CommonOptions.Model();
+        var model = new Option<string?>("--model", "-m") { Description = "Model id or path (a local model); or use --endpoint" };
         var text = CommonOptions.Text("Prompt text (the user segment)");
+        var endpoint = new Option<string?>("--endpoint") { Description = "Explain a model behind an OpenAI-compatible endpoint: its base URL, e.g. https://api.openai.com/v1" };
+        var endpointModel = new Option<string?>("--endpoint-model") { Description = "The model name the endpoint serves (with --endpoint)" };
+        var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "The environment variable holding the endpoint's API key (with --endpoint)" };
+        var messages = new Option<string?>("--messages") { Description = "JSON file: [{\"role\", \"content\"}...] or {\"messages\": [...], \"completion\": \"...\"} (with --endpoint)" };
+        var scoring = new Option<string>("--scoring") { Description = "With --endpoint: auto, teacher_forced, regenerate_top_logprobs or text_similarity", DefaultValueFactory = _ => "auto" };
         var system = new Option<string?>("--system") { Description = "System prompt: attributed too, with its influence reported" };
-        var method = new Option<string>("--method") { Description = "itp (one unit at a time) or hipe (hierarchical)", DefaultValueFactory = _ => "itp" };
-        var unit = new Option<string>("--unit") { Description = "token, word or chunk:K", DefaultValueFactory = _ => "word" };
-        var perturb = new Option<string>("--perturb") { Description = "remove, token:X, nearest:N (-1 = farthest) or hide", DefaultValueFactory = _ => "remove" };
-        var template = new Option<string>("--template") { Description = "auto, plain, chatml or llama3", DefaultValueFactory = _ => "auto" };
+        var method = new Option<string>("--method")
+        {
+            Description = string.Join("; ", AttributionMethods.Names.Select(n => $"{n}: {AttributionMethods.Get(n).Description}")), DefaultValueFactory = _ => "itp",
+        };
+        var unit = new Option<string>("--unit") { Description = "token, word or chunk:K (with --endpoint: word, sentence, message or endpoint_token)", DefaultValueFactory = _ => "word" };
+        var perturb = new Option<string>("--perturb") { Description = "remove, token:X, nearest:N (-1 = farthest) or hide (with --endpoint: remove or replace:TEXT)", DefaultValueFactory = _ => "remove" };
+        var template = new Option<string>("--template") { Description = "auto, plain, chatml or llama3 (with --endpoint: how teacher_forced renders the messages; default plain)", DefaultValueFactory = _ => "auto" };
         var completion = new Option<string?>("--completion") { Description = "Completion to explain (default: the model's greedy completion)" };
         var maxTokens = new Option<int>("--max-tokens") { Description = "Length of the greedy completion", DefaultValueFactory = _ => 16 };
         var faithfulness = new Option<bool>("--faithfulness") { Description = "Also compute deletion/insertion curves and ERASER metrics" };
@@ -31,9 +41,36 @@ public static class AttributeCommand
         var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
         {
             model, text, system, method, unit, perturb, template, completion, maxTokens, faithfulness, json, html, chunk, threshold, mode, noColor,
+            endpoint, endpointModel, apiKeyEnv, messages, scoring,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
+            if (parse.GetValue(endpoint) is { } url)
+            {
+                if (parse.GetValue(model) is not null) throw new ArgumentException("give --model (a local model) or --endpoint, not both");
+                var file = EndpointAttribution.ReadMessages(parse.GetValue(messages)
+                    ?? throw new ArgumentException("--endpoint needs --messages FILE (the chat messages to explain)"));
+                var spec = EndpointAttribution.Spec(url, parse.GetValue(endpointModel)
+                    ?? throw new ArgumentException("--endpoint needs --endpoint-model NAME (the model name the endpoint serves)"), parse.GetValue(apiKeyEnv));
+                var blackBox = new BlackBoxAttributionRequest
+                {
+                    Messages = file.Messages, Completion = parse.GetValue(completion) ?? file.Completion, Method = parse.GetValue(method)!,
+                    Unit = parse.GetValue(unit)!, Perturbation = parse.GetValue(perturb)!, Scoring = parse.GetValue(scoring)!,
+                    Template = parse.GetValue(template) is "auto" or null ? "plain" : parse.GetValue(template)!,
+                    MaxNewTokens = parse.GetValue(maxTokens), Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
+                };
+                var line = new StatusLine();
+                var found = await EndpointAttribution.RunAsync(spec, blackBox, line, ct);
+                line.Clear();
+                EndpointAttribution.Write(found, Console.Out);
+                if (parse.GetValue(json) is { } path)
+                {
+                    await File.WriteAllTextAsync(path, EndpointAttribution.Json(found), ct);
+                    Console.WriteLine($"wrote {Path.GetFullPath(path)}");
+                }
+                return 0;
+            }
+            var modelId = parse.GetValue(model) ?? throw new ArgumentException("give --model ID (a local model), or --endpoint URL with --endpoint-model and --messages");
             var request = new AttributionRequest
             {
                 Text = parse.GetValue(text) ?? throw new ArgumentException("give the prompt with --text"),
@@ -48,7 +85,7 @@ public static class AttributeCommand
                 Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
                 Evaluation = new EvaluationOptions { Mode = EnumOption.Parse<EvaluationMode>(parse.GetValue(mode), "--mode") },
             };
-            using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
+            using var lm = await CliRunner.LoadModelAsync(parse, modelId, ct);
             request.Validate(lm);
             var status = new StatusLine();
             var progress = status.For<ProgressUpdate>(value => $"{value.Unit} {value.Done}/{value.Total}{(value.Message is { } m ? $"  {m}" : "")}");

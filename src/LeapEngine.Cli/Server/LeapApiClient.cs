@@ -64,6 +64,22 @@ public sealed class LeapApiClient : IDisposable
     }
 
     /// <summary>
+    /// POSTs a JSON body that creates something (a job). The same <paramref name="idempotencyKey"/> goes with every retry,
+    /// so a retry after a lost answer returns the first job instead of starting a second one.
+    /// </summary>
+    public async Task<JsonObject> PostJsonAsync(string path, JsonNode body, string idempotencyKey, CancellationToken ct)
+    {
+        var text = body.ToJsonString();
+        using var response = await SendAsync(() =>
+        {
+            var request = new HttpRequestMessage(HttpMethod.Post, path) { Content = new StringContent(text, System.Text.Encoding.UTF8, "application/json") };
+            request.Headers.TryAddWithoutValidation("Idempotency-Key", idempotencyKey);
+            return request;
+        }, HttpCompletionOption.ResponseContentRead, ct);
+        return await ReadObjectAsync(response, ct);
+    }
+
+    /// <summary>
     /// Sends the request (built afresh for every attempt), retrying transient failures; a success is returned, any other
     /// answer becomes a <see cref="ServerException"/> with the problem's type and detail.
     /// </summary>

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Attribution.Methods;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Attribution;
@@ -21,13 +22,9 @@ public static class AttributionEngine
         var perturber = new Perturber(model, prepared.Ids, prepared.Perturbation);
         var scorer = new PerturbationScorer(perturber, evaluator, prepared.Units, tracker, ct);
 
-        CompletionDrop[] drops;
-        int? stages = null;
-        IReadOnlyList<HipeChunkScore>? chunks = null;
-        if (request.ParsedMethod == "hipe")
-            (drops, stages, chunks) = HierarchicalPerturbation.Run(scorer, request.Hipe);
-        else
-            drops = IterativePerturbation.Run(scorer);
+        var method = request.ParsedMethod;
+        var outcome = method.Run(scorer, new MethodSettings(request.Hipe));
+        var drops = outcome.Units;
         int evaluations = (int)evaluator.Evaluations;
 
         var units = prepared.Units.Select((u, i) => new UnitAttribution
@@ -44,7 +41,7 @@ public static class AttributionEngine
         return new AttributionResult
         {
             ModelId = model.Id,
-            Method = request.ParsedMethod,
+            Method = method.Name,
             Unit = prepared.Unit.ToString(),
             Perturbation = prepared.Perturbation.ToString(),
             Template = prepared.Template.Name,
@@ -64,9 +61,9 @@ public static class AttributionEngine
             TotalEvaluations = evaluator.Evaluations,
             ForwardPasses = evaluator.ForwardPasses,
             ForwardTokens = evaluator.ForwardTokens,
-            Hipe = request.ParsedMethod == "hipe" ? request.Hipe : null,
-            HipeStages = stages,
-            HipeChunks = chunks,
+            Hipe = outcome.Hipe,
+            HipeStages = outcome.Stages,
+            HipeChunks = outcome.Chunks,
             Faithfulness = faithfulness,
         };
     }

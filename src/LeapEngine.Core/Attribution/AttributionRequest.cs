@@ -1,3 +1,4 @@
+using LeapEngine.Core.Attribution.Methods;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Attribution;
@@ -16,7 +17,7 @@ public sealed class AttributionRequest
     public IReadOnlyList<PromptSegment>? Segments { get; init; }
     /// <summary>auto (from the tokenizer), plain, chatml or llama3.</summary>
     public string Template { get; init; } = "auto";
-    /// <summary>itp or hipe.</summary>
+    /// <summary>A registered method's name (<see cref="AttributionMethods"/>): itp or hipe.</summary>
     public string Method { get; init; } = "itp";
     /// <summary>token, word, chunk:K or spans (then <see cref="Spans"/>).</summary>
     public string Unit { get; init; } = "word";
@@ -47,12 +48,19 @@ public sealed class AttributionRequest
             prepared.Completion is null, prepared.Segments.Any(s => s.Name.Equals("system", StringComparison.OrdinalIgnoreCase)));
     }
 
-    internal string ParsedMethod => Method.Trim().ToLowerInvariant() switch
+    internal IAttributionMethod ParsedMethod => AttributionMethods.Get(Method);
+
+    /// <summary>
+    /// Upper bound of evaluations (forward passes) the run needs: the method's own, the
+    /// unperturbed prompt, the prompt without its system turn, the faithfulness curves.
+    /// </summary>
+    public long MaxEvaluations(AttributionPlan plan)
     {
-        "itp" => "itp",
-        "hipe" => "hipe",
-        _ => throw new ArgumentException($"unknown method '{Method}'; use itp or hipe"),
-    };
+        long evaluations = ParsedMethod.MaxEvaluations(plan.Units, new MethodSettings(Hipe));
+        evaluations += 1 + (plan.HasSystemSegment ? 1 : 0);
+        if (Faithfulness) evaluations += 2L * (FaithfulnessOptions.Steps + 1 + FaithfulnessOptions.EraserFractions.Count);
+        return evaluations;
+    }
 
     /// <summary>The segments of the prompt, from whichever form the caller used.</summary>
     public IReadOnlyList<PromptSegment> PromptSegments()

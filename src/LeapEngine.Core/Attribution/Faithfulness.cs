@@ -42,7 +42,7 @@ public sealed class FaithfulnessReport
 /// </summary>
 public static class Faithfulness
 {
-    public static FaithfulnessReport Compute(PerturbationScorer scorer, IReadOnlyList<double> scores, FaithfulnessOptions options)
+    public static FaithfulnessReport Compute(IAttributionScorer scorer, IReadOnlyList<double> scores, FaithfulnessOptions options)
     {
         options.Validate();
         int n = scores.Count;

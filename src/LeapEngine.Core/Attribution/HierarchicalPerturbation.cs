@@ -15,10 +15,10 @@ public static class HierarchicalPerturbation
 
     private readonly record struct Cover(int Size, CompletionDrop Drop);
 
-    public static (CompletionDrop[] Units, int Stages, IReadOnlyList<HipeChunkScore> Chunks) Run(PerturbationScorer scorer, HipeOptions options)
+    public static (CompletionDrop[] Units, int Stages, IReadOnlyList<HipeChunkScore> Chunks) Run(IAttributionScorer scorer, HipeOptions options)
     {
         options.Validate();
-        int n = scorer.Units.Count;
+        int n = scorer.UnitCount;
         int size = Math.Clamp(options.InitialChunkSize ?? Math.Max(2, n / 2), 1, n);
         var chunks = Windows(n, size);
         var scored = new Dictionary<Chunk, CompletionDrop>();
@@ -64,7 +64,7 @@ public static class HierarchicalPerturbation
                 .SelectMany(c => new[] { new Chunk(c.Start, c.Start + c.Size / 2), new Chunk(c.Start + c.Size / 2, c.End) })
                 .Distinct().OrderBy(c => c.Start).ThenBy(c => c.End).ToList();
         }
-        var units = covers.Select(c => Aggregate(c, options.Aggregation, scorer.BaseLogProbs.Length)).ToArray();
+        var units = covers.Select(c => Aggregate(c, options.Aggregation, scorer.CompletionTokenLogProbs.Count)).ToArray();
         return (units, stage, trace);
     }
 

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using System.Text.Json.Serialization;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Runtime;
@@ -319,7 +320,7 @@ public sealed class PerturbationEvaluator
             options = new ForwardOptions
             {
                 AttentionMask = tensor(sequence.Select((_, i) => i < hidden.Length && hidden[i] ? 0L : 1L).ToArray(), device: device).unsqueeze(0),
-                Positions = arange(sequence.Length, dtype: ScalarType.Int64, device: device).unsqueeze(0),
+                Positions = ScalarOps.Arange(0, sequence.Length, device: device).unsqueeze(0),
             };
         var logits = _model.Forward(tensor(sequence, device: device).unsqueeze(0), options);   // [1, token, vocab]
         CountPass(sequence.Length);

@@ -11,12 +11,26 @@ public sealed record CompletionDrop(double[] LogProb, double[] Probability)
 {
     public double Total => LogProb.Sum();
     public double ProbabilityTotal => Probability.Sum();
+
+    /// <summary>The drop from <paramref name="original"/> to <paramref name="perturbed"/> log-probs, position by position.</summary>
+    public static CompletionDrop Between(IReadOnlyList<double> original, IReadOnlyList<double> perturbed)
+    {
+        if (original.Count != perturbed.Count)
+            throw new ArgumentException($"{perturbed.Count} perturbed scores for a completion of {original.Count} positions");
+        return new(original.Select((b, j) => b - perturbed[j]).ToArray(),
+            original.Select((b, j) => Math.Exp(b) - Math.Exp(perturbed[j])).ToArray());
+    }
 }
 
-/// <summary>Counts evaluations done against those planned and reports them as "forward passes".</summary>
-public sealed class EvaluationProgress(IProgress<ProgressUpdate>? progress)
+/// <summary>
+/// Counts evaluations done against those planned and reports them in <paramref name="unit"/>:
+/// "forward passes" for the network in this process, "calls" for an endpoint.
+/// </summary>
+public sealed class EvaluationProgress(IProgress<ProgressUpdate>? progress, string unit = EvaluationProgress.ForwardPasses)
 {
-    public const string Unit = "forward passes";
+    public const string ForwardPasses = "forward passes";
+    public const string Calls = "calls";
+    public string Unit => unit;
     public long Done { get; private set; }
     public long Planned { get; private set; }
 
@@ -35,10 +49,10 @@ public sealed class EvaluationProgress(IProgress<ProgressUpdate>? progress)
 }
 
 /// <summary>
-/// Scores sets of units: perturbs their tokens together, teacher-forces the completion and
-/// returns the drop against the unperturbed prompt. ItP, HiPe and faithfulness all go through it.
+/// The white-box scorer: perturbs the units' tokens together, teacher-forces the completion
+/// through the network in this process and returns the drop against the unperturbed prompt.
 /// </summary>
-public sealed class PerturbationScorer
+public sealed class PerturbationScorer : IAttributionScorer
 {
     private readonly Perturber _perturber;
     private readonly EvaluationProgress _progress;
@@ -60,6 +74,8 @@ public sealed class PerturbationScorer
     /// <summary>Log-probability of each completion token after the original prompt.</summary>
     public float[] BaseLogProbs { get; }
     public double BaseLogProb => BaseLogProbs.Sum(x => (double)x);
+    public int UnitCount => Units.Count;
+    IReadOnlyList<double> IAttributionScorer.CompletionTokenLogProbs => Array.ConvertAll(BaseLogProbs, x => (double)x);
 
     /// <summary>Drops for perturbing each given set of units (unit indices) together.</summary>
     public CompletionDrop[] Score(IReadOnlyList<IReadOnlyList<int>> unitSets, string? message = null)

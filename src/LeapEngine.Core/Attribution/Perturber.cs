@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -92,15 +93,16 @@ public static class NearestTokens
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         var table = model.Network.TokenEmbeddings.narrow(0, 0, vocab).to(ScalarType.Float32);   // [vocab, d_model]
-        var unit = table / table.norm(1, keepdim: true).clamp_min(1e-12);
+        var unit = table / table.norm(1, keepdim: true).ClampMin(1e-12);
         var query = unit.index_select(0, tensor(ids.Select(i => (long)i).ToArray(), device: table.device));  // [ids, d_model]
         var similarity = query.matmul(unit.t());                                                              // [ids, vocab]
         // Self and special tokens can never be chosen: push them past both ends of the order.
         var selfIndex = tensor(ids.Select(i => (long)i).ToArray(), device: table.device).unsqueeze(1);
         float fill = rank > 0 ? float.NegativeInfinity : float.PositiveInfinity;
-        similarity = similarity.scatter(1, selfIndex, full(selfIndex.shape, fill, device: table.device));
+        using var scalars = new ScalarScope();
+        similarity = similarity.scatter(1, selfIndex, full(selfIndex.shape, scalars.Of(fill), device: table.device));
         if (excluded.Length > 0)
-            similarity.index_fill_(1, tensor(excluded.Select(i => (long)i).ToArray(), device: table.device), fill);
+            similarity.index_fill_(1, tensor(excluded.Select(i => (long)i).ToArray(), device: table.device), scalars.Of(fill));
         var order = similarity.argsort(1, descending: rank > 0);                                               // [ids, vocab]
         var chosen = order.select(1, Math.Abs(rank) - 1).cpu().data<long>().ToArray();
         return ids.Select((id, i) => (id, (int)chosen[i])).ToDictionary(x => x.id, x => x.Item2);

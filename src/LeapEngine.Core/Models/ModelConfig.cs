@@ -9,7 +9,7 @@ public enum Architecture { Gpt2, Llama }
 public sealed record ModelConfig
 {
     public required Architecture Architecture { get; init; }
-    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "llama2c").</summary>
+    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "mistral", "phi3", "llama2c").</summary>
     public required string ModelType { get; init; }
     public required int VocabSize { get; init; }
     public required int DModel { get; init; }
@@ -30,10 +30,29 @@ public sealed record ModelConfig
     /// <summary>Bias on the Llama output projection and MLP (rare).</summary>
     public bool MlpBias { get; init; }
     public bool TiedEmbeddings { get; init; }
+    /// <summary>
+    /// Phi-3's checkpoint layout: q, k and v stored as one <c>qkv_proj</c> and gate and up as one <c>gate_up_proj</c>
+    /// (split into the usual projections at load, so hooks and attention are the Llama ones).
+    /// </summary>
+    public bool FusedProjections { get; init; }
     public int? BosTokenId { get; init; }
     public int? EosTokenId { get; init; }
 
+    /// <summary>Llama 3.1+ long-context rotary scaling (<c>rope_scaling</c> of type llama3), or null.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+    /// <summary>
+    /// Sliding-window attention (Mistral, Qwen2 with use_sliding_window): a query sees the keys
+    /// less than this many positions before it (itself included). Null: full causal attention.
+    /// </summary>
+    public int? SlidingWindow { get; init; }
+    /// <summary>Which layers use <see cref="SlidingWindow"/> (Qwen2's max_window_layers / layer_types); null = every layer.</summary>
+    public IReadOnlyList<bool>? SlidingLayers { get; init; }
+
     public int DKv => NKvHeads * DHead;
+
+    /// <summary>The attention window of one layer, or null when it attends to every earlier position.</summary>
+    public int? WindowOf(int layer) =>
+        SlidingWindow is { } w && (SlidingLayers is null || SlidingLayers[layer]) ? w : null;
 
     /// <summary>Checks the numbers fit together before any tensor is made from them.</summary>
     public void Validate()
@@ -56,5 +75,44 @@ public sealed record ModelConfig
             throw new InvalidDataException($"model config: n_heads ({NHeads}) x d_head ({DHead}) must equal d_model ({DModel})");
         if (Architecture == Architecture.Llama && DHead % 2 != 0)
             throw new InvalidDataException($"model config: rotary embeddings need an even head size, got {DHead}");
+        if (SlidingWindow is { } window) Positive(window, "sliding_window");
+        if (SlidingLayers is not null && SlidingLayers.Count != NLayers)
+            throw new InvalidDataException($"model config: {SlidingLayers.Count} layer types for {NLayers} layers");
+        RopeScaling?.Validate();
+    }
+}
+
+/// <summary>
+/// Llama 3.1's rotary frequency scaling (Hugging Face <c>rope_type</c> "llama3"): frequencies
+/// whose wavelength exceeds original_max_position_embeddings / low_freq_factor are divided by
+/// factor, those shorter than original / high_freq_factor kept, the ones between interpolated.
+/// </summary>
+public sealed record RopeScaling(double Factor, double LowFreqFactor, double HighFreqFactor, int OriginalMaxPositionEmbeddings)
+{
+    public void Validate()
+    {
+        if (!(Factor > 0) || !(LowFreqFactor > 0) || !(HighFreqFactor > LowFreqFactor) || OriginalMaxPositionEmbeddings <= 0)
+            throw new InvalidDataException(
+                $"model config: rope_scaling llama3 needs factor > 0, 0 < low_freq_factor < high_freq_factor and original_max_position_embeddings > 0, got {this}");
+    }
+
+    /// <summary>The scaled inverse frequencies, as transformers' _compute_llama3_parameters computes them.</summary>
+    public float[] Apply(float[] invFreq)
+    {
+        double lowWavelen = OriginalMaxPositionEmbeddings / LowFreqFactor;
+        double highWavelen = OriginalMaxPositionEmbeddings / HighFreqFactor;
+        var scaled = new float[invFreq.Length];
+        for (int i = 0; i < invFreq.Length; i++)
+        {
+            double f = invFreq[i], wavelen = 2 * Math.PI / f;
+            if (wavelen < highWavelen) scaled[i] = (float)f;
+            else if (wavelen > lowWavelen) scaled[i] = (float)(f / Factor);
+            else
+            {
+                double smooth = (OriginalMaxPositionEmbeddings / wavelen - LowFreqFactor) / (HighFreqFactor - LowFreqFactor);
+                scaled[i] = (float)((1 - smooth) * f / Factor + smooth * f);
+            }
+        }
+        return scaled;
     }
 }

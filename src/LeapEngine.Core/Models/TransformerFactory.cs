@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Models.Gpt2;
 using LeapEngine.Core.Models.Llama;
@@ -44,10 +45,12 @@ public static class TransformerFactory
         var model = Create(config);
         using (no_grad())
         using (var generator = new torch.Generator((ulong)seed))
+        using (var scalars = new ScalarScope())
         {
+            var one = scalars.Of(1.0);
             foreach (var (name, p) in model.named_parameters())
             {
-                if (p.dim() == 1 && !name.EndsWith("bias")) p.fill_(1.0);   // norm scales
+                if (p.dim() == 1 && !name.EndsWith("bias")) p.fill_(one);   // norm scales
                 else if (p.dim() == 1) p.zero_();
                 else p.normal_(0, 0.02, generator);
             }

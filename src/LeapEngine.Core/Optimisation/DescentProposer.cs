@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Optimisation;
@@ -37,7 +38,7 @@ internal sealed class DescentProposer : IDisposable
         if (_anchored)
         {
             var embeds = _problem.EmbedIds(current);                                     // [B, length, d]
-            _descent.Restart(Enumerable.Range(0, b).ToList(), embeds / embeds.norm(-1, keepdim: true).clamp_min(1e-12));
+            _descent.Restart(Enumerable.Range(0, b).ToList(), embeds / embeds.norm(-1, keepdim: true).ClampMin(1e-12));
         }
         var readouts = new List<Tensor>();
         for (int s = 0; s < steps; s++)
@@ -65,7 +66,7 @@ internal sealed class DescentProposer : IDisposable
                 ? _descent.NearestTokens(k + 1).narrow(2, 1, k)                             // [B, length, k]
                 : RandomTokens([b, length, k], current.device);
             var swaps = current.unsqueeze(1).unsqueeze(1).expand(b, k, length, length).clone();  // [B, k, position, length]
-            swaps.scatter_(3, arange(length, device: current.device).reshape(1, 1, length, 1).expand(b, k, length, 1),
+            swaps.scatter_(3, ScalarOps.Arange(0, length, device: current.device).reshape(1, 1, length, 1).expand(b, k, length, 1),
                 near.permute(0, 2, 1).unsqueeze(3));                                       // row (r, p): position p gets the r-th next-nearest token
             parts.Add(swaps.reshape(b, k * length, length));
         }

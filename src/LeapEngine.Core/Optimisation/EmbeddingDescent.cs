@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -45,24 +46,25 @@ internal sealed class EmbeddingDescent : IDisposable
     {
         using var scope = NewDisposeScope();
         var leaf = _x.detach().requires_grad_(true);
-        var direction = leaf / leaf.norm(-1, keepdim: true).clamp_min(1e-12);          // [B, length, d]
+        var direction = leaf / leaf.norm(-1, keepdim: true).ClampMin(1e-12);          // [B, length, d]
         var cos = matmul(direction, _problem.UnitAllowed.t());                          // [B, length, allowed]
         var (nearestCos, index) = cos.max(-1);                                          // [B, length]
         var readout = _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape);  // [B, length]
-        var input = direction * _problem.EmbeddingScale;                                 // [B, length, d]
+        var input = direction.Times(_problem.EmbeddingScale);                                 // [B, length, d]
         // Straight-through (PEZ, Wen et al. 2023): the loss of the readout tokens themselves, its gradient applied to X.
-        if (_straightThrough) input = input + (_problem.EmbedIds(readout) - input).detach();
+        if (_straightThrough) input = input.Plus((_problem.EmbedIds(readout) - input).detach());
         var (total, targetNll) = _problem.Loss(input, readout);
-        var loss = total + _problem.Request.NearestTokenWeight * (1 - nearestCos).mean([1]);  // [B]
+        var loss = total.Plus(nearestCos.SubtractedFrom(1L).mean([1]).Times(_problem.Request.NearestTokenWeight));  // [B]
         var grad = autograd.grad([loss.sum()], [leaf])[0];
         using (no_grad())
+        using (var scalars = new ScalarScope())
         {
-            _t.add_(1);
-            _m.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
-            _v.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
-            var mHat = _m / (1 - (_t * Math.Log(Beta1)).exp());   // bias corrections 1 - beta^t
-            var vHat = _v / (1 - (_t * Math.Log(Beta2)).exp());
-            _x.sub_(_learningRate * mHat / (vHat.sqrt() + Epsilon));
+            _t.add_(scalars.Of(1L), scalars.Of(1L));
+            _m.mul_(scalars.Of(Beta1)).add_(grad, scalars.Of(1 - Beta1));
+            _v.mul_(scalars.Of(Beta2)).addcmul_(grad, grad, scalars.Of(1 - Beta2));
+            var mHat = _m / _t.Times(Math.Log(Beta1)).exp().SubtractedFrom(1L);   // bias corrections 1 - beta^t
+            var vHat = _v / _t.Times(Math.Log(Beta2)).exp().SubtractedFrom(1L);
+            _x.sub_(mHat.Times(_learningRate) / vHat.sqrt().Plus(Epsilon));
         }
         return (readout.detach().MoveToOuterDisposeScope(), Floats(loss), Floats(targetNll));
     }
@@ -80,7 +82,7 @@ internal sealed class EmbeddingDescent : IDisposable
     {
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
-        var unit = _x / _x.norm(-1, keepdim: true).clamp_min(1e-12);                   // [B, length, d]
+        var unit = _x / _x.norm(-1, keepdim: true).ClampMin(1e-12);                   // [B, length, d]
         var index = matmul(unit, _problem.UnitAllowed.t()).topk(k, dim: -1).indexes;    // [B, length, k]
         return _problem.Allowed.index_select(0, index.reshape(-1)).reshape(index.shape).MoveToOuterDisposeScope();
     }
@@ -93,9 +95,11 @@ internal sealed class EmbeddingDescent : IDisposable
         using var scope = NewDisposeScope();
         var index = tensor(rows.Select(r => (long)r).ToArray(), device: _x.device);
         _x.index_copy_(0, index, directions.to(ScalarType.Float32));
-        _m.index_fill_(0, index, 0);
-        _v.index_fill_(0, index, 0);
-        _t.index_fill_(0, index, 0);
+        using var scalars = new ScalarScope();
+        var zero = scalars.Of(0L);
+        _m.index_fill_(0, index, zero);
+        _v.index_fill_(0, index, zero);
+        _t.index_fill_(0, index, zero);
     }
 
     private static float[] Floats(Tensor t) => t.detach().cpu().data<float>().ToArray();

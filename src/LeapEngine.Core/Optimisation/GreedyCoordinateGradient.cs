@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -63,7 +64,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             // Forbidden tokens and the token already in place are never proposed.
             var blocked = _problem.AllowedMask.logical_not().expand(b, length, -1).clone();
             blocked.scatter_(2, _ids.unsqueeze(2), ones(b, length, 1, dtype: ScalarType.Bool, device: blocked.device));
-            var score = (-grad).masked_fill(blocked, float.NegativeInfinity);
+            var score = (-grad).MaskedFill(blocked, double.NegativeInfinity);
             int k = (int)Math.Min(request.TopK, Math.Max(1, _problem.AllowedIds.Length - 1));
             var top = score.topk(k, dim: 2).indexes;                                                      // [B, length, k]
 

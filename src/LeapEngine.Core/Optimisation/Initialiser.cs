@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Optimisation;
@@ -49,7 +50,7 @@ internal sealed class Initialiser : IDisposable
         using var scope = NewDisposeScope();
         var target = tensor(problem.TargetIds.Select(i => (long)i).ToArray(), device: problem.Allowed.device);
         var rows = problem.Model.Network.TokenEmbeddings.index_select(0, target).to(ScalarType.Float32);  // [target, d]
-        var unitTarget = rows / rows.norm(1, keepdim: true).clamp_min(1e-12);
+        var unitTarget = rows / rows.norm(1, keepdim: true).ClampMin(1e-12);
         var closeness = matmul(problem.UnitAllowed, unitTarget.t()).amax([1]);           // [allowed]
         var nearest = closeness.topk(count).indexes;
         return problem.UnitAllowed.index_select(0, nearest).MoveToOuterDisposeScope();  // [count, d]

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -37,9 +38,10 @@ internal sealed class OptimisationProblem : IDisposable
         var rows = embedding.index_select(0, Allowed).to(ScalarType.Float32);           // [allowed, d_model]
         var norms = rows.norm(1, keepdim: true);                                          // [allowed, 1]
         EmbeddingScale = norms.mean().item<float>();
-        UnitAllowed = (rows / norms.clamp_min(1e-12)).DetachFromDisposeScope();
+        UnitAllowed = (rows / norms.ClampMin(1e-12)).DetachFromDisposeScope();
         AllowedMask = zeros(model.Config.VocabSize, dtype: ScalarType.Bool, device: device).DetachFromDisposeScope();  // [vocab]
-        AllowedMask.index_fill_(0, Allowed, true);
+        using var scalars = new ScalarScope();
+        AllowedMask.index_fill_(0, Allowed, scalars.Of(true));
 
         _contextEmbeds = Embed(ContextIds);
         _suffixEmbeds = Embed(SuffixIds);
@@ -103,7 +105,7 @@ internal sealed class OptimisationProblem : IDisposable
             int rows = (int)tokens.shape[1] - 1;
             var spanRows = logProbs.narrow(1, 0, rows);                                 // [n, rows, vocab]
             var nll = -spanRows.gather(2, tokens.narrow(1, 1, rows).unsqueeze(2)).squeeze(2).mean([1]);  // [n]
-            total = total + Request.FluencyWeight * nll;
+            total = total.Plus(nll.Times(Request.FluencyWeight));
         }
         if (Request.TargetWindow > 0)
         {
@@ -114,14 +116,14 @@ internal sealed class OptimisationProblem : IDisposable
             for (int j = 1; j <= Request.TargetWindow; j++)
             {
                 var greedy = last.detach().argmax(-1);                                  // [n, 1]
-                if (Model.EosId is { } eos) ended = ended.logical_or(greedy.squeeze(1).eq(eos));
+                if (Model.EosId is { } eos) ended = ended.logical_or(greedy.squeeze(1).IsEqualTo(eos));
                 free = cat([free, EmbedIds(greedy)], 1);                                 // [n, prompt + j, d_model]
                 var (pass, nll) = TargetPass(free, n);
                 last = pass.narrow(1, pass.shape[1] - TargetIds.Length, 1);
-                nlls.Add(nll.masked_fill(ended, float.PositiveInfinity));
+                nlls.Add(nll.MaskedFill(ended, double.PositiveInfinity));
             }
             targetNll = -(-stack(nlls, 1)).logsumexp(1);                                // [n]
-            total = FluencyRows ? total - nlls[0] + targetNll : targetNll;
+            total = FluencyRows ? (total - nlls[0]).Plus(targetNll) : targetNll;
         }
         return (total.MoveToOuterDisposeScope(), targetNll.MoveToOuterDisposeScope());
     }
@@ -138,8 +140,9 @@ internal sealed class OptimisationProblem : IDisposable
         var rows = logProbs.narrow(1, logProbs.shape[1] - t, t);                          // [n, target, vocab]
         var index = _targetIds.expand(n, -1).unsqueeze(2);                                // [n, target, 1]
         var target = rows.gather(2, index).squeeze(2);                                   // [n, target]
-        var other = rows.scatter(2, index, full(index.shape, float.NegativeInfinity, device: rows.device)).amax([2]);  // [n, target]: best other token
-        return (other - target + margin).clamp_min(0).sum(1);                            // [n]
+        using var scalars = new ScalarScope();
+        var other = rows.scatter(2, index, full(index.shape, scalars.Of(float.NegativeInfinity), device: rows.device)).amax([2]);  // [n, target]: best other token
+        return (other - target).Plus(margin).ClampMin(0).sum(1);                            // [n]
     }
 
     private bool FluencyRows => Request.FluencyWeight > 0 && (ContextIds.Length > 0 || Length > 1);
@@ -195,7 +198,7 @@ internal sealed class OptimisationProblem : IDisposable
     public (Tensor Ids, Tensor Cosine) Nearest(Tensor directions)
     {
         using var scope = NewDisposeScope();
-        var unit = directions / directions.norm(-1, keepdim: true).clamp_min(1e-12);
+        var unit = directions / directions.norm(-1, keepdim: true).ClampMin(1e-12);
         var cos = matmul(unit, UnitAllowed.t());                                         // [n, length, allowed]
         var (best, index) = cos.max(-1);
         return (Allowed.index_select(0, index.reshape(-1)).reshape(index.shape).MoveToOuterDisposeScope(),  // [n, length]

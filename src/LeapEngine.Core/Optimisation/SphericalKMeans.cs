@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Optimisation;
@@ -17,14 +18,16 @@ internal static class SphericalKMeans
         using var scope = NewDisposeScope();
         var start = tensor(random.Permutation(n).Take(k).ToArray(), device: unitRows.device);
         var centroids = unitRows.index_select(0, start);                                // [k, d]
+        using var scalars = new ScalarScope();
+        var one = scalars.Of(1L);
         for (int i = 0; i < iterations; i++)
         {
             var assignment = matmul(unitRows, centroids.t()).argmax(1);                 // [n]
-            var sums = zeros_like(centroids).index_add_(0, assignment, unitRows, 1);        // [k, d]
+            var sums = zeros_like(centroids).index_add_(0, assignment, unitRows, one);        // [k, d]
             var norms = sums.norm(1, keepdim: true);                                      // [k, 1]
             // An empty cluster keeps its previous centroid.
-            var moved = sums / norms.clamp_min(1e-12);
-            centroids = where(norms.gt(1e-12), moved, centroids);
+            var moved = sums / norms.ClampMin(1e-12);
+            centroids = where(norms.IsGreaterThan(1e-12), moved, centroids);
         }
         return centroids.MoveToOuterDisposeScope();
     }

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -32,9 +33,9 @@ public sealed class ActivationNormaliser
             throw new ArgumentException("no calibration activations: the corpus produced no tokens");
         using var scope = NewDisposeScope();
         var all = cat(calibration.ToArray(), 0).to(ScalarType.Float64);                    // [rows, width]
-        var unit = all / all.norm(1, keepdim: true).clamp_min(1e-12);
+        var unit = all / all.norm(1, keepdim: true).ClampMin(1e-12);
         var dir = unit.mean([0]);
-        dir = dir / dir.norm().clamp_min(1e-12);                                           // [width]
+        dir = dir / dir.norm().ClampMin(1e-12);                                           // [width]
         var centre = dir * all.mean([0]).dot(dir);
         return centre.to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
@@ -45,7 +46,7 @@ public sealed class ActivationNormaliser
         RequireWidth(activations, "activations");
         using var scope = NewDisposeScope();
         var x = activations.to(ScalarType.Float32) - Centre.to(activations.device);
-        if (Metric == PartitionMetric.Cosine) x = x / x.norm(1, keepdim: true).clamp_min(1e-12);
+        if (Metric == PartitionMetric.Cosine) x = x / x.norm(1, keepdim: true).ClampMin(1e-12);
         return x.MoveToOuterDisposeScope();
     }
 
@@ -54,9 +55,9 @@ public sealed class ActivationNormaliser
     {
         using var scope = NewDisposeScope();
         var dot = u.mm(exemplars.t());                                                      // [n, k]
-        if (Metric == PartitionMetric.Cosine) return (1 - dot).MoveToOuterDisposeScope();
-        var sq = u.pow(2).sum(1, keepdim: true) + exemplars.pow(2).sum(1).unsqueeze(0) - 2 * dot;
-        return sq.clamp_min(0).sqrt().MoveToOuterDisposeScope();
+        if (Metric == PartitionMetric.Cosine) return dot.SubtractedFrom(1L).MoveToOuterDisposeScope();
+        var sq = (u * u).sum(1, keepdim: true).Plus((exemplars * exemplars).sum(1).unsqueeze(0)) - dot.Times(2L);
+        return sq.ClampMin(0).sqrt().MoveToOuterDisposeScope();
     }
 
     /// <summary>
@@ -71,7 +72,7 @@ public sealed class ActivationNormaliser
         long block = Math.Max(1, BlockElements / k);
         var dists = new List<Tensor>();
         var indices = new List<Tensor>();
-        var sqE = Metric == PartitionMetric.Euclidean ? exemplars.pow(2).sum(1).unsqueeze(0) : null;   // [1, k]
+        var sqE = Metric == PartitionMetric.Euclidean ? (exemplars * exemplars).sum(1).unsqueeze(0) : null;   // [1, k]
         for (long start = 0; start < n; start += block)
         {
             var rows = u.narrow(0, start, Math.Min(block, n - start));
@@ -79,14 +80,14 @@ public sealed class ActivationNormaliser
             if (sqE is null)
             {
                 var (best, idx) = dot.max(1);
-                dists.Add((1 - best).clamp_min(0));   // rounding can make u.e exceed 1 a hair
+                dists.Add(best.SubtractedFrom(1L).ClampMin(0));   // rounding can make u.e exceed 1 a hair
                 indices.Add(idx);
             }
             else
             {
                 // |u - e|^2 = |u|^2 + |e|^2 - 2 u.e; |u|^2 does not change the argmin.
-                var (best, idx) = (sqE - 2 * dot).min(1);
-                dists.Add((best + rows.pow(2).sum(1)).clamp_min(0).sqrt());
+                var (best, idx) = (sqE - dot.Times(2L)).min(1);
+                dists.Add(best.Plus((rows * rows).sum(1)).ClampMin(0).sqrt());
                 indices.Add(idx);
             }
         }

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -121,5 +122,5 @@ public sealed partial class ExemplarDictionary
         return result.cpu().MoveToOuterDisposeScope();
     }
 
-    private static Tensor Unit(Tensor x) => x / x.norm(1, keepdim: true).clamp_min(1e-12);
+    private static Tensor Unit(Tensor x) => x / x.norm(1, keepdim: true).ClampMin(1e-12);
 }

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -91,7 +92,7 @@ public static class DictionaryMatcher
         {
             int rows = Math.Min(block, a.RegionCount - start);
             var cos = da.narrow(0, start, rows).mm(db.t());                                     // [rows, kb]
-            var hits = cos.ge(threshold).nonzero();                                             // [edges, 2]
+            var hits = cos.IsAtLeast(threshold).nonzero();                                             // [edges, 2]
             if (hits.shape[0] == 0) continue;
             var ij = hits.data<long>().ToArray();
             var values = cos.index(hits[.., 0], hits[.., 1]).to(ScalarType.Float64).data<double>().ToArray();

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -104,7 +105,7 @@ public sealed partial class ExemplarDictionary : IDisposable
     public Tensor Directions()
     {
         using var scope = NewDisposeScope();
-        return (Exemplars / Exemplars.norm(1, keepdim: true).clamp_min(1e-12)).MoveToOuterDisposeScope();
+        return (Exemplars / Exemplars.norm(1, keepdim: true).ClampMin(1e-12)).MoveToOuterDisposeScope();
     }
 
     internal void RequireRegion(int region)

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -14,7 +15,7 @@ public static class Interventions
     {
         RequireLastDim(activations, direction.shape[0]);
         using var scope = NewDisposeScope();
-        return (activations + direction.to(activations.dtype) * alpha).MoveToOuterDisposeScope();
+        return activations.Plus(direction.to(activations.dtype).Times(alpha)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Removes the span of <paramref name="basis"/> [width, k] (orthonormal columns) from a - c.</summary>
@@ -40,7 +41,7 @@ public static class Interventions
         using var scope = NewDisposeScope();
         var (q, r) = linalg.qr(directions.t().to(ScalarType.Float64));                       // q: [width, k]
         // A direction already in the span of the earlier ones leaves a zero on R's diagonal: drop its column.
-        var keep = r.diagonal().abs().gt(1e-8).nonzero().squeeze(1);
+        var keep = r.diagonal().abs().IsGreaterThan(1e-8).nonzero().squeeze(1);
         return q.index_select(1, keep).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 

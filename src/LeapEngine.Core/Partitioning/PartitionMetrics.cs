@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -83,8 +84,9 @@ public static class PartitionMetrics
             int rows = Math.Min(Block, k - start);
             var d = normaliser.Distances(e.narrow(0, start, rows), e);                      // [rows, k]
             // Exclude each exemplar's distance to itself.
-            var self = arange(start, start + rows, dtype: ScalarType.Int64).unsqueeze(1);
-            d = d.scatter(1, self, full(rows, 1, double.PositiveInfinity, dtype: d.dtype));
+            var self = ScalarOps.Arange(start, start + rows).unsqueeze(1);
+            using var scalars = new ScalarScope();
+            d = d.scatter(1, self, full(rows, 1, scalars.Of(double.PositiveInfinity), dtype: d.dtype));
             var nearest = d.min(1).values.to(ScalarType.Float64).data<double>().ToArray();
             sum += nearest.Sum();
             min = Math.Min(min, nearest.Min());

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Partitioning;
@@ -31,7 +32,7 @@ public static class ThresholdCalibration
                 u = u.index_select(0, randperm(n, generator: rng).narrow(0, 0, MaxRowsPerBatch).to(u.device));
             var d = normaliser.Distances(u, u);                                           // [rows, rows]
             var pairs = triu_indices(u.shape[0], u.shape[0], offset: 1, device: u.device);   // [2, pairs], i < j
-            pooled.Add(d.flatten().index_select(0, pairs[0] * u.shape[0] + pairs[1]));
+            pooled.Add(d.flatten().index_select(0, pairs[0].Times(u.shape[0]).Plus(pairs[1])));
         }
         if (pooled.Count == 0)
             throw new ArgumentException("calibration needs at least one batch with two or more tokens; give a longer corpus or set theta");

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models.Common;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -73,23 +74,23 @@ public static class TextGenerator
         return outputs.Select(o => o.ToArray()).ToArray();
     }
 
-    /// <summary>Next token per row from last-position logits [rows, vocab].</summary>
-    private static Tensor Choose(Tensor logits, GenerationOptions o, torch.Generator rng)
+    /// <summary>Next token per row from last-position logits [rows, vocab] (also the sampler of Serving/CompletionSampler).</summary>
+    internal static Tensor Choose(Tensor logits, GenerationOptions o, torch.Generator rng)
     {
         if (o.Temperature == 0) return logits.argmax(-1);
-        var scaled = logits.to(ScalarType.Float32).cpu() / o.Temperature;
+        var scaled = logits.to(ScalarType.Float32).cpu().DividedBy(o.Temperature);
         if (o.TopK is int k && k > 0 && k < scaled.shape[1])
         {
             var kth = scaled.topk(k, dim: -1).values.narrow(-1, k - 1, 1);        // [rows, 1]
-            scaled = scaled.masked_fill(scaled.lt(kth), float.NegativeInfinity);
+            scaled = scaled.MaskedFill(scaled.lt(kth), double.NegativeInfinity);
         }
         if (o.TopP is double p && p < 1)
         {
             var (sorted, order) = scaled.sort(-1, descending: true);
             var cumulative = sorted.softmax(-1).cumsum(-1);
             // Drop a token when the tokens before it already reach p (the first always stays).
-            var drop = (cumulative - sorted.softmax(-1)).ge(p);
-            scaled = scaled.scatter(-1, order, sorted.masked_fill(drop, float.NegativeInfinity));
+            var drop = (cumulative - sorted.softmax(-1)).IsAtLeast(p);
+            scaled = scaled.scatter(-1, order, sorted.MaskedFill(drop, double.NegativeInfinity));
         }
         return scaled.softmax(-1).multinomial(1, generator: rng).squeeze(1).to(logits.device);
     }

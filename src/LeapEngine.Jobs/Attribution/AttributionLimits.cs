@@ -1,4 +1,5 @@
 using LeapEngine.Core.Attribution;
+using LeapEngine.Core.Attribution.Methods;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Jobs.Handlers;
 
@@ -54,8 +55,7 @@ public static class AttributionLimits
             "the completion tokenizes to nothing; give a non-empty completion or leave it out");
 
         // Each field the engine parses, alone, so the 400 names the one at fault.
-        Field(path + "method", () => _ = r.Method.Trim().ToLowerInvariant() is "itp" or "hipe"
-            ? 0 : throw new ArgumentException($"unknown method '{r.Method}'; use itp or hipe"));
+        Field(path + "method", () => AttributionMethods.Get(r.Method));
         Field(path + "unit", () => UnitSpec.Parse(r.Unit));
         Field(path + "perturbation", () => PerturbationSpec.Parse(r.Perturbation));
         Field(path + "template", () => ChatTemplate.Resolve(r.Template, model));
@@ -70,21 +70,15 @@ public static class AttributionLimits
     }
 
     /// <summary>
-    /// Upper bound of token positions the run pushes through the model: every evaluation costs
+    /// Upper bound of token positions the run pushes through the model: every evaluation the
+    /// method can need (its own estimate, <see cref="AttributionRequest.MaxEvaluations"/>) costs
     /// at most prompt + completion positions (perturbations never lengthen the prompt), plus the
-    /// greedy completion when the model writes it. HiPe scores each distinct chunk once; chunks
-    /// of one size overlap by half, so a size-s stage has at most 2n/s + 2 of them, and over
-    /// halving sizes that sums to at most 4n + 2 per stage.
+    /// greedy completion when the model writes it.
     /// </summary>
     public static long MaxModelTokens(AttributionRequest r, AttributionPlan plan)
     {
-        long n = plan.Units;
-        int stages = (int)Math.Ceiling(Math.Log2(Math.Max(2, n))) + 2;
-        long evaluations = r.Method.Trim().Equals("hipe", StringComparison.OrdinalIgnoreCase) ? 4 * n + 2L * stages : n;
-        evaluations += 1 + (plan.HasSystemSegment ? 1 : 0);
-        if (r.Faithfulness) evaluations += 2L * (r.FaithfulnessOptions.Steps + 1 + r.FaithfulnessOptions.EraserFractions.Count);
         long perEvaluation = plan.PromptTokens + plan.CompletionTokens;
-        return evaluations * perEvaluation + (plan.GeneratesCompletion ? perEvaluation : 0);
+        return r.MaxEvaluations(plan) * perEvaluation + (plan.GeneratesCompletion ? perEvaluation : 0);
     }
 
     private static void Field(string field, Action check)

@@ -53,7 +53,14 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         ["Leap:Models:Served:1:Class"] = HfClass,
         ["Leap:Models:Served:2:Id"] = AbsentModel,
         ["Leap:Models:Served:2:Class"] = "small",
+        // The OpenAI-compatible routes' alias: stories260K behind a system prompt its clients never see (OpenAi/ tests).
+        [$"Leap:OpenAi:Aliases:{HiddenAlias}:Model"] = "stories260K",
+        [$"Leap:OpenAi:Aliases:{HiddenAlias}:HiddenSystemPrompt"] = HiddenPrompt,
+        [$"Leap:OpenAi:Aliases:{HiddenAlias}:Description"] = "stories260K with a hidden system prompt",
     };
+
+    public const string HiddenAlias = "stories-hidden";
+    public const string HiddenPrompt = "The dragon was named Zog.";
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {

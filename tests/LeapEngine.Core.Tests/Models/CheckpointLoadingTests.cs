@@ -90,6 +90,35 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
+    public void Phi3RoundTripsThroughItsFusedProjections()
+    {
+        var config = LlamaConfig("phi3");
+        using (var model = TransformerFactory.CreateRandom(HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)), 1))
+        {
+            var exported = model.WeightNames().Export();
+            Assert.Equal([(4 + 2 * 2) * 8, 32], exported["layers.0.self_attn.qkv_proj.weight"].shape);   // q, k, v rows
+            Assert.Equal([2 * 48, 32], exported["layers.0.mlp.gate_up_proj.weight"].shape);             // gate, up rows
+            Assert.DoesNotContain("layers.0.self_attn.q_proj.weight", exported.Keys);
+            foreach (var t in exported.Values) t.Dispose();
+        }
+        var expected = WriteRandom(config, "model.");
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, "phi3 logits");
+    }
+
+    [Fact]
+    public void AFusedTensorOfTheWrongSizeNamesItAndItsParts()
+    {
+        WriteRandom(LlamaConfig("phi3"), "model.", edit: t =>
+        {
+            t["model.layers.1.mlp.gate_up_proj.weight"] = t["model.layers.1.mlp.gate_up_proj.weight"].narrow(0, 0, 80);
+            return t;
+        });
+        var error = Assert.Throws<InvalidDataException>(() => LoadAndRun());
+        Assert.Contains("'layers.1.mlp.gate_up_proj.weight' has shape [80, 32]", error.Message);
+        Assert.Contains("[96, 32] (rows 48 + 48)", error.Message);
+    }
+
+    [Fact]
     public void Qwen2HasQkvBiasButNoOutputBias()
     {
         var config = HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(LlamaConfig("qwen2")));
@@ -157,6 +186,16 @@ public sealed class CheckpointLoadingTests : IDisposable
             HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(new { model_type = "mamba" })));
         Assert.Contains("mamba", e.Message);
         Assert.Contains("gpt2", e.Message);
+    }
+
+    [Fact]
+    public void ALlamaFamilyActivationOtherThanSiluIsNamed()
+    {
+        var config = LlamaConfig("mistral");
+        config["hidden_act"] = "gelu_pytorch_tanh";
+        var e = Assert.Throws<NotSupportedException>(() => HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)));
+        Assert.Contains("hidden_act 'gelu_pytorch_tanh'", e.Message);
+        Assert.Contains("silu", e.Message);
     }
 
     [Fact]

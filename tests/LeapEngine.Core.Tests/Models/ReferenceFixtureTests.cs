@@ -35,7 +35,7 @@ public class ReferenceFixtureTests
         CompareWithFixture(model, SharedFiles.Fixture("stories260K", "expected.safetensors"));
     }
 
-    private static void CompareWithFixture(TransformerModel model, string fixturePath)
+    internal static void CompareWithFixture(TransformerModel model, string fixturePath)
     {
         var expected = Safetensors.Load(fixturePath);
         try

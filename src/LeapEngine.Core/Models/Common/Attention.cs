@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -13,21 +14,22 @@ public static class Attention
     /// through <paramref name="hookPattern"/>; when nothing is attached there, the fused
     /// kernel computes the same result without materialising the pattern.
     /// </summary>
-    public static Tensor Attend(Tensor q, Tensor k, Tensor v, ForwardContext ctx, HookPoint hookPattern)
+    public static Tensor Attend(Tensor q, Tensor k, Tensor v, ForwardContext ctx, HookPoint hookPattern, int? window = null)
     {
         (k, v) = (ForEveryHead(k, q.shape[1]), ForEveryHead(v, q.shape[1]));
+        var bias = ctx.BiasFor(window);
 
         if (!hookPattern.HasHooks)
         {
-            return ctx.AttentionBias is null
+            return bias is null
                 ? nn.functional.scaled_dot_product_attention(q, k, v, is_casual: ctx.Tokens > 1)
-                : FusedWithBias(q, k, v, ctx);
+                : FusedWithBias(q, k, v, ctx, bias);
         }
 
-        var scores = q.matmul(k.transpose(-2, -1)) / Math.Sqrt(q.shape[3]);     // [batch, head, query, key]
-        scores = ctx.AttentionBias is null
-            ? scores.masked_fill(CausalMask(ctx.Tokens, q.device), float.NegativeInfinity)
-            : scores + ctx.AttentionBias;
+        var scores = q.matmul(k.transpose(-2, -1)).DividedBy(Math.Sqrt(q.shape[3]));     // [batch, head, query, key]
+        scores = bias is null
+            ? scores.MaskedFill(CausalMask(ctx.Tokens, q.device), double.NegativeInfinity)
+            : scores.Plus(bias);
         var pattern = hookPattern.call(scores.softmax(-1));
         return pattern.matmul(v);                                                // [batch, head, query, d_head]
     }
@@ -36,12 +38,15 @@ public static class Attention
     /// One layer's attention within its pass: q [batch, head, query, d_head] (the queries from
     /// <paramref name="queryFrom"/> on), this pass's new k, v [batch, kv_head, token, d_head].
     /// A cache is appended to first; packed sequences each see their cached prefix and themselves.
+    /// With a <paramref name="window"/> (sliding-window layers) a query sees only the keys less
+    /// than window positions before it.
     /// </summary>
-    public static Tensor AttendInPass(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, long queryFrom, HookPoint hookPattern)
+    public static Tensor AttendInPass(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, long queryFrom, HookPoint hookPattern,
+        int? window = null)
     {
-        if (ctx.Packed is not null) return AttendPacked(q, k, v, layer, ctx.ForQueries(queryFrom), hookPattern);
+        if (ctx.Packed is not null) return AttendPacked(q, k, v, layer, ctx.ForQueries(queryFrom), hookPattern, window);
         if (ctx.Cache is { } cache) (k, v) = cache.Append(layer, k, v);
-        return Attend(q, k, v, ctx.ForQueries(queryFrom), hookPattern);
+        return Attend(q, k, v, ctx.ForQueries(queryFrom), hookPattern, window);
     }
 
     /// <summary>Grouped-query attention: each kv head serves heads/kvHeads query heads.</summary>
@@ -54,7 +59,7 @@ public static class Attention
     /// padding. Returns z in the row's layout (bodies, then tails; tails only when the
     /// context's queries are the tails).
     /// </summary>
-    private static Tensor AttendPacked(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, HookPoint hookPattern)
+    private static Tensor AttendPacked(Tensor q, Tensor k, Tensor v, int layer, ForwardContext ctx, HookPoint hookPattern, int? window)
     {
         if (hookPattern.HasHooks)
             throw new NotSupportedException("attention-pattern hooks see [batch, head, query, key] patterns, which a packed pass does not have: run the sequences padded");
@@ -79,11 +84,11 @@ public static class Attention
             var values = ForEveryHead(Own(v, prefixValues), heads);
             if (ctx.QueriesAreTails)
             {
-                tails.Add(CausalAfter(q.narrow(2, s * packed.Tail, packed.Tail), keys, values, ctx));
+                tails.Add(CausalAfter(q.narrow(2, s * packed.Tail, packed.Tail), keys, values, ctx, window));
             }
             else
             {
-                var z = CausalAfter(Own(q, null), keys, values, ctx);           // [1, head, length, d_head]
+                var z = CausalAfter(Own(q, null), keys, values, ctx, window);           // [1, head, length, d_head]
                 if (body > 0) bodies.Add(z.narrow(2, 0, body));
                 tails.Add(z.narrow(2, body, packed.Tail));
             }
@@ -93,10 +98,11 @@ public static class Attention
 
     /// <summary>
     /// q [1, head, query, d_head] are the LAST queries of k/v's positions: query j sees keys
-    /// [0, keys - queries + j]. Chunked like <see cref="FusedWithBias"/>, so that a chunk skips
+    /// [0, keys - queries + j] (the last window of them with a window: a sequence's keys are its
+    /// positions in order). Chunked like <see cref="FusedWithBias"/>, so that a chunk skips
     /// the keys none of its queries sees.
     /// </summary>
-    private static Tensor CausalAfter(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
+    private static Tensor CausalAfter(Tensor q, Tensor k, Tensor v, ForwardContext ctx, int? window)
     {
         long queries = q.shape[2], past = k.shape[2] - queries;
         var chunks = new List<Tensor>();
@@ -105,7 +111,7 @@ public static class Attention
             long count = Math.Min(QueryChunk, queries - j0), visible = past + j0 + count;
             chunks.Add(nn.functional.scaled_dot_product_attention(
                 q.narrow(2, j0, count), k.narrow(2, 0, visible), v.narrow(2, 0, visible),
-                attn_mask: ctx.CausalBias(count, visible)));                      // [1, head, chunk, d_head]
+                attn_mask: ctx.CausalBias(count, visible, window)));                      // [1, head, chunk, d_head]
         }
         return chunks.Count == 1 ? chunks[0] : cat(chunks, 2);
     }
@@ -120,10 +126,9 @@ public static class Attention
     /// skip the keys no query of the chunk can see, which nearly halves the work of a long
     /// pass after a cache (e.g. a perturbed prompt's suffix).
     /// </summary>
-    private static Tensor FusedWithBias(Tensor q, Tensor k, Tensor v, ForwardContext ctx)
+    private static Tensor FusedWithBias(Tensor q, Tensor k, Tensor v, ForwardContext ctx, Tensor bias)
     {
         long queries = q.shape[2], keys = k.shape[2], past = ctx.PastLength;
-        var bias = ctx.AttentionBias!;
         if (queries <= QueryChunk || keys != past + queries)
             return nn.functional.scaled_dot_product_attention(q, k, v, attn_mask: bias);
         var chunks = new List<Tensor>();

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Common;
@@ -38,7 +39,7 @@ public sealed class DistinctRows
         if (count > MaxDistinctShare * rows) return null;
         // Any occurrence will do as the representative: equal keys carry equal inputs.
         var representatives = zeros(count, dtype: ScalarType.Int64, device: keys.device)
-            .scatter_(0, inverse!, arange(rows, dtype: ScalarType.Int64, device: keys.device));
+            .scatter_(0, inverse!, ScalarOps.Arange(0, rows, device: keys.device));
         return new DistinctRows(representatives, inverse!, count);
     }
 

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -16,6 +17,11 @@ public sealed class ForwardContext
     public required Tensor Positions { get; init; }
     /// <summary>[batch, 1, query, key] 0 where attention is allowed, -inf elsewhere; null = plain causal, no past.</summary>
     public Tensor? AttentionBias { get; init; }
+    /// <summary>
+    /// [batch, key] position of every key of this pass (cached ones first), for sliding windows;
+    /// null in a packed pass, whose sequences' keys are their positions in order.
+    /// </summary>
+    public Tensor? KeyPositions { get; init; }
     public KvCache? Cache { get; init; }
     /// <summary>Sequences packed into the one row of this pass (see <see cref="PackedSequences"/>), or null.</summary>
     public PackedSequences? Packed { get; init; }
@@ -24,23 +30,58 @@ public sealed class ForwardContext
     /// <summary>Packed pass whose queries are the sequences' tails only (the last block when only their logits are wanted).</summary>
     public bool QueriesAreTails { get; init; }
 
-    private Dictionary<(long Queries, long Keys), Tensor> _causalBiases = new();
+    private Dictionary<(long Queries, long Keys, int? Window), Tensor> _causalBiases = new();
+    private readonly Dictionary<int, Tensor?> _windowBiases = new();
 
     /// <summary>
     /// [queries, keys] 0 where key &lt;= keys - queries + query, -inf after: queries that are the
-    /// last ones of their key range, seeing every earlier key. Built once per shape and pass
+    /// last ones of their key range, seeing every earlier key (with a <paramref name="window"/>:
+    /// only the keys less than window positions before them). Built once per shape and pass
     /// (every layer asks for the same ones).
     /// </summary>
-    public Tensor CausalBias(long queries, long keys)
+    public Tensor CausalBias(long queries, long keys, int? window = null)
     {
-        if (!_causalBiases.TryGetValue((queries, keys), out var bias))
+        if (!_causalBiases.TryGetValue((queries, keys, window), out var bias))
         {
             var device = Positions.device;
             bias = zeros(queries, keys, device: device);
-            bias.narrow(1, keys - queries, queries).masked_fill_(
-                ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), float.NegativeInfinity);
-            _causalBiases[(queries, keys)] = bias;
+            bias.narrow(1, keys - queries, queries).MaskedFillInPlace(
+                ones(queries, queries, dtype: ScalarType.Bool, device: device).triu(1), double.NegativeInfinity);
+            if (window is { } w && keys > w)
+            {
+                var queryIndex = ScalarOps.Arange(keys - queries, keys, device: device).unsqueeze(1);  // [query, 1]
+                var keyIndex = ScalarOps.Arange(0, keys, device: device).unsqueeze(0);                // [1, key]
+                bias.MaskedFillInPlace((queryIndex - keyIndex).IsAtLeast(w), double.NegativeInfinity);
+            }
+            _causalBiases[(queries, keys, window)] = bias;
         }
+        return bias;
+    }
+
+    /// <summary>
+    /// The bias of a layer that attends within <paramref name="window"/> positions (null: no
+    /// window): <see cref="AttentionBias"/>, with -inf also where the query's position is window
+    /// or more after the key's. Distances are positions, not indices, so padding, hidden tokens
+    /// and a cache measure them as the unpadded sequence does. AttentionBias itself (null: plain
+    /// causal) when no query of the pass reaches past the window. Built once per window and pass.
+    /// </summary>
+    public Tensor? BiasFor(int? window)
+    {
+        if (window is not { } w) return AttentionBias;
+        if (KeyPositions is null)
+            throw new InvalidOperationException("a packed pass applies its window per sequence (CausalBias)");
+        if (_windowBiases.TryGetValue(w, out var cached)) return cached;
+        var bias = AttentionBias;
+        // Most passes of a model with a long window (Mistral's 4096) never reach past it: one
+        // comparison of the extreme positions settles that before any [query, key] tensor is made.
+        if ((Positions.max() - KeyPositions.min()).item<long>() >= w)
+        {
+            var far = (Positions.unsqueeze(2) - KeyPositions.unsqueeze(1)).IsAtLeast(w); // [batch, query, key]
+            var baseBias = AttentionBias
+                ?? CausalBias(Tokens, KeyPositions.shape[1]).unsqueeze(0).unsqueeze(0); // [batch|1, 1, query, key]
+            bias = baseBias.MaskedFill(far.unsqueeze(1), double.NegativeInfinity);       // [batch, 1, query, key]
+        }
+        _windowBiases[w] = bias;
         return bias;
     }
 
@@ -79,10 +120,10 @@ public sealed class ForwardContext
         else
         {
             var device = Positions.device;
-            var queryIndex = arange(from, Tokens, device: device).unsqueeze(1);  // [query, 1]
-            var keyIndex = arange(Tokens, device: device).unsqueeze(0);          // [1, key]
+            var queryIndex = ScalarOps.Arange(from, Tokens, device: device).unsqueeze(1);  // [query, 1]
+            var keyIndex = ScalarOps.Arange(0, Tokens, device: device).unsqueeze(0);       // [1, key]
             bias = zeros(count, Tokens, device: device)
-                .masked_fill(keyIndex.gt(queryIndex), float.NegativeInfinity)
+                .MaskedFill(keyIndex.gt(queryIndex), double.NegativeInfinity)
                 .unsqueeze(0).unsqueeze(0);                                    // [1, 1, query, key]
         }
         return new ForwardContext
@@ -92,6 +133,7 @@ public sealed class ForwardContext
             PastLength = PastLength + from,
             Positions = Positions.narrow(1, from, count),
             AttentionBias = bias,
+            KeyPositions = KeyPositions,
         };
     }
 
@@ -127,26 +169,26 @@ public sealed class ForwardContext
         else if (fullMask is not null)
         {
             // Position = number of real tokens before this one in its sequence.
-            positions = (fullMask.cumsum(1) - 1).clamp_min(0).narrow(1, past, tokens);
+            positions = fullMask.cumsum(1).Minus(1).ClampMin(0).narrow(1, past, tokens);
         }
         else
         {
-            positions = arange(past, past + tokens, dtype: ScalarType.Int64, device: device).unsqueeze(0).expand(batch, -1);
+            positions = ScalarOps.Arange(past, past + tokens, device: device).unsqueeze(0).expand(batch, -1);
         }
 
         Tensor? bias = null;
         if (padded || past > 0)
         {
             long keys = past + tokens;
-            var queryIndex = arange(past, keys, device: device).unsqueeze(1);   // [query, 1]
-            var keyIndex = arange(keys, device: device).unsqueeze(0);           // [1, key]
+            var queryIndex = ScalarOps.Arange(past, keys, device: device).unsqueeze(1);   // [query, 1]
+            var keyIndex = ScalarOps.Arange(0, keys, device: device).unsqueeze(0);       // [1, key]
             var allowed = keyIndex.le(queryIndex).unsqueeze(0);                 // [1, query, key]
             if (fullMask is not null)
                 allowed = allowed.logical_and(fullMask.to(ScalarType.Bool).unsqueeze(1)); // [batch, query, key]
             // A query always sees itself, so a padded query never has an all -inf row (NaN).
             allowed = allowed.logical_or(keyIndex.eq(queryIndex).unsqueeze(0));
             bias = zeros(allowed.shape, device: device)
-                .masked_fill(allowed.logical_not(), float.NegativeInfinity)
+                .MaskedFill(allowed.logical_not(), double.NegativeInfinity)
                 .unsqueeze(1);                                                 // [batch|1, 1, query, key]
         }
 
@@ -157,6 +199,7 @@ public sealed class ForwardContext
             PastLength = past,
             Positions = positions,
             AttentionBias = bias,
+            KeyPositions = cache is not null ? cache.AppendPositions(positions) : positions,
             Cache = cache,
         };
     }

@@ -12,6 +12,7 @@ public sealed class KvCache : IDisposable
     private readonly Tensor?[] _keys;
     private readonly Tensor?[] _values;
     private Tensor? _mask;
+    private Tensor? _positions;
 
     public KvCache(int layers)
     {
@@ -35,6 +36,16 @@ public sealed class KvCache : IDisposable
     {
         _mask = Concat(_mask, newMask, 1);
         return _mask;
+    }
+
+    /// <summary>
+    /// Appends this pass's positions [batch, new] and returns every cached position [batch, past + new]
+    /// (what a sliding window measures distances in).
+    /// </summary>
+    internal Tensor AppendPositions(Tensor newPositions)
+    {
+        _positions = Concat(_positions, newPositions, 1);
+        return _positions;
     }
 
     /// <summary>Appends one layer's new keys/values and returns all of them.</summary>
@@ -69,6 +80,7 @@ public sealed class KvCache : IDisposable
             copy._keys[i] = _keys[i]?.narrow(2, 0, keep).expand(batch, -1, -1, -1).DetachFromDisposeScope();
             copy._values[i] = _values[i]?.narrow(2, 0, keep).expand(batch, -1, -1, -1).DetachFromDisposeScope();
         }
+        copy._positions = _positions?.narrow(1, 0, keep).expand(batch, -1).DetachFromDisposeScope();
         copy._mask = (visible is null ? _mask?.narrow(1, 0, keep).expand(batch, -1) : visible.to(ScalarType.Int64).to(_mask!.device))?.DetachFromDisposeScope();
         return copy;
     }
@@ -82,6 +94,7 @@ public sealed class KvCache : IDisposable
             Replace(ref _values[i], _values[i]?.index_select(0, rowIndices));
         }
         Replace(ref _mask, _mask?.index_select(0, rowIndices));
+        Replace(ref _positions, _positions?.index_select(0, rowIndices));
     }
 
     private static void Replace(ref Tensor? slot, Tensor? value)
@@ -108,5 +121,7 @@ public sealed class KvCache : IDisposable
         }
         _mask?.Dispose();
         _mask = null;
+        _positions?.Dispose();
+        _positions = null;
     }
 }

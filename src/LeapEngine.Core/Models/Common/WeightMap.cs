@@ -11,6 +11,7 @@ public sealed class WeightMap
 {
     private readonly List<(string Name, Tensor Target, bool Transposed)> _entries = new();
     private readonly HashSet<string> _optional = new();
+    private readonly List<(string Name, Tensor[] Parts)> _stacked = new();
 
     /// <summary>
     /// Maps checkpoint tensor <paramref name="name"/> onto <paramref name="target"/>;
@@ -19,6 +20,17 @@ public sealed class WeightMap
     public WeightMap Add(string name, Tensor target, bool transposed = false)
     {
         _entries.Add((name, target, transposed));
+        return this;
+    }
+
+    /// <summary>
+    /// Maps one checkpoint tensor onto several parameters stacked along dim 0, in order: a fused projection
+    /// (Phi-3's qkv_proj = q, k, v rows; gate_up_proj = gate, up rows). Exported as their concatenation.
+    /// </summary>
+    public WeightMap AddStacked(string name, params Tensor[] parts)
+    {
+        if (parts.Length == 0) throw new ArgumentException("a stacked tensor needs at least one part", nameof(parts));
+        _stacked.Add((name, parts));
         return this;
     }
 
@@ -40,6 +52,8 @@ public sealed class WeightMap
             var value = transposed ? target.t() : target;
             result[name] = value.detach().cpu().contiguous().clone().DetachFromDisposeScope();
         }
+        foreach (var (name, parts) in _stacked)
+            result[name] = cat(parts.Select(t => t.detach().cpu()).ToArray(), 0).DetachFromDisposeScope();
         return result;
     }
 
@@ -50,11 +64,11 @@ public sealed class WeightMap
     public void Load(IReadOnlyDictionary<string, Tensor> checkpoint, Func<string, bool> ignore, string source)
     {
         var missing = _entries.Where(e => !checkpoint.ContainsKey(e.Name) && !_optional.Contains(e.Name))
-            .Select(e => e.Name).ToList();
+            .Select(e => e.Name).Concat(_stacked.Select(s => s.Name).Where(n => !checkpoint.ContainsKey(n))).ToList();
         if (missing.Count > 0)
             throw new InvalidDataException(
                 $"{source}: missing tensors: {string.Join(", ", missing.Take(12))}{(missing.Count > 12 ? $" (and {missing.Count - 12} more)" : "")}");
-        var known = _entries.Select(e => e.Name).ToHashSet();
+        var known = _entries.Select(e => e.Name).Concat(_stacked.Select(s => s.Name)).ToHashSet();
         var unexpected = checkpoint.Keys.Where(k => !known.Contains(k) && !ignore(k)).OrderBy(k => k).ToList();
         if (unexpected.Count > 0)
             throw new InvalidDataException(
@@ -70,6 +84,23 @@ public sealed class WeightMap
                 throw new InvalidDataException(
                     $"{source}: tensor '{name}' has shape [{string.Join(", ", source_.shape)}], the config implies [{string.Join(", ", target.shape)}]");
             target.copy_(value);
+        }
+        foreach (var (name, parts) in _stacked)
+        {
+            using var scope = NewDisposeScope();
+            var value = checkpoint[name];
+            var rows = parts.Select(t => t.shape[0]).ToArray();
+            var expected = new[] { rows.Sum() }.Concat(parts[0].shape.Skip(1)).ToArray();
+            if (!value.shape.SequenceEqual(expected))
+                throw new InvalidDataException(
+                    $"{source}: tensor '{name}' has shape [{string.Join(", ", value.shape)}], the config implies [{string.Join(", ", expected)}] " +
+                    $"(rows {string.Join(" + ", rows)})");
+            long start = 0;
+            foreach (var part in parts)
+            {
+                part.copy_(value.narrow(0, start, part.shape[0]));
+                start += part.shape[0];
+            }
         }
     }
 

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
 using TorchSharp;
@@ -44,8 +45,8 @@ public sealed class Gpt2Block : nn.Module<Tensor, ForwardContext, Tensor>
         var residPre = hook_resid_pre.call(x);
         var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, queryFrom, distinct));
         if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
-        var residMid = hook_resid_mid.call(residPre + attnOut);
+        var residMid = hook_resid_mid.call(residPre.Plus(attnOut));
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));
-        return hook_resid_post.call(residMid + mlpOut);
+        return hook_resid_post.call(residMid.Plus(mlpOut));
     }
 }

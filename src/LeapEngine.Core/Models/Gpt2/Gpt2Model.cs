@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
 using TorchSharp;
@@ -32,14 +33,14 @@ public sealed class Gpt2Model : TransformerModel
     private Tensor Unembedding => lm_head ?? wte;
 
     /// <summary>The first block's input is token embedding + position embedding.</summary>
-    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds * Config.ContextLength + ctx.Positions;
+    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds.Times(Config.ContextLength).Plus(ctx.Positions);
 
     protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
     {
         var embed = hook_embed.call(tokenEmbeddings);                           // [batch, token, d_model]
         var posEmbed = hook_pos_embed.call(wpe.index_select(0, ctx.Positions.reshape(-1))
             .view(ctx.Batch, ctx.Tokens, Config.DModel));                       // [batch, token, d_model]
-        var x = embed + posEmbed;
+        var x = embed.Plus(posEmbed);
         long trim = LastBlockQueryStart(logitsFrom);
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, ctx, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);

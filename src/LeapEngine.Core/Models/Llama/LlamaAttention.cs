@@ -64,7 +64,7 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
         qr = hook_rot_q.call(qr.transpose(1, 2)).transpose(1, 2);
         kr = hook_rot_k.call(kr.transpose(1, 2)).transpose(1, 2);
         var vt = v.transpose(1, 2);                                                // [batch, kv_head, token, d_head]
-        var z = hook_z.call(Attention.AttendInPass(qr, kr, vt, _layer, ctx, queryFrom, hook_pattern) // [batch, head, query, d_head]
+        var z = hook_z.call(Attention.AttendInPass(qr, kr, vt, _layer, ctx, queryFrom, hook_pattern, _config.WindowOf(_layer)) // [batch, head, query, d_head]
             .transpose(1, 2));                                                     // [batch, query, head, d_head]
         return o_proj.call(z.reshape(batch, queries, heads * dHead));              // [batch, query, d_model]
     }

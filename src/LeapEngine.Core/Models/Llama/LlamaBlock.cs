@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
 using TorchSharp;
@@ -42,9 +43,9 @@ public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
         var residPre = hook_resid_pre.call(x);
         var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, cos, sin, queryFrom, distinct));
         if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
-        var residMid = hook_resid_mid.call(residPre + attnOut);
+        var residMid = hook_resid_mid.call(residPre.Plus(attnOut));
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));
-        return hook_resid_post.call(residMid + mlpOut);
+        return hook_resid_post.call(residMid.Plus(mlpOut));
     }
 
     public override Tensor forward(Tensor x, ForwardContext ctx) =>

@@ -6,7 +6,7 @@ using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Llama;
 
-/// <summary>The Llama family (Llama 2/3, Qwen2, Mistral without sliding window, llama2.c).</summary>
+/// <summary>The Llama family (Llama 2/3, Qwen2, Mistral and Qwen2 with sliding windows, Llama 3.1 rope scaling, Phi-3, llama2.c).</summary>
 public sealed class LlamaModel : TransformerModel
 {
     private readonly Parameter embed_tokens;
@@ -34,7 +34,7 @@ public sealed class LlamaModel : TransformerModel
     protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
     {
         var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
-        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype);
+        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype, Config.RopeScaling);
         long trim = LastBlockQueryStart(logitsFrom);
         for (int i = 0; i < blocks.Count; i++)
             x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);
@@ -56,12 +56,21 @@ public sealed class LlamaModel : TransformerModel
             var p = $"layers.{i}.";
             map.Add(p + "input_layernorm.weight", b.Ln1.Weight)
                .Add(p + "post_attention_layernorm.weight", b.Ln2.Weight);
-            AddLinear(map, p + "self_attn.q_proj", b.Attn.Q);
-            AddLinear(map, p + "self_attn.k_proj", b.Attn.K);
-            AddLinear(map, p + "self_attn.v_proj", b.Attn.V);
+            if (Config.FusedProjections)
+            {
+                // Phi-3: one qkv_proj (q, k, v rows) and one gate_up_proj (gate, up rows), no biases.
+                map.AddStacked(p + "self_attn.qkv_proj.weight", b.Attn.Q.weight!, b.Attn.K.weight!, b.Attn.V.weight!)
+                   .AddStacked(p + "mlp.gate_up_proj.weight", b.Mlp.Gate.weight!, b.Mlp.Up.weight!);
+            }
+            else
+            {
+                AddLinear(map, p + "self_attn.q_proj", b.Attn.Q);
+                AddLinear(map, p + "self_attn.k_proj", b.Attn.K);
+                AddLinear(map, p + "self_attn.v_proj", b.Attn.V);
+                AddLinear(map, p + "mlp.gate_proj", b.Mlp.Gate);
+                AddLinear(map, p + "mlp.up_proj", b.Mlp.Up);
+            }
             AddLinear(map, p + "self_attn.o_proj", b.Attn.O);
-            AddLinear(map, p + "mlp.gate_proj", b.Mlp.Gate);
-            AddLinear(map, p + "mlp.up_proj", b.Mlp.Up);
             AddLinear(map, p + "mlp.down_proj", b.Mlp.Down);
         }
         map.Add("norm.weight", ln_final.Weight);

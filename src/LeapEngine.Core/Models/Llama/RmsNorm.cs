@@ -1,3 +1,4 @@
+using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Hooks;
 using TorchSharp;
 using TorchSharp.Modules;
@@ -24,7 +25,7 @@ public sealed class RmsNorm : nn.Module<Tensor, Tensor>
     public override Tensor forward(Tensor x)
     {
         var x32 = x.to(ScalarType.Float32);
-        var normed = x32 * (x32.pow(2).mean([-1], keepdim: true) + _eps).rsqrt();
+        var normed = x32 * (x32 * x32).mean([-1], keepdim: true).Plus(_eps).rsqrt();
         return hook_normalized.call(weight * normed.to(x.dtype));
     }
 }

@@ -1,3 +1,5 @@
+using LeapEngine.Core.Tensors;
+using LeapEngine.Core.Models;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Llama;
@@ -14,10 +16,14 @@ public static class RotaryEmbedding
     /// sin table carries rotate-half's sign (first half negated), so that applying it needs
     /// no negation per layer: rotate_half(x) * sin = swap_halves(x) * signed sin.
     /// </summary>
-    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype)
+    public static (Tensor Cos, Tensor SignedSin) Tables(Tensor positions, int dHead, double theta, ScalarType dtype,
+        RopeScaling? scaling = null)
     {
-        var exponents = arange(0, dHead, 2, dtype: ScalarType.Int64, device: positions.device).to(ScalarType.Float32) / dHead;
-        var invFreq = 1.0 / pow(theta, exponents);                                  // [d_head/2]
+        var exponents = ScalarOps.Arange(0, dHead, 2, device: positions.device).to(ScalarType.Float32).DividedBy(dHead);
+        // theta becomes a 0-dim tensor here (torch.pow has no Scalar-base overload), not a Scalar.
+        var invFreq = pow(theta, exponents).Into(1.0);                                  // [d_head/2]
+        if (scaling is not null)
+            invFreq = tensor(scaling.Apply(invFreq.cpu().data<float>().ToArray()), device: positions.device);
         var freqs = positions.to(ScalarType.Float32).unsqueeze(-1) * invFreq;       // [batch, token, d_head/2]
         var cos = freqs.cos();
         var sin = freqs.sin();
@@ -34,6 +40,6 @@ public static class RotaryEmbedding
     public static Tensor Apply(Tensor x, Tensor cos, Tensor signedSin)
     {
         long half = x.shape[^1] / 2;
-        return (x * cos).addcmul_(x.roll(half, -1), signedSin, 1);                  // [batch, head, token, d_head]
+        return (x * cos).PlusProductInPlace(x.roll(half, -1), signedSin);                  // [batch, head, token, d_head]
     }
 }

@@ -5,7 +5,7 @@ namespace LeapEngine.Core.Models.Loading;
 /// <summary>Reads a Hugging Face <c>config.json</c> into a <see cref="ModelConfig"/>.</summary>
 public static class HuggingFaceConfig
 {
-    private static readonly string[] LlamaFamily = ["llama", "qwen2", "mistral"];
+    private static readonly string[] LlamaFamily = ["llama", "qwen2", "mistral", "phi3"];
 
     public static ModelConfig Read(string configPath)
     {
@@ -44,15 +44,19 @@ public static class HuggingFaceConfig
         {
             int d = Int(c, source, "hidden_size");
             int heads = Int(c, source, "num_attention_heads");
-            if (c.TryGetProperty("rope_scaling", out var scaling) && scaling.ValueKind != JsonValueKind.Null)
-                throw new NotSupportedException($"{source}: rope_scaling ({scaling.GetRawText()}) is not supported yet");
+            int layers = Int(c, source, "num_hidden_layers");
+            var (window, slidingLayers) = ReadSlidingWindow(c, source, modelType, layers);
+            bool phi3 = modelType == "phi3";
+            if (phi3 && OptDouble(c, "partial_rotary_factor") is { } partial && partial != 1.0)
+                throw new NotSupportedException(
+                    $"{source}: partial_rotary_factor {partial} (rotary on part of each head, as Phi-4-mini) is not supported; only 1.0");
             config = new ModelConfig
             {
                 Architecture = Architecture.Llama,
                 ModelType = modelType,
                 VocabSize = Int(c, source, "vocab_size"),
                 DModel = d,
-                NLayers = Int(c, source, "num_hidden_layers"),
+                NLayers = layers,
                 NHeads = heads,
                 NKvHeads = OptInt(c, "num_key_value_heads") ?? heads,
                 DHead = OptInt(c, "head_dim") ?? (heads > 0 ? d / heads : 0),
@@ -61,9 +65,14 @@ public static class HuggingFaceConfig
                 NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
                 Activation = Str(c, "hidden_act") ?? "silu",
                 RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
+                RopeScaling = ReadRopeScaling(c, source, modelType),
+                SlidingWindow = window,
+                SlidingLayers = slidingLayers,
                 // Qwen2 always has q/k/v bias (its config has no switch); Llama declares it with attention_bias.
-                AttentionBias = modelType == "qwen2" || (OptBool(c, "attention_bias") ?? false),
-                MlpBias = OptBool(c, "mlp_bias") ?? false,
+                // Phi-3's fused projections have no bias whatever the config says (transformers ignores the keys).
+                AttentionBias = modelType == "qwen2" || (!phi3 && (OptBool(c, "attention_bias") ?? false)),
+                MlpBias = !phi3 && (OptBool(c, "mlp_bias") ?? false),
+                FusedProjections = phi3,
                 TiedEmbeddings = OptBool(c, "tie_word_embeddings") ?? false,
                 BosTokenId = OptInt(c, "bos_token_id"),
                 EosTokenId = OptInt(c, "eos_token_id"),
@@ -78,6 +87,79 @@ public static class HuggingFaceConfig
         }
         config.Validate();
         return config;
+    }
+
+    /// <summary>
+    /// transformers' semantics: MistralConfig's sliding_window defaults to 4096 when the key is
+    /// absent (null turns it off) and applies to every layer. Phi-3 (a Mistral model in transformers)
+    /// windows every layer too, but only when the config gives a sliding_window (Phi-3-mini: 2047). Qwen2 uses its sliding_window only
+    /// with use_sliding_window, on the layers from max_window_layers (default 28) on, unless
+    /// layer_types lists "sliding_attention"/"full_attention" per layer. Llama has no window.
+    /// </summary>
+    private static (int? Window, bool[]? Layers) ReadSlidingWindow(JsonElement c, string source, string modelType, int layers)
+    {
+        bool present = c.TryGetProperty("sliding_window", out var raw) && raw.ValueKind != JsonValueKind.Null;
+        if (present && raw.ValueKind != JsonValueKind.Number)
+            throw new InvalidDataException($"{source}: sliding_window must be a number or null, got {raw.GetRawText()}");
+        int? window = present ? raw.GetInt32() : null;
+        switch (modelType)
+        {
+            case "mistral":
+                return (c.TryGetProperty("sliding_window", out _) ? window : 4096, null);
+            case "phi3":
+                return (window, null);
+            case "qwen2":
+                if (!(OptBool(c, "use_sliding_window") ?? false)) return (null, null);
+                window ??= c.TryGetProperty("sliding_window", out _) ? null : 4096;
+                if (window is null) return (null, null);
+                bool[] sliding;
+                if (c.TryGetProperty("layer_types", out var types) && types.ValueKind == JsonValueKind.Array)
+                {
+                    sliding = types.EnumerateArray().Select(t => t.GetString() switch
+                    {
+                        "sliding_attention" => true,
+                        "full_attention" => false,
+                        var other => throw new NotSupportedException(
+                            $"{source}: layer type '{other}' is not supported (sliding_attention, full_attention)"),
+                    }).ToArray();
+                }
+                else
+                {
+                    int from = OptInt(c, "max_window_layers") ?? 28;
+                    sliding = Enumerable.Range(0, layers).Select(i => i >= from).ToArray();
+                }
+                return (window, sliding);
+            default:
+                return (null, null);
+        }
+    }
+
+    /// <summary>rope_scaling: null or "default" is plain rotary; "llama3" is Llama 3.1's scaling; any other type is refused by name.</summary>
+    private static RopeScaling? ReadRopeScaling(JsonElement c, string source, string modelType)
+    {
+        if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null) return null;
+        if (s.ValueKind != JsonValueKind.Object)
+            throw new InvalidDataException($"{source}: rope_scaling must be an object, got {s.GetRawText()}");
+        var type = Str(s, "rope_type") ?? Str(s, "type");
+        switch (type)
+        {
+            case "default":
+                return null;
+            case "llama3":
+                string Need(string key) => $"{source}: rope_scaling llama3 needs '{key}'";
+                return new RopeScaling(
+                    OptDouble(s, "factor") ?? throw new InvalidDataException(Need("factor")),
+                    OptDouble(s, "low_freq_factor") ?? throw new InvalidDataException(Need("low_freq_factor")),
+                    OptDouble(s, "high_freq_factor") ?? throw new InvalidDataException(Need("high_freq_factor")),
+                    OptInt(s, "original_max_position_embeddings") ?? throw new InvalidDataException(Need("original_max_position_embeddings")));
+            case "longrope" or "su" when modelType == "phi3":
+                throw new NotSupportedException(
+                    $"{source}: rope_scaling type '{type}' (Phi-3's long-context variants, e.g. Phi-3-mini-128k) is not supported; " +
+                    "use a 4k-context Phi-3 (rope_scaling null)");
+            default:
+                throw new NotSupportedException(
+                    $"{source}: rope_scaling type '{type ?? "(none)"}' is not supported (supported: llama3, default); got {s.GetRawText()}");
+        }
     }
 
     private static Exception Missing(string source, string key) => new InvalidDataException($"{source}: missing '{key}'");

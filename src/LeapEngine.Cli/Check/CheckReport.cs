@@ -1,0 +1,36 @@
+namespace LeapEngine.Cli.Check;
+
+public enum Verdict { Passed, Failed, Skipped }
+
+/// <summary>
+/// One verdict: an assertion of a case, or (<see cref="IsDrift"/>) one figure compared with the baseline. Every report —
+/// terminal, JUnit, JSON, SARIF, GitHub annotations — is written from these.
+/// </summary>
+public sealed record AssertionOutcome(
+    string Case,
+    string Name,
+    Verdict Verdict,
+    string Message,
+    SourceLocation At,
+    bool IsDrift = false,
+    string? Figure = null,
+    double? Value = null,
+    double? Min = null,
+    double? Max = null)
+{
+    public bool Failed => Verdict == Verdict.Failed;
+}
+
+/// <summary>A case's measurements (over its repeats) and its verdicts.</summary>
+public sealed record CaseOutcome(CheckCase Case, IReadOnlyList<string> Completions, IReadOnlyDictionary<string, FigureStats> Figures,
+    IReadOnlyList<AssertionOutcome> Outcomes, TimeSpan Elapsed);
+
+/// <summary>A whole check: what ran where, each case's outcome, and what happened to the baseline.</summary>
+public sealed record CheckReport(CheckConfig Config, string Source, IReadOnlyList<CaseOutcome> Cases, string BaselineNote, TimeSpan Elapsed)
+{
+    public IEnumerable<AssertionOutcome> All => Cases.SelectMany(c => c.Outcomes);
+    public int PassedCount => All.Count(o => o.Verdict == Verdict.Passed);
+    public int FailedCount => All.Count(o => o.Verdict == Verdict.Failed);
+    public int SkippedCount => All.Count(o => o.Verdict == Verdict.Skipped);
+    public bool Passed => FailedCount == 0;
+}

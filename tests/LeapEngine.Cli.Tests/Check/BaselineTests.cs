@@ -1,0 +1,116 @@
+using LeapEngine.Cli;
+using LeapEngine.Cli.Check;
+
+namespace LeapEngine.Cli.Tests.Check;
+
+/// <summary>
+/// Baselines: written and read back exactly; a figure drifts when it leaves max(K × sd, floor) around the baseline's mean
+/// (the noise of the repeats widens the band; deterministic figures fall back on the floor); stale settings are refused.
+/// </summary>
+public sealed class BaselineTests : IDisposable
+{
+    private readonly TempConfig _dir = new();
+
+    public void Dispose() => _dir.Dispose();
+
+    private CheckConfig Config(string settings = "repeats: 1") => CheckConfigReader.Load(_dir.Write($$"""
+        model: stories260K
+        system_prompt: Be brief.
+        settings: {{{settings}}}
+        cases:
+          - name: a
+            user: Hi
+            assert: [attribution_share: {max: 1}]
+        """));
+
+    private static async Task<CheckReport> RunAsync(CheckConfig config, Baseline? baseline, params CaseRun[] runs)
+    {
+        using var runner = new FakeRunner(new() { ["a"] = runs });
+        return await new CheckRun(config, runner, new StatusLine(TextWriter.Null, false), TextWriter.Null).RunAsync(baseline, "test", default);
+    }
+
+    [Fact]
+    public async Task A_baseline_is_written_next_to_the_config_and_read_back_exactly()
+    {
+        var config = Config("repeats: 3");
+        var report = await RunAsync(config, null, FakeRunner.Measured(1.5, 0.25), FakeRunner.Measured(1.7, 0.35), FakeRunner.Measured(1.6, 0.3));
+        Baseline.Of(config, report.Cases).Write(config.Baseline.File);
+        var read = Baseline.Read(_dir.Path("leap.baseline.json"));
+
+        Assert.Equal(("stories260K", config.Settings), (read.Target, read.Settings));
+        Assert.Equal(Baseline.Hash("Be brief."), read.SystemPromptSha256);
+        var share = read.Cases["a"].Figures[Figures.AttributionShare];
+        Assert.Equal(0.3, share.Mean, 12);
+        Assert.Equal(0.05, share.StdDev, 12);
+        Assert.Equal(3, share.N);
+        Assert.Equal([" the end", " the end", " the end"], read.Cases["a"].Completions);
+        Assert.Equal(report.Cases[0].Figures.Keys.Order(), read.Cases["a"].Figures.Keys.Order());
+    }
+
+    [Theory]
+    [InlineData(0.0, 0.319, true)]    // sd 0: the share floor 0.02 decides
+    [InlineData(0.0, 0.321, false)]
+    [InlineData(0.0, 0.281, true)]
+    [InlineData(0.0, 0.279, false)]
+    [InlineData(0.01, 0.329, true)]   // sd 0.01: 3 × 0.01 = 0.03 is above the floor
+    [InlineData(0.01, 0.331, false)]
+    public async Task A_share_drifts_when_it_leaves_k_times_sd_or_the_floor(double sd, double now, bool passes)
+    {
+        var config = Config();
+        var baseline = new Baseline("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>
+        {
+            ["a"] = new([" the end"], new Dictionary<string, FigureStats> { [Figures.AttributionShare] = new(0.3, sd, 3) }),
+        });
+        var report = await RunAsync(config, baseline, FakeRunner.Measured(1, now));
+        var drift = Assert.Single(report.All, o => o.IsDrift);
+        Assert.Equal(passes ? Verdict.Passed : Verdict.Failed, drift.Verdict);
+        Assert.Equal(report.Passed, passes);   // the assertion itself (max 1) passes: drift alone decides
+        if (!passes) Assert.Contains("attribution_share drifted from 0.3 to", drift.Message);
+        if (!passes) Assert.Contains("run leap check --update-baseline", drift.Message);
+    }
+
+    [Fact]
+    public async Task Log_prob_drop_has_its_own_floor_in_nats()
+    {
+        var config = Config();
+        Baseline With(double mean) => new("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>
+        {
+            ["a"] = new([""], new Dictionary<string, FigureStats> { [Figures.LogProbDrop] = new(mean, 0, 1) }),
+        });
+        Assert.True((await RunAsync(config, With(2.09), FakeRunner.Measured(2.0, 0.3))).Passed);
+        Assert.False((await RunAsync(config, With(2.11), FakeRunner.Measured(2.0, 0.3))).Passed);
+    }
+
+    [Fact]
+    public async Task A_case_the_baseline_does_not_know_is_skipped_not_failed()
+    {
+        var config = Config();
+        var baseline = new Baseline("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>());
+        var report = await RunAsync(config, baseline, FakeRunner.Measured(1, 0.3));
+        var drift = Assert.Single(report.All, o => o.IsDrift);
+        Assert.Equal(Verdict.Skipped, drift.Verdict);
+        Assert.True(report.Passed);
+    }
+
+    [Fact]
+    public void A_baseline_from_other_settings_or_another_model_is_refused_as_not_comparable()
+    {
+        var config = Config("unit: token");
+        var stale = new Baseline("stories260K", CheckSettings.Default, "", new Dictionary<string, BaselineCase>());
+        var e = Assert.Throws<BaselineException>(() => stale.EnsureComparable(config, "b.json"));
+        Assert.Contains("unit word (now token)", e.Message);
+        Assert.Contains("--update-baseline", e.Message);
+        var other = stale with { Target = "gpt2", Settings = config.Settings };
+        Assert.Contains("target 'gpt2' (now 'stories260K')", Assert.Throws<BaselineException>(() => other.EnsureComparable(config, "b.json")).Message);
+        (stale with { Settings = config.Settings with { Repeats = 5 } }).EnsureComparable(config, "b.json");   // repeats only sharpen the band
+    }
+
+    [Fact]
+    public void An_unreadable_baseline_says_how_to_rewrite_it()
+    {
+        File.WriteAllText(_dir.Path("b.json"), "{\"leap_check_baseline\": 1, \"cases\": 3}");
+        Assert.Contains("rewrite it with leap check --update-baseline", Assert.Throws<BaselineException>(() => Baseline.Read(_dir.Path("b.json"))).Message);
+        File.WriteAllText(_dir.Path("b.json"), "not json");
+        Assert.Contains("unreadable", Assert.Throws<BaselineException>(() => Baseline.Read(_dir.Path("b.json"))).Message);
+    }
+}
