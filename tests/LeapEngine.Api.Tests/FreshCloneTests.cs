@@ -68,6 +68,12 @@ public sealed class FreshCloneTests
                     new { model = "stories260K", prompt = "Once upon a time", max_tokens = 32 });
                 Assert.StartsWith(", there was a little girl", generation["text"]!.GetValue<string>());
 
+                // docs/viewer.md: the results viewer is served by the same command, its modules embedded in the build.
+                var viewer = await http.GetAsync("/app/jobs");
+                Assert.Equal(HttpStatusCode.OK, viewer.StatusCode);
+                Assert.Contains("/app/js/app.js", await viewer.Content.ReadAsStringAsync());
+                Assert.Equal(HttpStatusCode.OK, (await http.GetAsync("/app/js/attribution/heatmap.js")).StatusCode);
+
                 // "From a key to an attribution heatmap".
                 var attribution = await RunJobAsync(http, "/v1/attributions", "attr-1", new
                 {

@@ -5,6 +5,7 @@ using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
 using LeapEngine.Api.OpenAi;
 using LeapEngine.Api.Streaming;
+using LeapEngine.Api.Viewer;
 using LeapEngine.Data;
 using LeapEngine.Jobs;
 using Microsoft.AspNetCore.Authentication;
@@ -43,6 +44,7 @@ public static class ApiServiceExtensions
         services.AddLeapOpenApi();
         services.AddJobStreaming();
         services.AddLeapOpenAi();
+        builder.AddLeapViewer();
         // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -80,6 +82,7 @@ public static class ApiServiceExtensions
         });
         app.UseMiddleware<RequestTargetLimitMiddleware>();
         app.UseMiddleware<BodyLimitMiddleware>();
+        app.UseLeapViewerSession();
         app.UseAuthentication();
         app.UseMiddleware<RateLimitMiddleware>();
         app.UseAuthorization();
@@ -94,6 +97,7 @@ public static class ApiServiceExtensions
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         app.MapOpenAiApi();
         // Further method resources plug in here.
+        app.MapLeapViewer();
         return app;
     }
 }
