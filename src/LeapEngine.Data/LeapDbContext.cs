@@ -17,6 +17,7 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<DictionaryRecord> Dictionaries => Set<DictionaryRecord>();
+    public DbSet<RateWindow> RateWindows => Set<RateWindow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -79,6 +80,14 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
             e.Property(d => d.HookPoint).HasMaxLength(128);
             e.Property(d => d.Name).HasMaxLength(200);
             e.HasOne<Tenant>().WithMany().HasForeignKey(d => d.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RateWindow>(e =>
+        {
+            e.ToTable("rate_windows");
+            e.HasKey(w => w.Bucket);
+            e.Property(w => w.Bucket).HasMaxLength(200);
+            // Pruning deletes by window start.
+            e.HasIndex(w => w.WindowStart);
         });
 
         // snake_case columns, so the schema reads the same from psql as the API's JSON.

@@ -3,6 +3,7 @@ using LeapEngine.Api.Apis;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
+using LeapEngine.Api.Limits;
 using LeapEngine.Api.Streaming;
 using LeapEngine.Data;
 using LeapEngine.Jobs;
@@ -20,12 +21,13 @@ public static class ApiServiceExtensions
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddLeapData(builder.Configuration).AddLeapPlans();
+        services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(api.ShutdownDrainSeconds));
         services.AddHostedService<StandaloneBootstrap>();
         services.AddLeapJobs(builder.Configuration, runServer: api.RunWorkerInProcess);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddSingleton<IAuthFailureThrottle, InMemoryAuthFailureThrottle>();
+        services.AddLeapLimits(builder.Configuration);
         services.AddSingleton<AuthFailureLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
         // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
