@@ -17,8 +17,21 @@ public sealed class JobsOptions
     /// </summary>
     [Range(1, 86_400)] public int InvisibilityTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// On SIGTERM a worker stops taking jobs and gives a running job this long to finish; past that the
+    /// job is handed back to its queue at once (not counted as a failed attempt, not billed) for another
+    /// worker. Zero hands back at once. The host's shutdown timeout is raised to cover it.
+    /// </summary>
+    [Range(0, 3600)] public double ShutdownGraceSeconds { get; set; } = 20;
+
     /// <summary>How often an idle worker polls PostgreSQL for new jobs.</summary>
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Wake idle workers through PostgreSQL LISTEN/NOTIFY when a job is enqueued (a job starts within
+    /// milliseconds, not at the next poll); <see cref="QueuePollIntervalSeconds"/> remains the fallback.
+    /// </summary>
+    public bool QueueNotifications { get; set; } = true;
 
     /// <summary>Starts of one job (first run, retries, restarts after a crash) before it is failed for good.</summary>
     [Range(1, 20)] public int MaxAttempts { get; set; } = 4;

@@ -53,6 +53,9 @@ public static class JobsServiceCollectionExtensions
                     InvisibilityTimeout = TimeSpan.FromSeconds(jobs.InvisibilityTimeoutSeconds),
                     // The fetched row's timestamp is refreshed while the worker lives, so only a dead worker's job reappears.
                     UseSlidingInvisibilityTimeout = true,
+                    // LISTEN/NOTIFY: an enqueue wakes an idle worker at once instead of at its next poll; the poll
+                    // interval stays as the fallback (a dropped listener connection, Hangfire.PostgreSql issue 410).
+                    EnableLongPolling = jobs.QueueNotifications,
                     PrepareSchemaIfNecessary = true,
                 });
             else
@@ -88,12 +91,18 @@ public static class JobsServiceCollectionExtensions
                 o.Queues = JobQueues.All(models, classes);
                 o.WorkerCount = jobs.WorkerCount;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-                o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+                // SIGTERM: stop fetching at once; a running job gets the grace period, then its cancellation token
+                // fires and the runner hands it back; the server waits a little longer for that hand-back to land.
+                o.StopTimeout = TimeSpan.FromSeconds(jobs.ShutdownGraceSeconds);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(jobs.ShutdownGraceSeconds + 10);
                 o.HeartbeatInterval = TimeSpan.FromSeconds(5);
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
                 o.ServerTimeout = TimeSpan.FromSeconds(60);
                 o.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.SchedulePollingIntervalSeconds);
             });
+            // The host must wait for the grace period and the hand-back, not cut them off at its default 30 s.
+            services.PostConfigure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout =
+                TimeSpan.FromSeconds(Math.Max(h.ShutdownTimeout.TotalSeconds, jobs.ShutdownGraceSeconds + 15)));
             services.AddHostedService<RetentionSweeper>();
             if (!data.IsPostgres) services.AddHostedService<UnfinishedJobRecovery>();
         }

@@ -47,10 +47,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             return;
         }
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["job_id"] = jobId, ["tenant_id"] = job.TenantId });
-        if (job.Attempt > _options.MaxAttempts)
+        // Attempts a stopping worker handed back are the engine's doing and do not count.
+        if (job.CountedAttempts > _options.MaxAttempts)
         {
             await FinishAsync(db, job, Failed("too_many_attempts",
-                $"the job was started {job.Attempt - 1} times without finishing (its workers kept dying)", 0));
+                $"the job was started {job.CountedAttempts - 1} times without finishing (its workers kept dying)", 0));
             return;
         }
         if (job.CancelRequested)
@@ -97,7 +98,14 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            // The server is stopping: Hangfire puts the job back, and the next attempt starts over.
+            // The worker is stopping and the grace period (Leap:Jobs:ShutdownGraceSeconds) ran out: the row goes
+            // back to queued, this attempt neither counted nor billed; rethrowing lets Hangfire put the same entry
+            // straight back on the job's own queue, where the row still names it, so another worker claims it at once.
+            await monitor.StopAsync();
+            bool handedBack = await DatabaseRetry.RunAsync(() => JobStore.HandBackAsync(db, job.Id, job.Attempt,
+                "handed back by a stopping worker; waiting for another", DateTime.UtcNow, CancellationToken.None), log);
+            log.LogWarning(handedBack ? "Job {JobId} attempt {Attempt} handed back: the worker is stopping"
+                : "Job {JobId} attempt {Attempt} interrupted by shutdown after it was ended or taken over elsewhere", jobId, job.Attempt);
             throw;
         }
         catch (ServedModelUnavailableException e)
@@ -135,7 +143,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
     /// <summary>Puts a job that threw back on its own queue after a delay, or fails it when its attempts are used up.</summary>
     private async Task RetryOrFailAsync(LeapDbContext db, JobRecord job, Exception error, long usedTokens)
     {
-        if (job.Attempt >= _options.MaxAttempts)
+        if (job.CountedAttempts >= _options.MaxAttempts)
         {
             log.LogError(error, "Job {JobId} failed on its last attempt ({Attempt})", job.Id, job.Attempt);
             await FinishAsync(db, job, Failed("internal_error",
