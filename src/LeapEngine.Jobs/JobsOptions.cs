@@ -24,6 +24,12 @@ public sealed class JobsOptions
     /// </summary>
     [Range(0, 3600)] public double ShutdownGraceSeconds { get; set; } = 20;
 
+    /// <summary>
+    /// Model classes this process's server works for (its queues, and the only models its pool loads);
+    /// empty: every served class. One worker pool per class: Leap__Jobs__Classes__0=large on GPU nodes.
+    /// </summary>
+    public string[] Classes { get; set; } = [];
+
     /// <summary>How often an idle worker polls PostgreSQL for new jobs.</summary>
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
 

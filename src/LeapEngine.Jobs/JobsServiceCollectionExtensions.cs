@@ -31,6 +31,8 @@ public static class JobsServiceCollectionExtensions
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations()
             .Validate(j => j.RetryDelaysSeconds.All(d => double.IsFinite(d) && d is >= 0 and <= 86_400),
                 "Leap:Jobs:RetryDelaysSeconds must be seconds between 0 and 86400")
+            .Validate<IOptions<ModelsOptions>>((j, m) => j.Classes.All(c => m.Value.Served.Any(s => s.Class == c)),
+                "every Leap:Jobs:Classes entry must be the Class of a model in Leap:Models:Served (a worker for a class nobody serves would never get a job)")
             .ValidateOnStart();
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations()
             .Validate(m => m.Served.Count > 0, "Leap:Models:Served is empty: serve at least one model (appsettings.json in the " +
@@ -87,8 +89,7 @@ public static class JobsServiceCollectionExtensions
             services.AddHangfireServer((sp, o) =>
             {
                 var models = sp.GetRequiredService<IOptions<ModelsOptions>>().Value;
-                var classes = configuration.GetSection("Leap:Jobs:Classes").Get<string[]>();
-                o.Queues = JobQueues.All(models, classes);
+                o.Queues = JobQueues.All(models, jobs.Classes);
                 o.WorkerCount = jobs.WorkerCount;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
                 // SIGTERM: stop fetching at once; a running job gets the grace period, then its cancellation token

@@ -28,6 +28,7 @@ public static class ApiServiceExtensions
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddLeapLimits(builder.Configuration);
+        services.AddSingleton<LeapEngine.Api.Capacity.QueueReaders>();
         services.AddSingleton<AuthFailureLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
         // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
