@@ -35,6 +35,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         if (client is not null && throttle.RetryAfter(client) is { } wait)
         {
             failures.Record(client, throttled: true);
+            LeapEngine.Jobs.Telemetry.LeapTelemetry.RateLimitRejections.Add(1, new KeyValuePair<string, object?>("bucket", "auth"));
             return AuthenticateResult.Fail(new AuthThrottledException(wait));
         }
 

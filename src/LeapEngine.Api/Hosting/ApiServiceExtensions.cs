@@ -29,6 +29,7 @@ public static class ApiServiceExtensions
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
         services.AddLeapLimits(builder.Configuration);
         services.AddSingleton<LeapEngine.Api.Capacity.QueueReaders>();
+        services.AddLeapApiTelemetry(builder.Configuration);
         services.AddSingleton<AuthFailureLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
         // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
@@ -91,6 +92,7 @@ public static class ApiServiceExtensions
             DashboardTitle = "LeapEngine jobs",
         });
 
+        app.MapLeapMetrics();
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         // Further method resources plug in here.

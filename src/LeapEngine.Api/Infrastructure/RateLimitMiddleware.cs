@@ -4,6 +4,7 @@ using LeapEngine.Api.Hosting;
 using LeapEngine.Api.Limits;
 using LeapEngine.Data;
 using LeapEngine.Data.Plans;
+using LeapEngine.Jobs.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -52,6 +53,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IOptions<PlansOpti
         headers["RateLimit-Policy"] = $"{limit};w=60";
         if (hit.Count > limit)
         {
+            LeapTelemetry.RateLimitRejections.Add(1, new KeyValuePair<string, object?>("bucket", bucket[..bucket.IndexOf(':')]));
             await Problems.WriteAsync(context, Problems.RateLimited(Math.Max(1, reset), limit));
             return;
         }

@@ -44,6 +44,8 @@ public sealed class JobRecord
     /// They are the engine's doing, so they do not count against Leap:Jobs:MaxAttempts.
     /// </summary>
     public int HandedBack { get; set; }
+    /// <summary>W3C traceparent of the request that submitted the job: every run of it continues that trace.</summary>
+    public string? TraceParent { get; set; }
     /// <summary>Attempts that count against Leap:Jobs:MaxAttempts: starts that failed or whose worker died.</summary>
     [System.ComponentModel.DataAnnotations.Schema.NotMapped] public int CountedAttempts => Attempt - HandedBack;
     /// <summary>Set by POST /cancel on a running job; the worker notices and stops.</summary>

@@ -6,6 +6,7 @@ using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Metering;
 using LeapEngine.Jobs.Models;
 using LeapEngine.Jobs.Scheduling;
+using LeapEngine.Jobs.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
     IOptions<JobsOptions> options, ILogger<JobRunner> log)
 {
     private readonly JobsOptions _options = options.Value;
+    /// <summary>The run being measured (a runner is transient: Hangfire resolves one per run), told the status it stores.</summary>
+    private RunMeasurement? _run;
 
     /// <remarks>
     /// The runner owns retrying, so Hangfire's own retry is off: a job that throws is put back on
@@ -68,6 +71,9 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
 
         // The meter knows the reservation: work past it is refused before it runs (UsageLimitReachedException).
         var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider, job.ReservedTokens);
+        // One trace per job: this run continues the submitting request's trace (its logs carry the trace id).
+        using var activity = LeapTelemetry.StartRun(job.Type, job.Id, job.Attempt, job.TraceParent);
+        using var measured = _run = new RunMeasurement(job.Type, execution.Usage);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         await using var monitor = new JobMonitor(scopes, job, execution.Usage, _options, cancel, log);
         try
@@ -174,6 +180,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         // and rides out a short database outage rather than losing the work.
         bool finished = await DatabaseRetry.RunAsync(
             () => JobStore.FinishAsync(db, job, job.Attempt, outcome, DateTime.UtcNow, CancellationToken.None), log);
+        if (finished && _run is not null) _run.Outcome = outcome.Status;
         if (finished) log.LogInformation("Job {JobId} {Status} (used {Tokens} model tokens)", job.Id, outcome.Status, outcome.UsedTokens);
         else log.LogWarning("Job {JobId} attempt {Attempt} no longer owned the job; its {Status} outcome was dropped",
             job.Id, job.Attempt, outcome.Status);
