@@ -34,10 +34,12 @@ public sealed class JobsOptions
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
 
     /// <summary>
-    /// Wake idle workers through PostgreSQL LISTEN/NOTIFY when a job is enqueued (a job starts within
-    /// milliseconds, not at the next poll); <see cref="QueuePollIntervalSeconds"/> remains the fallback.
+    /// Wake idle workers through PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql's long
+    /// polling). Off by default: with it on, a worker started after a job was enqueued did not take that job
+    /// (seen in ScaleOutTests and WorkerKillTests with Hangfire.PostgreSql 1.21.1; not yet explained), so start
+    /// latency rests on <see cref="QueuePollIntervalSeconds"/>.
     /// </summary>
-    public bool QueueNotifications { get; set; } = true;
+    public bool QueueNotifications { get; set; }
 
     /// <summary>Starts of one job (first run, retries, restarts after a crash) before it is failed for good.</summary>
     [Range(1, 20)] public int MaxAttempts { get; set; } = 4;
