@@ -60,9 +60,34 @@ public static class DataServiceCollectionExtensions
 internal sealed class DatabaseMigrator(IDbContextFactory<LeapDbContext> factory, IOptions<DataOptions> options,
     ILogger<DatabaseMigrator> log) : IHostedService
 {
+    /// <summary>Take and release the PostgreSQL advisory lock that serialises migrations (key: "LeapMigr" as bytes).</summary>
+    private const string LockSql = "SELECT pg_advisory_lock(5504913254493284210)", UnlockSql = "SELECT pg_advisory_unlock(5504913254493284210)";
+
     public async Task StartAsync(CancellationToken ct)
     {
         await using var db = await factory.CreateDbContextAsync(ct);
+        if (!options.Value.IsPostgres)
+        {
+            await MigrateAsync(db, ct);
+            return;
+        }
+        // API replicas and workers started together (a deploy, a scale-out) would otherwise apply the same migration
+        // at once, and all but one crash on "column already exists": one migrates, the others wait and find nothing pending.
+        await db.Database.OpenConnectionAsync(ct);
+        try
+        {
+            await db.Database.ExecuteSqlRawAsync(LockSql, ct);
+            try { await MigrateAsync(db, ct); }
+            finally { await db.Database.ExecuteSqlRawAsync(UnlockSql, CancellationToken.None); }
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
+    }
+
+    private async Task MigrateAsync(LeapDbContext db, CancellationToken ct)
+    {
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         if (pending.Count > 0)
             log.LogInformation("Applying {Count} migration(s) to the {Provider} database: {Migrations}",

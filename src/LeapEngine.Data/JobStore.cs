@@ -62,6 +62,25 @@ public static class JobStore
                 .SetProperty(j => j.ProgressMessage, message)
                 .SetProperty(j => j.UpdatedAt, now), ct) == 1;
 
+    /// <summary>
+    /// A stopping worker gives a running attempt back unfinished: status queued, the attempt not
+    /// counted against the retry limit (<see cref="JobRecord.HandedBack"/>), nothing charged (the
+    /// work is redone by the next attempt, and only that one is billed). The row keeps naming its
+    /// Hangfire job, which the worker's server puts straight back on the job's own queue, so the
+    /// next worker claims it at once. False when the attempt no longer owns the job (cancelled,
+    /// ended or taken over meanwhile: whoever did that ends it).
+    /// </summary>
+    public static async Task<bool> HandBackAsync(LeapDbContext db, Guid jobId, int attempt, string message, DateTime now,
+        CancellationToken ct) =>
+        await db.Jobs.Where(j => j.Id == jobId && j.Attempt == attempt && j.Status == JobStatus.Running)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(j => j.Status, JobStatus.Queued)
+                .SetProperty(j => j.HandedBack, j => j.HandedBack + 1)
+                .SetProperty(j => j.UsedTokens, (long?)null)
+                .SetProperty(j => j.ProgressDone, 0L)
+                .SetProperty(j => j.ProgressMessage, message)
+                .SetProperty(j => j.UpdatedAt, now), ct) == 1;
+
     /// <summary>Records the Hangfire job that will run the row next, if the row is waiting for one (outbox drained).</summary>
     public static async Task<bool> SetHangfireJobAsync(LeapDbContext db, Guid jobId, string hangfireJobId, CancellationToken ct) =>
         await db.Jobs.Where(j => j.Id == jobId && j.HangfireJobId == null && j.Status != JobStatus.Succeeded

@@ -17,6 +17,7 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
     public DbSet<JobRecord> Jobs => Set<JobRecord>();
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<DictionaryRecord> Dictionaries => Set<DictionaryRecord>();
+    public DbSet<RateWindow> RateWindows => Set<RateWindow>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -59,6 +60,7 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
             e.Property(j => j.ErrorCode).HasMaxLength(64);
             e.Property(j => j.HangfireJobId).HasMaxLength(64);
             e.Property(j => j.IdempotencyKey).HasMaxLength(255);
+            e.Property(j => j.TraceParent).HasMaxLength(128);
             // One job per (tenant, key): the database, not a check-then-insert, keeps a replayed submission single.
             e.HasIndex(j => new { j.TenantId, j.IdempotencyKey }).IsUnique();
             e.HasOne<Tenant>().WithMany().HasForeignKey(j => j.TenantId).OnDelete(DeleteBehavior.Cascade);
@@ -79,6 +81,14 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
             e.Property(d => d.HookPoint).HasMaxLength(128);
             e.Property(d => d.Name).HasMaxLength(200);
             e.HasOne<Tenant>().WithMany().HasForeignKey(d => d.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<RateWindow>(e =>
+        {
+            e.ToTable("rate_windows");
+            e.HasKey(w => w.Bucket);
+            e.Property(w => w.Bucket).HasMaxLength(200);
+            // Pruning deletes by window start.
+            e.HasIndex(w => w.WindowStart);
         });
 
         // snake_case columns, so the schema reads the same from psql as the API's JSON.

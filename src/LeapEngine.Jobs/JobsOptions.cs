@@ -17,8 +17,29 @@ public sealed class JobsOptions
     /// </summary>
     [Range(1, 86_400)] public int InvisibilityTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// On SIGTERM a worker stops taking jobs and gives a running job this long to finish; past that the
+    /// job is handed back to its queue at once (not counted as a failed attempt, not billed) for another
+    /// worker. Zero hands back at once. The host's shutdown timeout is raised to cover it.
+    /// </summary>
+    [Range(0, 3600)] public double ShutdownGraceSeconds { get; set; } = 20;
+
+    /// <summary>
+    /// Model classes this process's server works for (its queues, and the only models its pool loads);
+    /// empty: every served class. One worker pool per class: Leap__Jobs__Classes__0=large on GPU nodes.
+    /// </summary>
+    public string[] Classes { get; set; } = [];
+
     /// <summary>How often an idle worker polls PostgreSQL for new jobs.</summary>
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
+
+    /// <summary>
+    /// Wake idle workers through PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql's long
+    /// polling). Off by default: with it on, a worker started after a job was enqueued did not take that job
+    /// (seen in ScaleOutTests and WorkerKillTests with Hangfire.PostgreSql 1.21.1; not yet explained), so start
+    /// latency rests on <see cref="QueuePollIntervalSeconds"/>.
+    /// </summary>
+    public bool QueueNotifications { get; set; }
 
     /// <summary>Starts of one job (first run, retries, restarts after a crash) before it is failed for good.</summary>
     [Range(1, 20)] public int MaxAttempts { get; set; } = 4;

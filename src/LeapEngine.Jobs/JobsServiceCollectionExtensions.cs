@@ -31,6 +31,8 @@ public static class JobsServiceCollectionExtensions
         services.AddOptions<JobsOptions>().BindConfiguration(JobsOptions.Section).ValidateDataAnnotations()
             .Validate(j => j.RetryDelaysSeconds.All(d => double.IsFinite(d) && d is >= 0 and <= 86_400),
                 "Leap:Jobs:RetryDelaysSeconds must be seconds between 0 and 86400")
+            .Validate<IOptions<ModelsOptions>>((j, m) => j.Classes.All(c => m.Value.Served.Any(s => s.Class == c)),
+                "every Leap:Jobs:Classes entry must be the Class of a model in Leap:Models:Served (a worker for a class nobody serves would never get a job)")
             .ValidateOnStart();
         services.AddOptions<ModelsOptions>().BindConfiguration(ModelsOptions.Section).ValidateDataAnnotations()
             .Validate(m => m.Served.Count > 0, "Leap:Models:Served is empty: serve at least one model (appsettings.json in the " +
@@ -53,6 +55,9 @@ public static class JobsServiceCollectionExtensions
                     InvisibilityTimeout = TimeSpan.FromSeconds(jobs.InvisibilityTimeoutSeconds),
                     // The fetched row's timestamp is refreshed while the worker lives, so only a dead worker's job reappears.
                     UseSlidingInvisibilityTimeout = true,
+                    // LISTEN/NOTIFY: an enqueue wakes an idle worker at once instead of at its next poll; the poll
+                    // interval stays as the fallback (a dropped listener connection, Hangfire.PostgreSql issue 410).
+                    EnableLongPolling = jobs.QueueNotifications,
                     PrepareSchemaIfNecessary = true,
                 });
             else
@@ -84,16 +89,21 @@ public static class JobsServiceCollectionExtensions
             services.AddHangfireServer((sp, o) =>
             {
                 var models = sp.GetRequiredService<IOptions<ModelsOptions>>().Value;
-                var classes = configuration.GetSection("Leap:Jobs:Classes").Get<string[]>();
-                o.Queues = JobQueues.All(models, classes);
+                o.Queues = JobQueues.All(models, jobs.Classes);
                 o.WorkerCount = jobs.WorkerCount;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
-                o.ShutdownTimeout = TimeSpan.FromSeconds(10);
+                // SIGTERM: stop fetching at once; a running job gets the grace period, then its cancellation token
+                // fires and the runner hands it back; the server waits a little longer for that hand-back to land.
+                o.StopTimeout = TimeSpan.FromSeconds(jobs.ShutdownGraceSeconds);
+                o.ShutdownTimeout = TimeSpan.FromSeconds(jobs.ShutdownGraceSeconds + 10);
                 o.HeartbeatInterval = TimeSpan.FromSeconds(5);
                 o.ServerCheckInterval = TimeSpan.FromSeconds(30);
                 o.ServerTimeout = TimeSpan.FromSeconds(60);
                 o.SchedulePollingInterval = TimeSpan.FromSeconds(jobs.SchedulePollingIntervalSeconds);
             });
+            // The host must wait for the grace period and the hand-back, not cut them off at its default 30 s.
+            services.PostConfigure<Microsoft.Extensions.Hosting.HostOptions>(h => h.ShutdownTimeout =
+                TimeSpan.FromSeconds(Math.Max(h.ShutdownTimeout.TotalSeconds, jobs.ShutdownGraceSeconds + 15)));
             services.AddHostedService<RetentionSweeper>();
             if (!data.IsPostgres) services.AddHostedService<UnfinishedJobRecovery>();
         }

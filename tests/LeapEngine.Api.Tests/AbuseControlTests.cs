@@ -105,7 +105,7 @@ public sealed class AbuseControlTests(ApiFixture api)
     public async Task Operator_keys_are_rate_limited()
     {
         var middleware = new RateLimitMiddleware(_ => Task.CompletedTask, Options.Create(new PlansOptions()),
-            Options.Create(new ApiOptions { OperatorRequestsPerMinute = 3 }), TimeProvider.System);
+            Options.Create(new ApiOptions { OperatorRequestsPerMinute = 3 }), new LeapEngine.Api.Limits.InMemoryRateCounter(TimeProvider.System));
         HttpContext Operator(string keyId) => new DefaultHttpContext
         {
             User = new ClaimsPrincipal(new ClaimsIdentity([new(LeapClaims.Operator, "db"), new(LeapClaims.KeyId, keyId)], "test")),

@@ -57,7 +57,7 @@ public sealed class WorkerKillTests(ApiFixture api)
             throw;
         }
         Assert.Equal("succeeded", done["status"]!.GetValue<string>());
-        Assert.True(DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(60), "recovery took longer than the invisibility timeout allows");
+        Assert.True(DateTime.UtcNow - killedAt < TimeSpan.FromSeconds(60), $"recovery took longer than the invisibility timeout allows:\n{second.Output()}");
         var expected = GenerationJobTests.ExpectedTokens("Once upon a time", 120, stopAtEos: false);
         Assert.Equal(expected, done["result"]!["tokens"]!.AsArray().Select(t => t!.GetValue<int>()).ToArray());
 

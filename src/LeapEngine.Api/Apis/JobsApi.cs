@@ -1,4 +1,5 @@
 using LeapEngine.Api.Auth;
+using LeapEngine.Api.Capacity;
 using LeapEngine.Api.Contracts;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Hosting;
@@ -64,7 +65,8 @@ public static class JobsApi
         return TypedResults.Ok(new ListView<JobView>("list", data, more, data.FirstOrDefault()?.Id, data.LastOrDefault()?.Id));
     }
 
-    private static async Task<IResult> GetAsync(HttpContext context, LeapDbContext db, IOptions<ApiOptions> options, string id, double? wait)
+    private static async Task<IResult> GetAsync(HttpContext context, LeapDbContext db, IOptions<ApiOptions> options, QueueReaders readers,
+        string id, double? wait)
     {
         if (wait is < 0 || (wait is { } w && (double.IsNaN(w) || w > options.Value.MaxWaitSeconds)))
             return Problems.Validation($"wait must be between 0 and {options.Value.MaxWaitSeconds} seconds", "wait");
@@ -81,7 +83,8 @@ public static class JobsApi
                 if (job is null) return Problems.Unauthorized("the API key was revoked while this request waited");
             }
         }
-        return TypedResults.Ok(JobView.From(job, await QueuePositionAsync(db, job)));
+        return TypedResults.Ok(JobView.From(job, await QueuePositionAsync(db, job),
+            job.Status == JobStatus.Queued ? readers.HasLiveReader(job.Queue) : null));
     }
 
     private static async Task<IResult> CancelAsync(HttpContext context, LeapDbContext db, string id)

@@ -35,6 +35,7 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         if (client is not null && throttle.RetryAfter(client) is { } wait)
         {
             failures.Record(client, throttled: true);
+            LeapEngine.Jobs.Telemetry.LeapTelemetry.RateLimitRejections.Add(1, new KeyValuePair<string, object?>("bucket", "auth"));
             return AuthenticateResult.Fail(new AuthThrottledException(wait));
         }
 
@@ -42,11 +43,11 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
             return Success([new(LeapClaims.Operator, "config"), new(LeapClaims.KeyId, "config")]);
 
         var prefix = ApiKeys.PrefixOf(presented);
-        if (prefix is null) return Failed(client, "the API key is malformed");
+        if (prefix is null) return await FailedAsync(client, "the API key is malformed");
         var key = await db.ApiKeys.AsNoTracking().SingleOrDefaultAsync(k => k.Prefix == prefix, Context.RequestAborted);
-        if (key is null || !ApiKeys.Matches(presented, key.Hash)) return Failed(client, "the API key is not valid");
-        if (key.RevokedAt is not null) return Failed(client, "the API key was revoked");
-        if (key.ExpiresAt is { } expires && expires <= DateTime.UtcNow) return Failed(client, "the API key has expired");
+        if (key is null || !ApiKeys.Matches(presented, key.Hash)) return await FailedAsync(client, "the API key is not valid");
+        if (key.RevokedAt is not null) return await FailedAsync(client, "the API key was revoked");
+        if (key.ExpiresAt is { } expires && expires <= DateTime.UtcNow) return await FailedAsync(client, "the API key has expired");
 
         var claims = new List<Claim> { new(LeapClaims.KeyId, key.Id.ToString()) };
         if (key.IsOperator) claims.Add(new(LeapClaims.Operator, "db"));
@@ -55,9 +56,9 @@ public sealed class ApiKeyAuthenticationHandler(IOptionsMonitor<AuthenticationSc
         return Success(claims);
     }
 
-    private AuthenticateResult Failed(System.Net.IPAddress? client, string message)
+    private async Task<AuthenticateResult> FailedAsync(System.Net.IPAddress? client, string message)
     {
-        if (client is not null) throttle.RecordFailure(client);
+        if (client is not null) await throttle.RecordFailureAsync(client, Context.RequestAborted);
         failures.Record(client, throttled: false);
         return AuthenticateResult.Fail(message);
     }

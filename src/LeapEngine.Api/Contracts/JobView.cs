@@ -15,18 +15,24 @@ public sealed record JobView(
     long? FinishedAt,
     JobProgressView Progress,
     int? QueuePosition,
+    string? QueueState,
     JobUsageView Usage,
     JobErrorView? Error,
     bool CancelRequested,
     JsonElement Request,
     JsonElement? Result)
 {
-    public static JobView From(JobRecord j, int? queuePosition = null) => new(
+    /// <summary>Queue states of a queued job: a worker of its model class is up, or none is (yet).</summary>
+    public const string Waiting = "waiting", Provisioning = "provisioning";
+
+    /// <param name="workerUp">Whether a live worker reads the job's queue (null: unknown, or not asked).</param>
+    public static JobView From(JobRecord j, int? queuePosition = null, bool? workerUp = null) => new(
         PublicIds.Job(j.Id), "job", j.Type, j.Status, j.Model,
         Unix(j.CreatedAt), Unix(j.StartedAt), Unix(j.FinishedAt),
         new JobProgressView(j.ProgressDone, j.ProgressTotal, j.ProgressUnit, j.ProgressMessage,
             j.ProgressTotal > 0 ? Math.Round(Math.Clamp((double)j.ProgressDone / j.ProgressTotal, 0, 1), 4) : 0),
         j.Status == JobStatus.Queued ? queuePosition : null,
+        j.Status == JobStatus.Queued && workerUp is { } up ? (up ? Waiting : Provisioning) : null,
         new JobUsageView(j.ReservedTokens, j.UsedTokens),
         j.ErrorCode is null ? null : new JobErrorView(j.ErrorCode, j.ErrorMessage ?? ""),
         j.CancelRequested,

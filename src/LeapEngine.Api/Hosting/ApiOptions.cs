@@ -28,6 +28,12 @@ public sealed class ApiOptions
     /// <summary>A worker counts as alive for /readyz when its heartbeat is younger than this.</summary>
     [Range(1, 3600)] public int WorkerHeartbeatSeconds { get; set; } = 60;
 
+    /// <summary>
+    /// On SIGTERM the API stops accepting connections and lets requests in flight finish for up to this
+    /// long (the host's shutdown timeout) before it exits; a balancer's readiness check sees it go.
+    /// </summary>
+    [Range(1, 3600)] public int ShutdownDrainSeconds { get; set; } = 30;
+
     /// <summary>Failed authentications a client address may make per minute; past that it gets 429 until the minute ends.</summary>
     [Range(1, 1_000_000)] public int FailedAuthPerMinute { get; set; } = 10;
 

@@ -4,6 +4,7 @@ using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Infrastructure;
 using LeapEngine.Api.OpenAi;
+using LeapEngine.Api.Limits;
 using LeapEngine.Api.Streaming;
 using LeapEngine.Api.Viewer;
 using LeapEngine.Data;
@@ -22,12 +23,15 @@ public static class ApiServiceExtensions
         var api = builder.Configuration.GetSection(ApiOptions.Section).Get<ApiOptions>() ?? new ApiOptions();
         services.AddOptions<ApiOptions>().BindConfiguration(ApiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddLeapData(builder.Configuration).AddLeapPlans();
+        services.Configure<HostOptions>(h => h.ShutdownTimeout = TimeSpan.FromSeconds(api.ShutdownDrainSeconds));
         services.AddHostedService<StandaloneBootstrap>();
         services.AddLeapJobs(builder.Configuration, runServer: api.RunWorkerInProcess);
 
         services.AddAuthentication(ApiKeyAuthenticationHandler.SchemeName)
             .AddScheme<AuthenticationSchemeOptions, ApiKeyAuthenticationHandler>(ApiKeyAuthenticationHandler.SchemeName, null);
-        services.AddSingleton<IAuthFailureThrottle, InMemoryAuthFailureThrottle>();
+        services.AddLeapLimits(builder.Configuration);
+        services.AddSingleton<LeapEngine.Api.Capacity.QueueReaders>();
+        services.AddLeapApiTelemetry(builder.Configuration);
         services.AddSingleton<AuthFailureLog>();
         services.AddHostedService(sp => sp.GetRequiredService<AuthFailureLog>());
         // The base handler logs every failed attempt at Information; AuthFailureLog writes one summary line instead.
@@ -93,6 +97,7 @@ public static class ApiServiceExtensions
             DashboardTitle = "LeapEngine jobs",
         });
 
+        app.MapLeapMetrics();
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         app.MapOpenAiApi();

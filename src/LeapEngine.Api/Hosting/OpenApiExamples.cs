@@ -9,7 +9,7 @@ internal sealed class OpenApiExamples : IOperationFilter
 {
     private const string QueuedJob = """
         {"id":"job_786904ac55464d9cb4e944817e2fd7c3","object":"job","type":"generation","status":"queued","model":"stories260K",
-         "created_at":1795613505,"progress":{"done":0,"total":0,"fraction":0},"queue_position":1,
+         "created_at":1795613505,"progress":{"done":0,"total":0,"fraction":0},"queue_position":1,"queue_state":"waiting",
          "usage":{"reserved_model_tokens":37},"cancel_requested":false,
          "request":{"model":"stories260K","prompt":"Once upon a time","max_tokens":32,"temperature":0,"seed":0,"stop_at_eos":true}}
         """;

@@ -1,9 +1,10 @@
-using System.Collections.Concurrent;
 using LeapEngine.Api.Auth;
 using LeapEngine.Api.Errors;
 using LeapEngine.Api.Hosting;
+using LeapEngine.Api.Limits;
 using LeapEngine.Data;
 using LeapEngine.Data.Plans;
+using LeapEngine.Jobs.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
@@ -14,12 +15,11 @@ namespace LeapEngine.Api.Infrastructure;
 /// tenant response carries RateLimit-Limit/Remaining/Reset (and the X-RateLimit-* spellings);
 /// over the limit the answer is 429 with Retry-After. Operator keys get Leap:Api:OperatorRequestsPerMinute
 /// each (a leaked or looping operator key must not hammer the database through /v1/admin).
-/// Counts are per API process: with N API replicas behind a balancer a tenant gets up to N times its limit.
+/// Counts come from <see cref="IRateCounter"/>: on PostgreSQL one count per window shared by every API
+/// replica (N replicas still allow the plan's limit, not N times it); in standalone mode, this process's.
 /// </summary>
-public sealed class RateLimitMiddleware(RequestDelegate next, IOptions<PlansOptions> plans, IOptions<ApiOptions> api, TimeProvider clock)
+public sealed class RateLimitMiddleware(RequestDelegate next, IOptions<PlansOptions> plans, IOptions<ApiOptions> api, IRateCounter counter)
 {
-    private readonly ConcurrentDictionary<string, Window> _windows = new();
-
     public async Task InvokeAsync(HttpContext context, LeapDbContext db)
     {
         string bucket;
@@ -42,25 +42,22 @@ public sealed class RateLimitMiddleware(RequestDelegate next, IOptions<PlansOpti
             return;
         }
 
-        var now = clock.GetUtcNow().ToUnixTimeSeconds();
-        long windowStart = now - now % 60;
-        int reset = (int)(windowStart + 60 - now);
-        var window = _windows.AddOrUpdate(bucket, _ => new Window(windowStart, 1),
-            (_, w) => w.Start == windowStart ? w with { Count = w.Count + 1 } : new Window(windowStart, 1));
-        int remaining = Math.Max(0, limit - window.Count);
+        var hit = await counter.HitAsync(bucket, context.RequestAborted);
+        int reset = hit.ResetSeconds;
+        int remaining = Math.Max(0, limit - hit.Count);
 
         var headers = context.Response.Headers;
         headers["RateLimit-Limit"] = headers["X-RateLimit-Limit"] = limit.ToString();
         headers["RateLimit-Remaining"] = headers["X-RateLimit-Remaining"] = remaining.ToString();
         headers["RateLimit-Reset"] = headers["X-RateLimit-Reset"] = reset.ToString();
         headers["RateLimit-Policy"] = $"{limit};w=60";
-        if (window.Count > limit)
+        if (hit.Count > limit)
         {
+            LeapTelemetry.RateLimitRejections.Add(1, new KeyValuePair<string, object?>("bucket", bucket[..bucket.IndexOf(':')]));
             await Problems.WriteAsync(context, Problems.RateLimited(Math.Max(1, reset), limit));
             return;
         }
         await next(context);
     }
 
-    private sealed record Window(long Start, int Count);
 }

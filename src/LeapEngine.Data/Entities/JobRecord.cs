@@ -39,6 +39,15 @@ public sealed class JobRecord
 
     /// <summary>Incremented each time a worker starts the job; only the latest attempt may finish it.</summary>
     public int Attempt { get; set; }
+    /// <summary>
+    /// Attempts a stopping worker handed back unfinished (graceful shutdown: a deploy, a scale-down).
+    /// They are the engine's doing, so they do not count against Leap:Jobs:MaxAttempts.
+    /// </summary>
+    public int HandedBack { get; set; }
+    /// <summary>W3C traceparent of the request that submitted the job: every run of it continues that trace.</summary>
+    public string? TraceParent { get; set; }
+    /// <summary>Attempts that count against Leap:Jobs:MaxAttempts: starts that failed or whose worker died.</summary>
+    [System.ComponentModel.DataAnnotations.Schema.NotMapped] public int CountedAttempts => Attempt - HandedBack;
     /// <summary>Set by POST /cancel on a running job; the worker notices and stops.</summary>
     public bool CancelRequested { get; set; }
     /// <summary>When the cancel was asked for: a job whose worker does not stop within the grace period is ended by the reconciler.</summary>

@@ -6,6 +6,7 @@ using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Metering;
 using LeapEngine.Jobs.Models;
 using LeapEngine.Jobs.Scheduling;
+using LeapEngine.Jobs.Telemetry;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -23,6 +24,8 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
     IOptions<JobsOptions> options, ILogger<JobRunner> log)
 {
     private readonly JobsOptions _options = options.Value;
+    /// <summary>The run being measured (a runner is transient: Hangfire resolves one per run), told the status it stores.</summary>
+    private RunMeasurement? _run;
 
     /// <remarks>
     /// The runner owns retrying, so Hangfire's own retry is off: a job that throws is put back on
@@ -47,10 +50,11 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             return;
         }
         using var logScope = log.BeginScope(new Dictionary<string, object> { ["job_id"] = jobId, ["tenant_id"] = job.TenantId });
-        if (job.Attempt > _options.MaxAttempts)
+        // Attempts a stopping worker handed back are the engine's doing and do not count.
+        if (job.CountedAttempts > _options.MaxAttempts)
         {
             await FinishAsync(db, job, Failed("too_many_attempts",
-                $"the job was started {job.Attempt - 1} times without finishing (its workers kept dying)", 0));
+                $"the job was started {job.CountedAttempts - 1} times without finishing (its workers kept dying)", 0));
             return;
         }
         if (job.CancelRequested)
@@ -67,6 +71,9 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
 
         // The meter knows the reservation: work past it is refused before it runs (UsageLimitReachedException).
         var execution = new JobExecution(job.Id, job.TenantId, job.Attempt, scope.ServiceProvider, job.ReservedTokens);
+        // One trace per job: this run continues the submitting request's trace (its logs carry the trace id).
+        using var activity = LeapTelemetry.StartRun(job.Type, job.Id, job.Attempt, job.TraceParent);
+        using var measured = _run = new RunMeasurement(job.Type, execution.Usage);
         using var cancel = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
         await using var monitor = new JobMonitor(scopes, job, execution.Usage, _options, cancel, log);
         try
@@ -97,7 +104,14 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         }
         catch (OperationCanceledException) when (shutdown.IsCancellationRequested)
         {
-            // The server is stopping: Hangfire puts the job back, and the next attempt starts over.
+            // The worker is stopping and the grace period (Leap:Jobs:ShutdownGraceSeconds) ran out: the row goes
+            // back to queued, this attempt neither counted nor billed; rethrowing lets Hangfire put the same entry
+            // straight back on the job's own queue, where the row still names it, so another worker claims it at once.
+            await monitor.StopAsync();
+            bool handedBack = await DatabaseRetry.RunAsync(() => JobStore.HandBackAsync(db, job.Id, job.Attempt,
+                "handed back by a stopping worker; waiting for another", DateTime.UtcNow, CancellationToken.None), log);
+            log.LogWarning(handedBack ? "Job {JobId} attempt {Attempt} handed back: the worker is stopping"
+                : "Job {JobId} attempt {Attempt} interrupted by shutdown after it was ended or taken over elsewhere", jobId, job.Attempt);
             throw;
         }
         catch (ServedModelUnavailableException e)
@@ -135,7 +149,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
     /// <summary>Puts a job that threw back on its own queue after a delay, or fails it when its attempts are used up.</summary>
     private async Task RetryOrFailAsync(LeapDbContext db, JobRecord job, Exception error, long usedTokens)
     {
-        if (job.Attempt >= _options.MaxAttempts)
+        if (job.CountedAttempts >= _options.MaxAttempts)
         {
             log.LogError(error, "Job {JobId} failed on its last attempt ({Attempt})", job.Id, job.Attempt);
             await FinishAsync(db, job, Failed("internal_error",
@@ -166,6 +180,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         // and rides out a short database outage rather than losing the work.
         bool finished = await DatabaseRetry.RunAsync(
             () => JobStore.FinishAsync(db, job, job.Attempt, outcome, DateTime.UtcNow, CancellationToken.None), log);
+        if (finished && _run is not null) _run.Outcome = outcome.Status;
         if (finished) log.LogInformation("Job {JobId} {Status} (used {Tokens} model tokens)", job.Id, outcome.Status, outcome.UsedTokens);
         else log.LogWarning("Job {JobId} attempt {Attempt} no longer owned the job; its {Status} outcome was dropped",
             job.Id, job.Attempt, outcome.Status);

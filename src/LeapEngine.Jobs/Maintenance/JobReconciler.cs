@@ -102,10 +102,10 @@ public sealed class JobReconciler(IServiceScopeFactory scopes, JobStorage storag
             if (CanStillRun(connection, hangfireId, job.Queue)) continue;
             // The entry will never run this row: take it off any queue it still sits on, then replace it.
             client.Delete(hangfireId);
-            if (job.Attempt >= _options.MaxAttempts)
+            if (job.CountedAttempts >= _options.MaxAttempts)
             {
                 var outcome = new JobStore.Outcome(JobStatus.Failed, job.UsedTokens ?? 0, ErrorCode: "internal_error",
-                    ErrorMessage: $"the job failed {job.Attempt} times without finishing");
+                    ErrorMessage: $"the job failed {job.CountedAttempts} times without finishing");
                 if (await JobStore.FinishFromAsync(db, job, job.Status, job.Attempt, outcome, now, ct)) failed++;
             }
             else if (await JobStore.ReleaseHangfireJobAsync(db, job.Id, hangfireId, ct)

@@ -10,7 +10,9 @@ namespace LeapEngine.Jobs.Models;
 /// <summary>
 /// Loaded models of this process, on its device. A job leases an instance exclusively (methods
 /// attach hooks to the network, so two jobs must never share one); idle instances are kept for
-/// the next job, up to <see cref="ModelsOptions.MaxInstancesPerModel"/> per model.
+/// the next job, up to <see cref="ModelsOptions.MaxInstancesPerModel"/> per model, and within
+/// <see cref="ModelsOptions.MemoryBudgetMB"/> (least recently used idle instances are unloaded
+/// first). A worker given Leap:Jobs:Classes loads only models of those classes.
 /// </summary>
 public sealed class ModelPool : IDisposable
 {
@@ -20,12 +22,16 @@ public sealed class ModelPool : IDisposable
     private readonly Lazy<ModelStore> _diskOnly;
     private readonly Lazy<Device> _device;
     private readonly ConcurrentDictionary<string, Lazy<Task<LanguageModel>>> _validation = new(StringComparer.OrdinalIgnoreCase);
-    private readonly ConcurrentDictionary<string, Slot> _slots = new(StringComparer.OrdinalIgnoreCase);
+    private readonly ConcurrentDictionary<string, SemaphoreSlim> _gates = new(StringComparer.OrdinalIgnoreCase);
+    private readonly LoadedModels _loaded;
+    private readonly HashSet<string>? _classes;
 
-    public ModelPool(IOptions<ModelsOptions> options, ILogger<ModelPool> log)
+    public ModelPool(IOptions<ModelsOptions> options, IOptions<JobsOptions> jobs, ILogger<ModelPool> log)
     {
         _options = options.Value;
         _log = log;
+        _classes = jobs.Value.Classes is { Length: > 0 } classes ? new HashSet<string>(classes, StringComparer.Ordinal) : null;
+        _loaded = new LoadedModels((long)(_options.MemoryBudgetMB * 1024 * 1024), log);
         _store = new(() =>
         {
             var env = ModelStoreOptions.FromEnvironment();
@@ -87,33 +93,43 @@ public sealed class ModelPool : IDisposable
     }
 
     /// <summary>Leases a loaded instance of a served model; dispose the lease to give it back.</summary>
+    /// <exception cref="InvalidOperationException">
+    /// The model's class is not one this worker serves (Leap:Jobs:Classes): the job reached the wrong pool, and the
+    /// runner's retry puts it back on its own queue, where a worker of its class takes it.
+    /// </exception>
     public async Task<ModelLease> LeaseAsync(string modelId, CancellationToken ct)
     {
         var served = _options.Find(modelId) ?? throw new ArgumentException($"model '{modelId}' is not served here");
-        var slot = _slots.GetOrAdd(served.Id, _ => new Slot(_options.MaxInstancesPerModel));
-        await slot.Gate.WaitAsync(ct).ConfigureAwait(false);
+        if (_classes is { Count: > 0 } && !_classes.Contains(served.Class))
+            throw new InvalidOperationException($"model '{served.Id}' is of class '{served.Class}'; this worker serves {string.Join(", ", _classes)} only");
+        var gate = _gates.GetOrAdd(served.Id, _ => new SemaphoreSlim(_options.MaxInstancesPerModel, _options.MaxInstancesPerModel));
+        await gate.WaitAsync(ct).ConfigureAwait(false);
         try
         {
-            if (!slot.Idle.TryPop(out var model))
+            var instance = _loaded.TakeIdle(served.Id);
+            if (instance is null)
             {
                 _log.LogInformation("Loading model {Model} on {Device}", served.Id, _device.Value);
                 try
                 {
-                    model = await LanguageModel.LoadAsync(Store, served.Id, _device.Value, ct: ct).ConfigureAwait(false);
+                    instance = _loaded.Add(served.Id, await LanguageModel.LoadAsync(Store, served.Id, _device.Value, ct: ct).ConfigureAwait(false));
                 }
                 catch (Exception e) when (ServedModelUnavailableException.IsMissingFiles(e))
                 {
                     throw Unavailable(served.Id, e);
                 }
             }
-            return new ModelLease(model, () => { slot.Idle.Push(model); slot.Gate.Release(); });
+            return new ModelLease(instance.Model, () => { _loaded.Return(instance); gate.Release(); });
         }
         catch
         {
-            slot.Gate.Release();
+            gate.Release();
             throw;
         }
     }
+
+    /// <summary>Loaded instances (busy and idle) and their bytes: what the memory budget governs.</summary>
+    public (int Instances, long Bytes) Loaded => _loaded.Totals;
 
     private ServedModelUnavailableException Unavailable(string modelId, Exception cause)
     {
@@ -124,18 +140,11 @@ public sealed class ModelPool : IDisposable
 
     public void Dispose()
     {
-        foreach (var slot in _slots.Values)
-            while (slot.Idle.TryPop(out var m)) m.Dispose();
+        _loaded.Dispose();
         foreach (var load in _validation.Values)
             if (load.IsValueCreated && load.Value.IsCompletedSuccessfully) load.Value.Result.Dispose();
         if (_diskOnly.IsValueCreated) _diskOnly.Value.Dispose();
         if (_store.IsValueCreated) _store.Value.Dispose();
-    }
-
-    private sealed class Slot(int instances)
-    {
-        public SemaphoreSlim Gate { get; } = new(instances, instances);
-        public ConcurrentStack<LanguageModel> Idle { get; } = new();
     }
 }
 

@@ -22,6 +22,12 @@ public sealed class ModelsOptions
     /// <summary>Loaded copies kept per model (one per concurrently running job on it).</summary>
     [Range(1, 64)] public int MaxInstancesPerModel { get; set; } = 2;
 
+    /// <summary>
+    /// Bytes of model weights this process keeps loaded, in MiB (0: no limit). Past it, idle instances
+    /// are unloaded least recently used first; a GPU worker sets it below its card's memory.
+    /// </summary>
+    [Range(0, 10_000_000)] public double MemoryBudgetMB { get; set; }
+
     public ServedModel? Find(string id) =>
         Served.FirstOrDefault(m => string.Equals(m.Id, id, StringComparison.OrdinalIgnoreCase));
 }

@@ -7,6 +7,7 @@ using LeapEngine.Jobs.Scheduling;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using LeapEngine.Jobs.Telemetry;
 
 namespace LeapEngine.Jobs.Submission;
 
@@ -85,6 +86,8 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             ReservedTokens = estimate.MaxModelTokens,
             ReservedMonth = QuotaLedger.MonthOf(now),
             IdempotencyKey = idempotencyKey,
+            // The submitting request's trace: the worker's run joins it, so one job is one trace across processes.
+            TraceParent = System.Diagnostics.Activity.Current?.Id,
         };
 
         await QuotaLedger.EnsureMonthAsync(db, tenant.Id, now, ct);
@@ -98,6 +101,10 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
                 var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, estimate.MaxModelTokens, now, ct);
                 if (refusal is { } r)
                 {
+                    LeapTelemetry.QuotaRejections.Add(1, new KeyValuePair<string, object?>("quota", r switch
+                    {
+                        QuotaRefusal.ConcurrentJobs => "concurrent_jobs", QuotaRefusal.JobsPerDay => "jobs_per_day", _ => "model_tokens",
+                    }));
                     await tx.RollbackAsync(ct);
                     throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, estimate));
                 }

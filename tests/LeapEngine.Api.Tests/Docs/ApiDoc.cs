@@ -57,7 +57,7 @@ public static partial class ApiDoc
         return blocks;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(System.IO.Path.Combine(dir.FullName, "LeapEngine.sln"))) return dir.FullName;

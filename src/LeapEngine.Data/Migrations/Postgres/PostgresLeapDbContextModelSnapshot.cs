@@ -209,6 +209,10 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("finished_at");
 
+                    b.Property<int>("HandedBack")
+                        .HasColumnType("integer")
+                        .HasColumnName("handed_back");
+
                     b.Property<string>("HangfireJobId")
                         .HasMaxLength(64)
                         .HasColumnType("character varying(64)")
@@ -285,6 +289,11 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("uuid")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("character varying(128)")
+                        .HasColumnName("trace_parent");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -309,6 +318,28 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .IsUnique();
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("LeapEngine.Data.Entities.RateWindow", b =>
+                {
+                    b.Property<string>("Bucket")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("integer")
+                        .HasColumnName("count");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("bigint")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("Bucket");
+
+                    b.HasIndex("WindowStart");
+
+                    b.ToTable("rate_windows", (string)null);
                 });
 
             modelBuilder.Entity("LeapEngine.Data.Entities.Tenant", b =>

@@ -204,6 +204,10 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("finished_at");
 
+                    b.Property<int>("HandedBack")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("handed_back");
+
                     b.Property<string>("HangfireJobId")
                         .HasMaxLength(64)
                         .HasColumnType("TEXT")
@@ -280,6 +284,11 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("tenant_id");
 
+                    b.Property<string>("TraceParent")
+                        .HasMaxLength(128)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("trace_parent");
+
                     b.Property<string>("Type")
                         .IsRequired()
                         .HasMaxLength(64)
@@ -304,6 +313,28 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .IsUnique();
 
                     b.ToTable("jobs", (string)null);
+                });
+
+            modelBuilder.Entity("LeapEngine.Data.Entities.RateWindow", b =>
+                {
+                    b.Property<string>("Bucket")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("bucket");
+
+                    b.Property<int>("Count")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("count");
+
+                    b.Property<long>("WindowStart")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("window_start");
+
+                    b.HasKey("Bucket");
+
+                    b.HasIndex("WindowStart");
+
+                    b.ToTable("rate_windows", (string)null);
                 });
 
             modelBuilder.Entity("LeapEngine.Data.Entities.Tenant", b =>
