@@ -10,11 +10,17 @@ namespace LeapEngine.Core.Tests.BlackBox;
 public sealed class FlakyEndpoint(JsonEndpoint inner, int everyNth, TimeSpan delay = default) : JsonEndpoint
 {
     private readonly HttpMessageInvoker _inner = new(inner, disposeHandler: false);
-    private int _n;
+    private int _n, _afterCancel;
+
+    /// <summary>A token the test cancels; calls that arrive after it was cancelled are counted.</summary>
+    public CancellationToken Watched { get; set; }
+    /// <summary>Calls that reached the endpoint after <see cref="Watched"/> was cancelled.</summary>
+    public int CallsAfterCancel => Volatile.Read(ref _afterCancel);
 
     protected override async Task<HttpResponseMessage> AnswerAsync(string path, JsonObject body, HttpRequestMessage request, CancellationToken ct)
     {
         int n = Interlocked.Increment(ref _n);
+        if (Watched.IsCancellationRequested) Interlocked.Increment(ref _afterCancel);
         if (delay > TimeSpan.Zero) await Task.Delay(delay, ct);
         if (n % everyNth == 0)
         {
