@@ -44,13 +44,16 @@ public sealed class OwnEndpointBlackBoxTests(ApiFixture api, ITestOutputHelper o
         Assert.Contains("echo", reason);
     }
 
+    /// <summary><paramref name="echo"/> false: the probe's answer with echo left out, so the reader takes vLLM's prompt_logprobs route.</summary>
     [Theory]
-    [InlineData("itp")]
-    [InlineData("hipe")]
-    public async Task Teacher_forced_attribution_over_the_own_endpoint_equals_the_white_box_engine(string method)
+    [InlineData("itp", true)]
+    [InlineData("itp", false)]
+    [InlineData("hipe", true)]
+    public async Task Teacher_forced_attribution_over_the_own_endpoint_equals_the_white_box_engine(string method, bool echo)
     {
         var client = await ClientAsync("stories260K");
         var caps = await EndpointProbe.RunAsync(client);
+        if (!echo) caps = caps with { CompletionsEcho = false };
         var black = await BlackBoxAttribution.RunAsync(client, caps, new BlackBoxAttributionRequest
         {
             Messages = [new ChatMessage("user", Story)], Completion = Completion, Unit = "word", Perturbation = "remove",
@@ -62,6 +65,7 @@ public sealed class OwnEndpointBlackBoxTests(ApiFixture api, ITestOutputHelper o
         }));
 
         Assert.Equal("teacher_forced", black.ScoringMode);
+        Assert.Contains(echo ? "echo" : "prompt_logprobs", black.ScoringReason);
         Assert.Equal(white.CompletionTokenLogProbs.Length, black.CompletionTokenLogProbs.Length);
         Assert.Equal(white.CompletionLogProb, black.CompletionLogProb, 1e-4);
         Assert.Equal(white.Units.Select(u => u.Text), black.Units.Select(u => u.Text));
