@@ -62,6 +62,21 @@ public class ScoringReadersTests
             Logprobs = new CompletionLogprobs { Tokens = ["<s>", " and", " more"], TokenLogprobs = [null, -2.0, -3.0], TextOffset = [0, 0, 4] },
         };
         Assert.Equal([-2.0, -3.0], TeacherForcedReader.FromEcho(bos, 0, 9).Item2);
+        // A SentencePiece dummy prefix (what LeapEngine's own endpoint echoes for stories260K when the text starts with a
+        // space): a whitespace token at the completion's first offset with the next token at the same offset spells
+        // nothing of the text and is not one of the completion's tokens.
+        var dummy = new CompletionChoice
+        {
+            Logprobs = new CompletionLogprobs { Tokens = ["<s>", " ", " and", " more"], TokenLogprobs = [null, -0.5, -2.0, -3.0], TextOffset = [0, 0, 0, 4] },
+        };
+        Assert.Equal([" and", " more"], TeacherForcedReader.FromEcho(dummy, 0, 9).Item1);
+        Assert.Equal([-2.0, -3.0], TeacherForcedReader.FromEcho(dummy, 0, 9).Item2);
+        // Byte-fallback pieces of one character share an offset too, but are not whitespace: they stay completion tokens.
+        var bytes = new CompletionChoice
+        {
+            Logprobs = new CompletionLogprobs { Tokens = ["<s>", "\uFFFD", "\uFFFD", " more"], TokenLogprobs = [null, -1.0, -2.0, -3.0], TextOffset = [0, 0, 0, 2] },
+        };
+        Assert.Equal([-1.0, -2.0, -3.0], TeacherForcedReader.FromEcho(bytes, 0, 7).Item2);
     }
 
     [Fact]

@@ -96,7 +96,11 @@ public sealed class TeacherForcedReader(EndpointClient client, ChatTemplate temp
         for (int i = values[0] is null ? 1 : 0; i < tokens.Count; i++)
         {
             int start = offsets[i];
-            if (start >= promptChars && start < end) picked.Add(i);
+            if (start >= promptChars && start < end)
+            {
+                if (picked.Count == 0 && IsDummyPrefix(tokens, offsets, i)) continue;
+                picked.Add(i);
+            }
             else if (start < promptChars && start + tokens[i].Length > promptChars && i + 1 < tokens.Count && offsets[i + 1] > promptChars)
                 throw Straddle();
         }
@@ -105,6 +109,14 @@ public sealed class TeacherForcedReader(EndpointClient client, ChatTemplate temp
             throw new EndpointException(EndpointFailure.BadResponse, "completions with echo: a completion token has no log-prob");
         return (picked.Select(i => tokens[i]).ToList(), picked.Select(i => values[i]!.Value).ToArray());
     }
+
+    /// <summary>
+    /// A whitespace token followed by one at the same offset spells nothing of the text: a SentencePiece tokenizer's
+    /// dummy prefix, which a text starting with a space gets when nothing precedes it (an empty perturbed prompt). The
+    /// model read it, but it is the prompt's, not the completion's; counting it would change the completion's length.
+    /// </summary>
+    private static bool IsDummyPrefix(IReadOnlyList<string> tokens, IReadOnlyList<int> offsets, int i) =>
+        i + 1 < tokens.Count && offsets[i + 1] == offsets[i] && tokens[i].Length > 0 && string.IsNullOrWhiteSpace(tokens[i]);
 
     /// <summary>vLLM's prompt_logprobs: the last prompt tokens whose decoded texts add up to the completion.</summary>
     internal static (IReadOnlyList<string>, double[]) FromPromptLogprobs(CompletionChoice choice, int completionChars)
