@@ -17,6 +17,14 @@ public sealed class EndpointGate(int maxConcurrency)
     public async Task<IDisposable> EnterAsync(CancellationToken ct)
     {
         await _slots.WaitAsync(ct);
+        // SemaphoreSlim can hand a freed slot to a waiter whose token was cancelled a moment before (the release wins
+        // the race with the cancellation callback); without this check every queued call of a cancelled job would
+        // still go out, one after another, as the slots free up.
+        if (ct.IsCancellationRequested)
+        {
+            _slots.Release();
+            ct.ThrowIfCancellationRequested();
+        }
         int now = Interlocked.Increment(ref _inFlight);
         int peak;
         while (now > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, now, peak) != peak) { }
