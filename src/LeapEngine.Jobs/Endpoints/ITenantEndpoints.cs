@@ -1,0 +1,20 @@
+using LeapEngine.Core.BlackBox.Client;
+using LeapEngine.Core.BlackBox.Probe;
+
+namespace LeapEngine.Jobs.Endpoints;
+
+/// <summary>
+/// A tenant's registered OpenAI-compatible endpoint (POST /v1/endpoints), as a job needs it: the spec with the key
+/// decrypted (in memory only, never logged or stored in a result) and the last probe's capabilities, if probed.
+/// </summary>
+public sealed record TenantEndpoint(string Id, EndpointSpec Spec, EndpointCapabilities? Capabilities);
+
+/// <summary>
+/// Where jobs look up a tenant's endpoints. The seam between the endpoints resource (stored, keys encrypted with ASP.NET
+/// Core Data Protection) and the black-box jobs that call them: jobs only ever see this interface.
+/// </summary>
+public interface ITenantEndpoints
+{
+    /// <summary>The endpoint, or null when the tenant has none with that id (never another tenant's).</summary>
+    Task<TenantEndpoint?> FindAsync(Guid tenantId, string endpointId, CancellationToken ct);
+}
