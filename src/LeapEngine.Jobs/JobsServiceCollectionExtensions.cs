@@ -4,6 +4,7 @@ using LeapEngine.Data;
 using LeapEngine.Jobs.Attribution;
 using LeapEngine.Jobs.Checks;
 using LeapEngine.Jobs.Dictionaries;
+using LeapEngine.Jobs.Endpoints;
 using LeapEngine.Jobs.Execution;
 using LeapEngine.Jobs.Generation;
 using LeapEngine.Jobs.Handlers;
@@ -65,6 +66,7 @@ public static class JobsServiceCollectionExtensions
                 cfg.UseInMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions { IdType = Hangfire.InMemory.InMemoryStorageIdType.Guid });
         });
 
+        services.AddLeapEndpoints();
         services.AddSingleton<ModelPool>();
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
         services.AddScoped<JobSubmitter>();
