@@ -5,6 +5,7 @@ using LeapEngine.Data;
 using LeapEngine.Data.Entities;
 using LeapEngine.Data.Plans;
 using LeapEngine.Jobs.Endpoints;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Api.Endpoints;
@@ -52,12 +53,16 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
             var found = await EndpointProbe.RunAsync(client, deadline.Token);
             found = found with { Notes = found.Notes.Select(Clean).ToList() };
             if (!Usable(found))
-                return Problems.EndpointFailed("no chat or completions route of the endpoint gave a usable answer: " +
-                                               string.Join("; ", found.Notes), "endpoint_rejected", null);
+                return Problems.EndpointFailed("no chat or completions route of the endpoint gave a usable answer; the first refusal: " +
+                                               found.Notes.FirstOrDefault(), "endpoint_rejected", null, found.Notes);
             row.CapabilitiesJson = EndpointStore.WriteCapabilities(found);
             row.ProbedAt = now;
-            await db.SaveChangesAsync(CancellationToken.None);
-            return null;
+            // One UPDATE, not the change tracker (the ledger clears it), and only while the endpoint still has the model
+            // it was probed with: a PATCH to another model during the probe voids this result.
+            string json = row.CapabilitiesJson, model = row.Model;
+            int stored = await db.Endpoints.Where(e => e.Id == row.Id && e.Model == model)
+                .ExecuteUpdateAsync(s => s.SetProperty(e => e.CapabilitiesJson, json).SetProperty(e => e.ProbedAt, now), CancellationToken.None);
+            return stored == 1 ? null : Problems.Conflict("the endpoint was changed or deleted while it was probed; probe it again");
         }
         catch (EndpointException e)
         {
