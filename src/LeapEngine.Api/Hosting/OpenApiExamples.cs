@@ -40,6 +40,19 @@ internal sealed class OpenApiExamples : IOperationFilter
 
     private const string Tenant = """{"id":"ten_f833f2c7259c44f99fc58f8c6ba2e19a","object":"tenant","name":"researcher","plan":"free","created_at":1795618753,"active_jobs":0}""";
 
+    private const string Endpoint = """
+        {"id":"ep_3a1f0c9d8e7b46a5b4c3d2e1f0a9b8c7","object":"endpoint","name":"prod chat","base_url":"https://api.openai.com/v1","model":"gpt-4o-mini",
+         "has_api_key":true,"header_names":["OpenAI-Organization"],"max_concurrency":4,"timeout_seconds":60,"created_at":1795613505,"updated_at":1795613505}
+        """;
+
+    private const string ProbedEndpoint = """
+        {"id":"ep_3a1f0c9d8e7b46a5b4c3d2e1f0a9b8c7","object":"endpoint","name":"prod chat","base_url":"https://api.openai.com/v1","model":"gpt-4o-mini",
+         "has_api_key":true,"header_names":["OpenAI-Organization"],"max_concurrency":4,"timeout_seconds":60,"created_at":1795613505,"updated_at":1795613505,
+         "probed_at":1795613600,"capabilities":{"chat_logprobs":true,"top_logprobs":20,"completions_echo":false,"prompt_logprobs":false,"tokenize":false,
+         "deterministic_at_temperature_zero":true,"scoring_mode":"regenerate_top_logprobs",
+         "notes":["completions with echo: completions: the endpoint refused the request (404): This is a chat model and not supported in the v1/completions endpoint."],"calls":6}}
+        """;
+
     /// <summary>Server-sent events are text, not JSON: shown as a string.</summary>
     private const string Events = "id: 1\nevent: progress\ndata: {\"id\":\"job_786904ac55464d9cb4e944817e2fd7c3\",\"status\":\"running\",\"progress\":{\"done\":12,\"total\":32,\"unit\":\"tokens\"}}\n\nid: 2\nevent: done\ndata: {\"id\":\"job_786904ac55464d9cb4e944817e2fd7c3\",\"status\":\"succeeded\"}\n\n";
 
@@ -59,6 +72,8 @@ internal sealed class OpenApiExamples : IOperationFilter
         ["CreateTenantKey"] = """{"name":"acme-prod","scopes":["read","write"]}""",
         ["CreateTenant"] = """{"name":"Acme","plan":"pro"}""",
         ["UpdateTenant"] = """{"plan":"free"}""",
+        ["CreateEndpoint"] = """{"name":"prod chat","base_url":"https://api.openai.com/v1","model":"gpt-4o-mini","api_key":"sk-example-not-real","headers":{"OpenAI-Organization":"org-example"},"max_concurrency":4,"timeout_seconds":60}""",
+        ["UpdateEndpoint"] = """{"api_key":"sk-rotated-example-not-real","max_concurrency":8}""",
         ["CreateChatCompletion"] = """{"model":"stories260K","messages":[{"role":"user","content":"Once upon a time"}],"max_tokens":16,"temperature":0,"logprobs":true,"top_logprobs":2}""",
         ["CreateCompletion"] = """{"model":"stories260K","prompt":"Once upon a time","max_tokens":0,"echo":true,"logprobs":1}""",
     };
@@ -97,7 +112,12 @@ internal sealed class OpenApiExamples : IOperationFilter
         ["SteerDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_steer\""),
         ["AblateDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_ablate\""),
         ["MatchDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_match\""),
-        ["GetUsage"] = """{"object":"usage","plan":"free","month":"2026-11","limits":{"max_prompt_tokens":256,"allowed_models":["stories260K"],"jobs_per_day":200,"concurrent_jobs":2,"compute_tokens_per_month":2000000,"requests_per_minute":60,"priority":2},"used_model_tokens":37,"reserved_model_tokens":0,"remaining_model_tokens":1999963,"jobs_today":1,"active_jobs":0,"jobs_succeeded":1,"jobs_failed":0}""",
+        ["GetUsage"] = """{"object":"usage","plan":"free","month":"2026-11","limits":{"max_prompt_tokens":256,"allowed_models":["stories260K"],"jobs_per_day":200,"concurrent_jobs":2,"compute_tokens_per_month":2000000,"requests_per_minute":60,"held_connections":10,"endpoint_calls_per_month":10000,"max_endpoints":10,"priority":2},"used_model_tokens":37,"reserved_model_tokens":0,"remaining_model_tokens":1999963,"jobs_today":1,"active_jobs":0,"jobs_succeeded":1,"jobs_failed":0,"used_endpoint_calls":6,"reserved_endpoint_calls":0,"remaining_endpoint_calls":9994}""",
+        ["CreateEndpoint"] = Endpoint,
+        ["GetEndpoint"] = ProbedEndpoint,
+        ["UpdateEndpoint"] = Endpoint,
+        ["ProbeEndpoint"] = ProbedEndpoint,
+        ["ListEndpoints"] = $$"""{"object":"list","data":[{{ProbedEndpoint}}],"has_more":false,"first_id":"ep_3a1f0c9d8e7b46a5b4c3d2e1f0a9b8c7","last_id":"ep_3a1f0c9d8e7b46a5b4c3d2e1f0a9b8c7"}""",
     };
 
     public void Apply(OpenApiOperation operation, OperationFilterContext context)
