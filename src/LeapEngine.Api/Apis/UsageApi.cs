@@ -11,12 +11,13 @@ namespace LeapEngine.Api.Apis;
 public static class UsageApi
 {
     public sealed record UsageView(string Object, string Plan, string Month, PlanLimits Limits, long UsedModelTokens,
-        long ReservedModelTokens, long RemainingModelTokens, int JobsToday, int ActiveJobs, int JobsSucceeded, int JobsFailed);
+        long ReservedModelTokens, long RemainingModelTokens, int JobsToday, int ActiveJobs, int JobsSucceeded, int JobsFailed,
+        long UsedEndpointCalls, long ReservedEndpointCalls, long RemainingEndpointCalls);
 
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/usage", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithTags("Usage").WithName("GetUsage")
-            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward)")
+            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward; black-box jobs in endpoint calls)")
             .Produces<UsageView>();
         return app;
     }
@@ -34,6 +35,7 @@ public static class UsageApi
         int today = tenant.QuotaDay == QuotaLedger.DayOf(now) ? tenant.JobsToday : 0;
         return TypedResults.Ok(new UsageView("usage", tenant.Plan, month, plan, used, reserved,
             Math.Max(0, plan.ComputeTokensPerMonth - used - reserved), today, tenant.ActiveJobs,
-            usage?.JobsSucceeded ?? 0, usage?.JobsFailed ?? 0));
+            usage?.JobsSucceeded ?? 0, usage?.JobsFailed ?? 0, usage?.UsedEndpointCalls ?? 0, usage?.ReservedEndpointCalls ?? 0,
+            Math.Max(0, plan.EndpointCallsPerMonth - (usage?.UsedEndpointCalls ?? 0) - (usage?.ReservedEndpointCalls ?? 0))));
     }
 }

@@ -11,6 +11,9 @@ public sealed class UsageMonth
     public required string Month { get; set; }
     public long UsedTokens { get; set; }
     public long ReservedTokens { get; set; }
+    /// <summary>Calls black-box jobs made to tenants' endpoints (retries included): a ledger of its own, never mixed with tokens.</summary>
+    public long UsedEndpointCalls { get; set; }
+    public long ReservedEndpointCalls { get; set; }
     public int JobsSucceeded { get; set; }
     public int JobsFailed { get; set; }
 }

@@ -304,6 +304,14 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("UsageUnit")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("model_tokens")
+                        .HasColumnName("usage_unit");
+
                     b.Property<long?>("UsedTokens")
                         .HasColumnType("bigint")
                         .HasColumnName("used_tokens");
@@ -403,9 +411,17 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("integer")
                         .HasColumnName("jobs_succeeded");
 
+                    b.Property<long>("ReservedEndpointCalls")
+                        .HasColumnType("bigint")
+                        .HasColumnName("reserved_endpoint_calls");
+
                     b.Property<long>("ReservedTokens")
                         .HasColumnType("bigint")
                         .HasColumnName("reserved_tokens");
+
+                    b.Property<long>("UsedEndpointCalls")
+                        .HasColumnType("bigint")
+                        .HasColumnName("used_endpoint_calls");
 
                     b.Property<long>("UsedTokens")
                         .HasColumnType("bigint")

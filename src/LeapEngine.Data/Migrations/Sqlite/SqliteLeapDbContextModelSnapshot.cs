@@ -299,6 +299,14 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("UsageUnit")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("model_tokens")
+                        .HasColumnName("usage_unit");
+
                     b.Property<long?>("UsedTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("used_tokens");
@@ -398,9 +406,17 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("INTEGER")
                         .HasColumnName("jobs_succeeded");
 
+                    b.Property<long>("ReservedEndpointCalls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("reserved_endpoint_calls");
+
                     b.Property<long>("ReservedTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("reserved_tokens");
+
+                    b.Property<long>("UsedEndpointCalls")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("used_endpoint_calls");
 
                     b.Property<long>("UsedTokens")
                         .HasColumnType("INTEGER")
