@@ -87,6 +87,7 @@ public static class JobsServiceCollectionExtensions
         // Black-box jobs: they call a tenant's endpoint (POST /v1/attributions or the check with endpoint) and load no model.
         services.AddEndpointClients();
         services.AddEndpointJobHandler<BlackBoxAttributionJobRequest, BlackBoxAttributionHandler>("blackbox_attribution");
+        services.AddEndpointJobHandler<BlackBoxInfluenceCheckRequest, BlackBoxInfluenceCheckHandler>("blackbox_system_prompt_influence");
         // Further method jobs plug in here (see JobHandlerRegistration.AddJobHandler).
 
         if (runServer)

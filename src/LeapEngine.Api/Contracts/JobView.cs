@@ -52,8 +52,7 @@ public sealed record JobView(
 /// <param name="Fraction">done / total, 0 when the total is not known yet.</param>
 public sealed record JobProgressView(long Done, long Total, string? Unit, string? Message, double Fraction);
 
-/// <summary>What a job reserved and used, in its unit: model tokens, or endpoint calls for a black-box job (the other unit's
-/// figures are then 0).</summary>
+/// <summary>What a job reserved and used, in its unit: model tokens, or endpoint calls for a black-box job (then the token figures are 0).</summary>
 /// <param name="ReservedModelTokens">Upper bound reserved at submission.</param>
 /// <param name="ModelTokens">Model tokens actually processed (forward and backward), once finished.</param>
 /// <param name="Unit">model_tokens or endpoint_calls: what the job is metered in.</param>

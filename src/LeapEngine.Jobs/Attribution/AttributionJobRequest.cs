@@ -63,7 +63,7 @@ public sealed class AttributionJobRequest : IJobRequest, IEndpointVariant
     public EvaluationOptions? Evaluation { get; set; }
 
     /// <summary>Whether the caller named an endpoint (even an empty one: that is a mistake to report, not a model request).</summary>
-    public bool NamesEndpoint => Endpoint is not null;
+    [System.Text.Json.Serialization.JsonIgnore] public bool NamesEndpoint => Endpoint is not null;
 
     /// <summary>
     /// The black-box request this one stands for. Refuses the fields only a served model can honour, and the white-box

@@ -110,6 +110,33 @@ public sealed class BlackBoxAttributionJobTests(ApiFixture api)
         Assert.Equal(0, BlackBoxJobs.Long(usage["reserved_endpoint_calls"]));
         Assert.Equal(0, BlackBoxJobs.Long(usage["used_model_tokens"]));
     }
+
+    [Fact]
+    public async Task The_influence_check_runs_against_an_endpoint_with_the_system_influence_of_black_box_attribution()
+    {
+        var tenant = await api.NewTenantAsync();
+        var chat = new OpenAiChatDouble();
+        var (endpoint, _) = BlackBoxJobs.AddDouble(api, tenant, chat, BlackBoxJobs.ChatOnly);
+        const string System = "You answer geography questions.", User = "What is the capital of France?";
+        var job = await JobClient.RunAsync(tenant.Http, "/v1/checks/system-prompt-influence", new
+        {
+            endpoint, max_new_tokens = 5,
+            cases = new[] { new { name = "geo", system = System, user = User, log_prob_drop = new { max = 0.5 } } },
+        });
+        Assert.Equal("blackbox_system_prompt_influence", job["type"]!.GetValue<string>());
+        var result = job["result"]!;
+        var only = result["cases"]![0]!;
+
+        // The figure is the black-box attribution's system influence of the same messages, computed here through Core.
+        var core = BlackBoxAttribution.Run(chat.Client(new CallBudget(100)), BlackBoxJobs.ChatOnly, new BlackBoxAttributionRequest
+            { Messages = [new ChatMessage("system", System), new ChatMessage("user", User)], MaxNewTokens = 5, NoiseSamples = 0 });
+        Assert.Equal(core.SystemPrompt!.LogProbDrop, only["log_prob_drop"]!.GetValue<double>(), 1e-9);
+        Assert.Equal(core.SystemPrompt.AttributionShare, only["attribution_share"]!.GetValue<double>(), 1e-9);
+        // The double ignores system messages: removing them changes nothing, so the gate passes.
+        Assert.True(result["passed"]!.GetValue<bool>());
+        Assert.Equal("endpoint_calls", job["usage"]!["unit"]!.GetValue<string>());
+        Assert.True(BlackBoxJobs.Long(job["usage"]!["endpoint_calls"]) > 0);
+    }
 }
 
 /// <summary>The jobs' planning assumption for an endpoint never probed, as the test computes its expected plan with.</summary>

@@ -56,8 +56,7 @@ public sealed record PromptSegment(string Name, string Text)
     public Engine.PromptSegment ToEngine() => new(Name, Text);
 }
 
-/// <summary>A caller-given unit: characters [start, start + length) of a segment (model attributions) or, with
-/// <c>endpoint</c>, of messages[message].content.</summary>
+/// <summary>A caller-given unit: characters [start, start + length) of a segment, or with <c>endpoint</c> of messages[message].content.</summary>
 public sealed record UnitSpan(string Segment, int Start, int Length)
 {
     /// <summary>Index into messages (endpoint attributions only).</summary>
