@@ -12,8 +12,8 @@ public static class DataServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="LeapDbContext"/> (scoped) and <see cref="IDbContextFactory{LeapDbContext}"/>
-    /// on the configured provider, and a hosted service that applies the checked-in
-    /// migrations before anything else starts.
+    /// on the configured provider, a hosted service that applies the checked-in migrations before
+    /// anything else starts, and Data Protection with its keys in the database (<see cref="DataProtectionSetup"/>).
     /// </summary>
     public static IServiceCollection AddLeapData(this IServiceCollection services, IConfiguration configuration)
     {
@@ -35,6 +35,7 @@ public static class DataServiceCollectionExtensions
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LeapDbContext>>().CreateDbContext());
         services.AddHostedService<DatabaseMigrator>();
+        services.AddLeapDataProtection();
         return services;
     }
 

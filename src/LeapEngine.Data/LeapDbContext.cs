@@ -1,5 +1,6 @@
 using System.Text;
 using LeapEngine.Data.Entities;
+using Microsoft.AspNetCore.DataProtection.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace LeapEngine.Data;
@@ -9,7 +10,7 @@ namespace LeapEngine.Data;
 /// (<see cref="PostgresLeapDbContext"/> for production, <see cref="SqliteLeapDbContext"/> for the
 /// zero-setup standalone mode); code depends on this base type only.
 /// </summary>
-public abstract class LeapDbContext(DbContextOptions options) : DbContext(options)
+public abstract class LeapDbContext(DbContextOptions options) : DbContext(options), IDataProtectionKeyContext
 {
     public DbSet<Tenant> Tenants => Set<Tenant>();
     public DbSet<ApiKeyRecord> ApiKeys => Set<ApiKeyRecord>();
@@ -18,6 +19,9 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
     public DbSet<IdempotencyRecord> IdempotencyRecords => Set<IdempotencyRecord>();
     public DbSet<DictionaryRecord> Dictionaries => Set<DictionaryRecord>();
     public DbSet<RateWindow> RateWindows => Set<RateWindow>();
+    public DbSet<EndpointRecord> Endpoints => Set<EndpointRecord>();
+    /// <summary>ASP.NET Core Data Protection's key ring (endpoint secrets, the viewer's cookies), shared by every process.</summary>
+    public DbSet<DataProtectionKey> DataProtectionKeys => Set<DataProtectionKey>();
 
     protected override void OnModelCreating(ModelBuilder b)
     {
@@ -92,6 +96,18 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
             // Pruning deletes by window start.
             e.HasIndex(w => w.WindowStart);
         });
+
+        b.Entity<EndpointRecord>(e =>
+        {
+            e.ToTable("endpoints");
+            // Listing is per tenant, newest first.
+            e.HasIndex(x => new { x.TenantId, x.CreatedAt });
+            e.Property(x => x.Name).HasMaxLength(200);
+            e.Property(x => x.BaseUrl).HasMaxLength(2048);
+            e.Property(x => x.Model).HasMaxLength(200);
+            e.HasOne<Tenant>().WithMany().HasForeignKey(x => x.TenantId).OnDelete(DeleteBehavior.Cascade);
+        });
+        b.Entity<DataProtectionKey>(e => e.ToTable("data_protection_keys"));
 
         // snake_case columns, so the schema reads the same from psql as the API's JSON.
         foreach (var entity in b.Model.GetEntityTypes())

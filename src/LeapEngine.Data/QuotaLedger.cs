@@ -94,6 +94,35 @@ public static class QuotaLedger
     }
 
     /// <summary>
+    /// Reserves <paramref name="calls"/> endpoint calls of the plan's month (a probe, a black-box job's planned calls):
+    /// one conditional UPDATE like <see cref="ReserveComputeAsync"/>. False when the month has not that many left.
+    /// Settle with <see cref="SettleEndpointCallsAsync"/> whatever happens.
+    /// </summary>
+    public static async Task<bool> ReserveEndpointCallsAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, long calls, DateTime now,
+        CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(calls);
+        await EnsureMonthAsync(db, tenantId, now, ct);
+        var month = MonthOf(now);
+        int reserved = await db.UsageMonths
+            .Where(u => u.TenantId == tenantId && u.Month == month
+                        && u.UsedEndpointCalls + u.ReservedEndpointCalls + calls <= plan.EndpointCallsPerMonth)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedEndpointCalls, u => u.ReservedEndpointCalls + calls), ct);
+        return reserved == 1;
+    }
+
+    /// <summary>Ends a <see cref="ReserveEndpointCallsAsync"/> reservation: it leaves the ledger and the calls made are charged, at most the reservation.</summary>
+    public static Task<int> SettleEndpointCallsAsync(LeapDbContext db, Guid tenantId, string month, long reserved, long usedCalls,
+        CancellationToken ct)
+    {
+        long charged = Math.Clamp(usedCalls, 0, reserved);
+        return db.UsageMonths.Where(u => u.TenantId == tenantId && u.Month == month)
+            .ExecuteUpdateAsync(s => s
+                .SetProperty(u => u.ReservedEndpointCalls, u => u.ReservedEndpointCalls - reserved)
+                .SetProperty(u => u.UsedEndpointCalls, u => u.UsedEndpointCalls + charged), ct);
+    }
+
+    /// <summary>
     /// Makes sure the month's ledger row exists. Runs outside any transaction: a lost insert race
     /// is harmless (the row is there either way) but would abort a PostgreSQL transaction.
     /// </summary>

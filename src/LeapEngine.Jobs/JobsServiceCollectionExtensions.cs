@@ -67,6 +67,7 @@ public static class JobsServiceCollectionExtensions
                 cfg.UseInMemoryStorage(new Hangfire.InMemory.InMemoryStorageOptions { IdType = Hangfire.InMemory.InMemoryStorageIdType.Guid });
         });
 
+        services.AddLeapEndpoints();
         services.AddSingleton<ModelPool>();
         services.AddSingleton<IJobScheduler, HangfireJobScheduler>();
         services.AddScoped<JobSubmitter>();
@@ -85,7 +86,6 @@ public static class JobsServiceCollectionExtensions
         services.AddJobHandler<DictionaryMatchRequest, DictionaryMatchHandler>("dictionary_match");
         services.AddJobHandler<PromptOptimisationJobRequest, PromptOptimisationHandler>("prompt_optimisation");
         // Black-box jobs: they call a tenant's endpoint (POST /v1/attributions or the check with endpoint) and load no model.
-        services.AddEndpointClients();
         services.AddEndpointJobHandler<BlackBoxAttributionJobRequest, BlackBoxAttributionHandler>("blackbox_attribution");
         services.AddEndpointJobHandler<BlackBoxInfluenceCheckRequest, BlackBoxInfluenceCheckHandler>("blackbox_system_prompt_influence");
         // Further method jobs plug in here (see JobHandlerRegistration.AddJobHandler).

@@ -17,7 +17,7 @@ public static class UsageApi
     public static IEndpointRouteBuilder MapUsageApi(this IEndpointRouteBuilder app)
     {
         app.MapGet("/v1/usage", GetAsync).RequireAuthorization(LeapClaims.ReadPolicy).WithTags("Usage").WithName("GetUsage")
-            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward; black-box jobs in endpoint calls)")
+            .WithSummary("This tenant's use against its plan (compute in model tokens processed, forward and backward; calls to its endpoints)")
             .Produces<UsageView>();
         return app;
     }

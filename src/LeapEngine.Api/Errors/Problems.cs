@@ -56,6 +56,20 @@ public static class Problems
     /// <summary>A served model whose files are not on this server: the detail says how an operator provides them.</summary>
     public static ProblemResult ModelUnavailable(string model, string detail) =>
         Make(503, "model-unavailable", "Model not available", detail, new() { ["model"] = model }, retryAfter: 60);
+    /// <summary>A tenant's endpoint is, or resolves to, an address the outbound policy refuses (checked where the socket connects).</summary>
+    public static ProblemResult EndpointRefused(string detail) => Make(422, "endpoint-refused", "Endpoint address refused", detail,
+        new() { ["field"] = "base_url" });
+    /// <summary>A tenant's endpoint answered, but not usefully (a bad key, an unknown model, errors past the retries...).</summary>
+    /// <param name="notes">What each call got back, when there were several (the probe's notes).</param>
+    public static ProblemResult EndpointFailed(string detail, string code, int? endpointStatus, IReadOnlyList<string>? notes = null)
+    {
+        var extensions = new Dictionary<string, object?> { ["code"] = code };
+        if (endpointStatus is { } status) extensions["endpoint_status"] = status;
+        if (notes is { Count: > 0 }) extensions["notes"] = notes;
+        return Make(502, "endpoint-failed", "The endpoint failed", detail, extensions);
+    }
+    /// <summary>A tenant's endpoint did not finish answering in the time the operator gives a probe.</summary>
+    public static ProblemResult EndpointTimeout(string detail) => Make(504, "endpoint-timeout", "The endpoint timed out", detail);
     /// <summary>Any other status the framework produced without a body.</summary>
     public static ProblemResult Generic(int status) =>
         Make(status, "http-" + status, ReasonPhrases.GetReasonPhrase(status), $"the request was refused with HTTP {status}");

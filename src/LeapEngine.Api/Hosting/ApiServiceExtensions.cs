@@ -48,6 +48,7 @@ public static class ApiServiceExtensions
         services.AddLeapOpenApi();
         services.AddJobStreaming();
         services.AddLeapOpenAi();
+        services.AddScoped<LeapEngine.Api.Endpoints.EndpointProbing>();
         builder.AddLeapViewer();
         // Kestrel answers its own limits with a bare status; set them above the app's so the app answers with a problem.
         builder.WebHost.ConfigureKestrel(k =>
@@ -101,6 +102,7 @@ public static class ApiServiceExtensions
         app.MapHealthApi().MapModelsApi().MapUsageApi().MapKeysApi().MapJobsApi().MapAdminApi();
         app.MapGenerationsApi().MapAttributionsApi().MapDictionariesApi().MapChecksApi().MapOptimisationsApi();
         app.MapOpenAiApi();
+        app.MapEndpointsApi();
         // Further method resources plug in here.
         app.MapLeapViewer();
         return app;

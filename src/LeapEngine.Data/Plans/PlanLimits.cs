@@ -11,13 +11,15 @@ public sealed class PlanLimits
     [Range(1, 10_000_000)] public int JobsPerDay { get; set; } = 100;
     [Range(1, 10_000)] public int ConcurrentJobs { get; set; } = 2;
     [Range(1, long.MaxValue)] public long ComputeTokensPerMonth { get; set; } = 1_000_000;
-    /// <summary>Calls black-box jobs may make to the tenant's endpoints in a month (retries and probes included).</summary>
-    [Range(0, long.MaxValue)] public long EndpointCallsPerMonth { get; set; } = 20_000;
     /// <summary>The most calls one black-box job may make: caps its max_calls (and the default budget).</summary>
     [Range(1, 1_000_000)] public int MaxCallsPerJob { get; set; } = 2_000;
     [Range(1, 1_000_000)] public int RequestsPerMinute { get; set; } = 60;
     /// <summary>SSE streams and long-polls a tenant may hold open at once (per API process); one more is a 429.</summary>
     [Range(1, 10_000)] public int HeldConnections { get; set; } = 10;
+    /// <summary>Calls to tenants' own endpoints (black-box jobs and probes, retries included) per UTC month.</summary>
+    [Range(1, long.MaxValue)] public long EndpointCallsPerMonth { get; set; } = 10_000;
+    /// <summary>Endpoints a tenant may register at once (POST /v1/endpoints beyond it is a 409).</summary>
+    [Range(1, 10_000)] public int MaxEndpoints { get; set; } = 10;
     /// <summary>Paid plans are dequeued first: 1 is the highest priority.</summary>
     [Range(1, 9)] public int Priority { get; set; } = 2;
 

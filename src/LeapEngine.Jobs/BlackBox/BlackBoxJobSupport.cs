@@ -5,6 +5,7 @@ using LeapEngine.Data.Plans;
 using LeapEngine.Jobs.Endpoints;
 using LeapEngine.Jobs.Handlers;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 
 namespace LeapEngine.Jobs.BlackBox;
 
@@ -51,8 +52,8 @@ internal static class BlackBoxJobSupport
 
     /// <summary>A client whose every call is counted on the job's meter as it goes out; the budget is the reservation.</summary>
     public static EndpointClient Client(JobExecution job, TenantEndpoint endpoint) =>
-        job.Services.GetRequiredService<EndpointClients>().Create(job.TenantId, endpoint,
-            new CallBudget(job.Usage.Limit, () => job.Usage.Add(1)));
+        job.Services.GetRequiredService<EndpointCalls>().Client(endpoint, new CallBudget(job.Usage.Limit, () => job.Usage.Add(1)),
+            job.Services.GetRequiredService<IOptions<OutboundOptions>>().Value.ClientOptions());
 
     /// <summary>The endpoint's stored capabilities, or a probe now (its calls are the job's).</summary>
     public static async Task<(EndpointCapabilities Capabilities, long ProbeCalls)> CapabilitiesAsync(EndpointClient client, TenantEndpoint endpoint,

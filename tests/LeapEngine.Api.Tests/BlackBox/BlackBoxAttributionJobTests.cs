@@ -1,3 +1,4 @@
+using System.Net.Http.Json;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Attribution;
 using LeapEngine.Core.BlackBox;
@@ -109,6 +110,45 @@ public sealed class BlackBoxAttributionJobTests(ApiFixture api)
         Assert.Equal(chat.Calls, BlackBoxJobs.Long(usage["used_endpoint_calls"]));
         Assert.Equal(0, BlackBoxJobs.Long(usage["reserved_endpoint_calls"]));
         Assert.Equal(0, BlackBoxJobs.Long(usage["used_model_tokens"]));
+    }
+
+    [Fact]
+    public async Task An_endpoint_registered_with_post_v1_endpoints_runs_an_attribution_job_with_its_stored_key()
+    {
+        var tenant = await api.NewTenantAsync();
+        // A public literal address (registration refuses private ones), routed in this test host to an in-process double.
+        const string Host = "93.184.216.36";
+        var keys = new KeyRecorder(new OpenAiChatDouble());
+        BlackBoxJobs.Routes(api).Route(Host, keys);
+        var created = await tenant.Http.PostAsJsonAsync("/v1/endpoints",
+            new { name = "e2e", base_url = $"http://{Host}/v1", model = "gpt-like", api_key = "sk-e2e-0123456789" });
+        Assert.Equal(System.Net.HttpStatusCode.Created, created.StatusCode);
+        var endpoint = (await created.Content.ReadFromJsonAsync<System.Text.Json.Nodes.JsonObject>())!["id"]!.GetValue<string>();
+
+        var job = await JobClient.RunAsync(tenant.Http, "/v1/attributions", new
+        {
+            endpoint, max_new_tokens = 5, messages = new[] { new { role = "user", content = "What is the capital of France?" } },
+        });
+        Assert.Equal("regenerate_top_logprobs", job["result"]!["scoring_mode"]!.GetValue<string>());
+        Assert.Equal(keys.Calls, BlackBoxJobs.Long(job["usage"]!["endpoint_calls"]));
+        // Never probed, so the job probed first; every call carried the key the resource stored (decrypted for the job).
+        Assert.True(BlackBoxJobs.Long(job["result"]!["calls"]!["probe"]) > 0);
+        Assert.Equal(["Bearer sk-e2e-0123456789"], keys.Authorizations.Distinct());
+        Assert.DoesNotContain("sk-e2e", job.ToJsonString());
+    }
+
+    /// <summary>Forwards to a double and records the Authorization header of every call.</summary>
+    private sealed class KeyRecorder(HttpMessageHandler inner) : HttpMessageHandler
+    {
+        private readonly HttpMessageInvoker _inner = new(inner, disposeHandler: false);
+        public System.Collections.Concurrent.ConcurrentQueue<string> Authorizations { get; } = new();
+        public int Calls => Authorizations.Count;
+
+        protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            Authorizations.Enqueue(request.Headers.Authorization?.ToString() ?? "");
+            return _inner.SendAsync(request, ct);
+        }
     }
 
     [Fact]

@@ -86,14 +86,14 @@ public sealed class BlackBoxJobFailureTests(ApiFixture api)
     }
 
     [Fact]
-    public async Task A_loopback_endpoint_the_operator_did_not_allow_is_refused_at_connect_time()
+    public async Task A_private_endpoint_the_operator_did_not_allow_is_refused_at_connect_time()
     {
         var tenant = await api.NewTenantAsync();
-        var endpoint = BlackBoxJobs.Endpoints(api).Add(tenant.Id, new EndpointSpec { BaseUrl = new Uri("http://127.0.0.1:9/v1"), Model = "m" });
+        var endpoint = BlackBoxJobs.Endpoints(api).Add(tenant.Id, new EndpointSpec { BaseUrl = new Uri("http://10.0.0.1:9/v1"), Model = "m" });
         var job = await RunToEndAsync(tenant, new { endpoint, messages = France });
         Assert.Equal("failed", job["status"]!.GetValue<string>());
         Assert.Equal("endpoint_refused", job["error"]!["code"]!.GetValue<string>());
-        Assert.Contains("127.0.0.1", job["error"]!["message"]!.GetValue<string>());
+        Assert.Contains("10.0.0.1", job["error"]!["message"]!.GetValue<string>());
         // The one attempt the policy refused at connect time counts as a call; a refusal is never retried.
         Assert.Equal(1, BlackBoxJobs.Long(job["usage"]!["endpoint_calls"]));
     }

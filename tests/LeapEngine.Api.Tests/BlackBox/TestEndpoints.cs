@@ -12,10 +12,11 @@ using Microsoft.Extensions.Options;
 namespace LeapEngine.Api.Tests.BlackBox;
 
 /// <summary>
-/// The endpoints resource as black-box jobs see it (<see cref="ITenantEndpoints"/>), in memory: tests register a tenant's
-/// endpoints here instead of through POST /v1/endpoints (another helper's resource), and the jobs find them the same way.
+/// The endpoints resource as black-box jobs see it (<see cref="ITenantEndpoints"/>), with an in-memory layer over the
+/// real store: a test may register an endpoint here directly (with the capabilities it wants, or a spec the resource
+/// would refuse, such as a private address) and the jobs find it as they find those registered with POST /v1/endpoints.
 /// </summary>
-public sealed class TestEndpoints : ITenantEndpoints
+public sealed class TestEndpoints(ITenantEndpoints stored) : ITenantEndpoints
 {
     private readonly ConcurrentDictionary<(Guid Tenant, string Id), TenantEndpoint> _endpoints = new();
 
@@ -28,7 +29,7 @@ public sealed class TestEndpoints : ITenantEndpoints
     }
 
     public Task<TenantEndpoint?> FindAsync(Guid tenantId, string endpointId, CancellationToken ct) =>
-        Task.FromResult(_endpoints.GetValueOrDefault((tenantId, endpointId)));
+        _endpoints.TryGetValue((tenantId, endpointId), out var endpoint) ? Task.FromResult<TenantEndpoint?>(endpoint) : stored.FindAsync(tenantId, endpointId, ct);
 
     public static Guid TenantGuid(string publicId) => Guid.ParseExact(publicId["ten_".Length..], "N");
 }
@@ -36,7 +37,7 @@ public sealed class TestEndpoints : ITenantEndpoints
 /// <summary>
 /// The primary handler of black-box jobs' HttpClient in the test host: a registered host name goes to its in-process
 /// double (<see cref="Route"/>), <see cref="OwnHost"/> to the test server's own /v1 routes, and any other host to the
-/// production handler (<see cref="SafeHttpHandler"/> with the host's outbound policy), so the SSRF refusal is the real one.
+/// production handler (<see cref="SafeHttpHandler"/> with the host's outbound policy and resolver), so the SSRF refusal is the real one.
 /// Every call is counted per host.
 /// </summary>
 public sealed class EndpointRoutes
@@ -62,7 +63,7 @@ public sealed class EndpointRoutes
     {
         private readonly Lazy<HttpMessageInvoker> _own = new(() => new HttpMessageInvoker(((TestServer)services.GetRequiredService<IServer>()).CreateHandler()));
         private readonly Lazy<HttpMessageInvoker> _real = new(() => new HttpMessageInvoker(
-            SafeHttpHandler.Create(services.GetRequiredService<IOptions<OutboundOptions>>().Value.Policy())));
+            SafeHttpHandler.Create(services.GetRequiredService<IOptions<OutboundOptions>>().Value.Policy(), services.GetService<IHostResolver>())));
 
         protected override Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
         {
@@ -84,14 +85,15 @@ public sealed class EndpointRoutes
 
 public static class BlackBoxTestHost
 {
-    /// <summary>Replaces the endpoints store and the outbound handler of a test host (see <see cref="TestEndpoints"/>, <see cref="EndpointRoutes"/>).</summary>
+    /// <summary>Layers <see cref="TestEndpoints"/> over the endpoints store and routes outbound calls through <see cref="EndpointRoutes"/>.</summary>
     public static void Add(IServiceCollection services)
     {
         services.RemoveAll<ITenantEndpoints>();
-        services.AddSingleton<TestEndpoints>();
+        services.AddSingleton(sp => new TestEndpoints(ActivatorUtilities.CreateInstance<DbTenantEndpoints>(sp)));
         services.AddSingleton<ITenantEndpoints>(sp => sp.GetRequiredService<TestEndpoints>());
         services.AddSingleton<EndpointRoutes>();
-        services.AddHttpClient(EndpointClients.HttpClientName)
-            .ConfigurePrimaryHttpMessageHandler(sp => sp.GetRequiredService<EndpointRoutes>().Handler(sp));
+        services.RemoveAll<EndpointCalls>();
+        services.AddSingleton(sp => new EndpointCalls(sp.GetRequiredService<EndpointRoutes>().Handler(sp),
+            sp.GetRequiredService<IOptions<OutboundOptions>>().Value.Policy()));
     }
 }

@@ -151,8 +151,14 @@ public sealed class ApiFixture : IAsyncLifetime
 
     private LeapApiFactory? _kestrel;
 
+    /// <summary>The endpoint tests' APIs (Endpoints/EndpointHosts.cs); kept until the end like the others.</summary>
+    public async Task<Endpoints.EndpointHosts> EndpointHostsAsync() => _endpointHosts ??= await Endpoints.EndpointHosts.StartAsync(Postgres);
+
+    private Endpoints.EndpointHosts? _endpointHosts;
+
     public async Task DisposeAsync()
     {
+        if (_endpointHosts is not null) await _endpointHosts.DisposeAsync();
         if (_faultDrill is not null) await _faultDrill.DisposeAsync();
         if (_streams is { } st) await st.Item1.DisposeAsync();
         if (_kestrel is not null) await _kestrel.DisposeAsync();

@@ -47,6 +47,11 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         ["Leap:Plans:daily:ConcurrentJobs"] = "50",
         ["Leap:Plans:daily:RequestsPerMinute"] = "100000",
         ["Leap:Plans:slow:RequestsPerMinute"] = "5",
+        // Endpoint tests: few endpoints, few endpoint calls (Endpoints/ tests).
+        ["Leap:Plans:fewendpoints:MaxEndpoints"] = "2",
+        ["Leap:Plans:fewendpoints:RequestsPerMinute"] = "100000",
+        ["Leap:Plans:fewcalls:EndpointCallsPerMonth"] = "15",
+        ["Leap:Plans:fewcalls:RequestsPerMinute"] = "100000",
         ["Leap:Plans:nomodels:AllowedModels:0"] = "some-other-model",
         ["Leap:Plans:nomodels:RequestsPerMinute"] = "100000",
         ["Leap:Models:Served:1:Id"] = "stories260K-hf",

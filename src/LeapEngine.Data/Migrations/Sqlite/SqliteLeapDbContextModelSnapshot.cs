@@ -128,6 +128,78 @@ namespace LeapEngine.Data.Migrations.Sqlite
                     b.ToTable("dictionaries", (string)null);
                 });
 
+            modelBuilder.Entity("LeapEngine.Data.Entities.EndpointRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApiKeyProtected")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("api_key_protected");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("base_url");
+
+                    b.Property<string>("CapabilitiesJson")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("capabilities_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("HeaderNamesJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT")
+                        .HasColumnName("header_names_json");
+
+                    b.Property<string>("HeadersProtected")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("headers_protected");
+
+                    b.Property<int>("MaxConcurrency")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("max_concurrency");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("ProbedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("probed_at");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("timeout_seconds");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("endpoints", (string)null);
+                });
+
             modelBuilder.Entity("LeapEngine.Data.Entities.IdempotencyRecord", b =>
                 {
                     b.Property<Guid>("TenantId")
@@ -427,6 +499,26 @@ namespace LeapEngine.Data.Migrations.Sqlite
                     b.ToTable("usage_months", (string)null);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasColumnName("id");
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("TEXT")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("LeapEngine.Data.Entities.ApiKeyRecord", b =>
                 {
                     b.HasOne("LeapEngine.Data.Entities.Tenant", null)
@@ -436,6 +528,15 @@ namespace LeapEngine.Data.Migrations.Sqlite
                 });
 
             modelBuilder.Entity("LeapEngine.Data.Entities.DictionaryRecord", b =>
+                {
+                    b.HasOne("LeapEngine.Data.Entities.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeapEngine.Data.Entities.EndpointRecord", b =>
                 {
                     b.HasOne("LeapEngine.Data.Entities.Tenant", null)
                         .WithMany()

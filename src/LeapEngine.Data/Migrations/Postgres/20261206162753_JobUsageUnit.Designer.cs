@@ -12,8 +12,8 @@ using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
 namespace LeapEngine.Data.Migrations.Postgres
 {
     [DbContext(typeof(PostgresLeapDbContext))]
-    [Migration("20261206153018_EndpointCalls")]
-    partial class EndpointCalls
+    [Migration("20261206162753_JobUsageUnit")]
+    partial class JobUsageUnit
     {
         /// <inheritdoc />
         protected override void BuildTargetModel(ModelBuilder modelBuilder)
@@ -134,6 +134,78 @@ namespace LeapEngine.Data.Migrations.Postgres
                     b.HasIndex("TenantId", "CreatedAt");
 
                     b.ToTable("dictionaries", (string)null);
+                });
+
+            modelBuilder.Entity("LeapEngine.Data.Entities.EndpointRecord", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid")
+                        .HasColumnName("id");
+
+                    b.Property<string>("ApiKeyProtected")
+                        .HasColumnType("text")
+                        .HasColumnName("api_key_protected");
+
+                    b.Property<string>("BaseUrl")
+                        .IsRequired()
+                        .HasMaxLength(2048)
+                        .HasColumnType("character varying(2048)")
+                        .HasColumnName("base_url");
+
+                    b.Property<string>("CapabilitiesJson")
+                        .HasColumnType("text")
+                        .HasColumnName("capabilities_json");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("created_at");
+
+                    b.Property<string>("HeaderNamesJson")
+                        .IsRequired()
+                        .HasColumnType("text")
+                        .HasColumnName("header_names_json");
+
+                    b.Property<string>("HeadersProtected")
+                        .HasColumnType("text")
+                        .HasColumnName("headers_protected");
+
+                    b.Property<int>("MaxConcurrency")
+                        .HasColumnType("integer")
+                        .HasColumnName("max_concurrency");
+
+                    b.Property<string>("Model")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("model");
+
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)")
+                        .HasColumnName("name");
+
+                    b.Property<DateTime?>("ProbedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("probed_at");
+
+                    b.Property<Guid>("TenantId")
+                        .HasColumnType("uuid")
+                        .HasColumnName("tenant_id");
+
+                    b.Property<int>("TimeoutSeconds")
+                        .HasColumnType("integer")
+                        .HasColumnName("timeout_seconds");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone")
+                        .HasColumnName("updated_at");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("TenantId", "CreatedAt");
+
+                    b.ToTable("endpoints", (string)null);
                 });
 
             modelBuilder.Entity("LeapEngine.Data.Entities.IdempotencyRecord", b =>
@@ -435,6 +507,28 @@ namespace LeapEngine.Data.Migrations.Postgres
                     b.ToTable("usage_months", (string)null);
                 });
 
+            modelBuilder.Entity("Microsoft.AspNetCore.DataProtection.EntityFrameworkCore.DataProtectionKey", b =>
+                {
+                    b.Property<int>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("integer")
+                        .HasColumnName("id");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<int>("Id"));
+
+                    b.Property<string>("FriendlyName")
+                        .HasColumnType("text")
+                        .HasColumnName("friendly_name");
+
+                    b.Property<string>("Xml")
+                        .HasColumnType("text")
+                        .HasColumnName("xml");
+
+                    b.HasKey("Id");
+
+                    b.ToTable("data_protection_keys", (string)null);
+                });
+
             modelBuilder.Entity("LeapEngine.Data.Entities.ApiKeyRecord", b =>
                 {
                     b.HasOne("LeapEngine.Data.Entities.Tenant", null)
@@ -444,6 +538,15 @@ namespace LeapEngine.Data.Migrations.Postgres
                 });
 
             modelBuilder.Entity("LeapEngine.Data.Entities.DictionaryRecord", b =>
+                {
+                    b.HasOne("LeapEngine.Data.Entities.Tenant", null)
+                        .WithMany()
+                        .HasForeignKey("TenantId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("LeapEngine.Data.Entities.EndpointRecord", b =>
                 {
                     b.HasOne("LeapEngine.Data.Entities.Tenant", null)
                         .WithMany()

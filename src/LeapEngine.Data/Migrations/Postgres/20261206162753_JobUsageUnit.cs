@@ -5,25 +5,11 @@
 namespace LeapEngine.Data.Migrations.Postgres
 {
     /// <inheritdoc />
-    public partial class EndpointCalls : Migration
+    public partial class JobUsageUnit : Migration
     {
         /// <inheritdoc />
         protected override void Up(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.AddColumn<long>(
-                name: "reserved_endpoint_calls",
-                table: "usage_months",
-                type: "bigint",
-                nullable: false,
-                defaultValue: 0L);
-
-            migrationBuilder.AddColumn<long>(
-                name: "used_endpoint_calls",
-                table: "usage_months",
-                type: "bigint",
-                nullable: false,
-                defaultValue: 0L);
-
             migrationBuilder.AddColumn<string>(
                 name: "usage_unit",
                 table: "jobs",
@@ -36,14 +22,6 @@ namespace LeapEngine.Data.Migrations.Postgres
         /// <inheritdoc />
         protected override void Down(MigrationBuilder migrationBuilder)
         {
-            migrationBuilder.DropColumn(
-                name: "reserved_endpoint_calls",
-                table: "usage_months");
-
-            migrationBuilder.DropColumn(
-                name: "used_endpoint_calls",
-                table: "usage_months");
-
             migrationBuilder.DropColumn(
                 name: "usage_unit",
                 table: "jobs");

@@ -1,0 +1,97 @@
+﻿using System;
+using Microsoft.EntityFrameworkCore.Migrations;
+using Npgsql.EntityFrameworkCore.PostgreSQL.Metadata;
+
+#nullable disable
+
+namespace LeapEngine.Data.Migrations.Postgres
+{
+    /// <inheritdoc />
+    public partial class TenantEndpoints : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<long>(
+                name: "reserved_endpoint_calls",
+                table: "usage_months",
+                type: "bigint",
+                nullable: false,
+                defaultValue: 0L);
+
+            migrationBuilder.AddColumn<long>(
+                name: "used_endpoint_calls",
+                table: "usage_months",
+                type: "bigint",
+                nullable: false,
+                defaultValue: 0L);
+
+            migrationBuilder.CreateTable(
+                name: "data_protection_keys",
+                columns: table => new
+                {
+                    id = table.Column<int>(type: "integer", nullable: false)
+                        .Annotation("Npgsql:ValueGenerationStrategy", NpgsqlValueGenerationStrategy.IdentityByDefaultColumn),
+                    friendly_name = table.Column<string>(type: "text", nullable: true),
+                    xml = table.Column<string>(type: "text", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_data_protection_keys", x => x.id);
+                });
+
+            migrationBuilder.CreateTable(
+                name: "endpoints",
+                columns: table => new
+                {
+                    id = table.Column<Guid>(type: "uuid", nullable: false),
+                    tenant_id = table.Column<Guid>(type: "uuid", nullable: false),
+                    name = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: true),
+                    base_url = table.Column<string>(type: "character varying(2048)", maxLength: 2048, nullable: false),
+                    model = table.Column<string>(type: "character varying(200)", maxLength: 200, nullable: false),
+                    api_key_protected = table.Column<string>(type: "text", nullable: true),
+                    header_names_json = table.Column<string>(type: "text", nullable: false),
+                    headers_protected = table.Column<string>(type: "text", nullable: true),
+                    max_concurrency = table.Column<int>(type: "integer", nullable: false),
+                    timeout_seconds = table.Column<int>(type: "integer", nullable: false),
+                    created_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    updated_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: false),
+                    capabilities_json = table.Column<string>(type: "text", nullable: true),
+                    probed_at = table.Column<DateTime>(type: "timestamp with time zone", nullable: true)
+                },
+                constraints: table =>
+                {
+                    table.PrimaryKey("PK_endpoints", x => x.id);
+                    table.ForeignKey(
+                        name: "FK_endpoints_tenants_tenant_id",
+                        column: x => x.tenant_id,
+                        principalTable: "tenants",
+                        principalColumn: "id",
+                        onDelete: ReferentialAction.Cascade);
+                });
+
+            migrationBuilder.CreateIndex(
+                name: "IX_endpoints_tenant_id_created_at",
+                table: "endpoints",
+                columns: new[] { "tenant_id", "created_at" });
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropTable(
+                name: "data_protection_keys");
+
+            migrationBuilder.DropTable(
+                name: "endpoints");
+
+            migrationBuilder.DropColumn(
+                name: "reserved_endpoint_calls",
+                table: "usage_months");
+
+            migrationBuilder.DropColumn(
+                name: "used_endpoint_calls",
+                table: "usage_months");
+        }
+    }
+}

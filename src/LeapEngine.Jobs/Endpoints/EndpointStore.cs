@@ -1,0 +1,42 @@
+using System.Text.Json;
+using LeapEngine.Core.BlackBox.Client;
+using LeapEngine.Core.BlackBox.Probe;
+using LeapEngine.Data.Entities;
+
+namespace LeapEngine.Jobs.Endpoints;
+
+/// <summary>Registered endpoints' public ids, and the mapping between a stored row and what a call needs.</summary>
+public static class EndpointStore
+{
+    public const string IdPrefix = "ep_";
+
+    public static string PublicId(Guid id) => $"{IdPrefix}{id:N}";
+
+    public static Guid? ParsePublicId(string? value) =>
+        value is not null && value.StartsWith(IdPrefix, StringComparison.Ordinal)
+        && Guid.TryParseExact(value.AsSpan(IdPrefix.Length), "N", out var id) ? id : null;
+
+    /// <summary>The spec a call needs, with the secrets decrypted (in memory only).</summary>
+    public static EndpointSpec Spec(EndpointRecord row, EndpointSecrets secrets) => new()
+    {
+        BaseUrl = new Uri(row.BaseUrl),
+        Model = row.Model,
+        ApiKey = secrets.UnprotectKey(row.TenantId, row.Id, row.ApiKeyProtected),
+        Headers = secrets.UnprotectHeaders(row.TenantId, row.Id, row.HeadersProtected),
+        MaxConcurrency = row.MaxConcurrency,
+        Timeout = TimeSpan.FromSeconds(row.TimeoutSeconds),
+    };
+
+    public static string[] HeaderNames(EndpointRecord row) => JsonSerializer.Deserialize<string[]>(row.HeaderNamesJson) ?? [];
+
+    public static string WriteCapabilities(EndpointCapabilities capabilities) => JsonSerializer.Serialize(capabilities, LeapJson.Options);
+
+    /// <summary>The stored probe result; null when never probed (or voided by a change).</summary>
+    public static EndpointCapabilities? ReadCapabilities(string? json)
+    {
+        if (json is null) return null;
+        // The stored JSON carries the computed best_mode too; it is recomputed on read, not bound.
+        var options = new JsonSerializerOptions(LeapJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+        return JsonSerializer.Deserialize<EndpointCapabilities>(json, options);
+    }
+}
