@@ -65,6 +65,8 @@ public abstract class LeapDbContext(DbContextOptions options) : DbContext(option
             e.Property(j => j.HangfireJobId).HasMaxLength(64);
             e.Property(j => j.IdempotencyKey).HasMaxLength(255);
             e.Property(j => j.TraceParent).HasMaxLength(128);
+            // Rows written before black-box jobs were all metered in model tokens.
+            e.Property(j => j.UsageUnit).HasMaxLength(32).HasDefaultValue(UsageUnits.ModelTokens);
             // One job per (tenant, key): the database, not a check-then-insert, keeps a replayed submission single.
             e.HasIndex(j => new { j.TenantId, j.IdempotencyKey }).IsUnique();
             e.HasOne<Tenant>().WithMany().HasForeignKey(j => j.TenantId).OnDelete(DeleteBehavior.Cascade);

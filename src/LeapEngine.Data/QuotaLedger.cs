@@ -5,7 +5,7 @@ using Microsoft.EntityFrameworkCore;
 namespace LeapEngine.Data;
 
 /// <summary>Why a reservation was refused; null when it was granted.</summary>
-public enum QuotaRefusal { ConcurrentJobs, JobsPerDay, ComputePerMonth }
+public enum QuotaRefusal { ConcurrentJobs, JobsPerDay, ComputePerMonth, EndpointCallsPerMonth }
 
 /// <summary>
 /// Reserves plan quota atomically at submission and settles or releases it when a job ends.
@@ -22,7 +22,15 @@ public static class QuotaLedger
     /// Reserves one job slot and <paramref name="tokens"/> of monthly compute inside the caller's
     /// transaction. Returns the refusal, or null when reserved.
     /// </summary>
-    public static async Task<QuotaRefusal?> ReserveAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, long tokens,
+    public static Task<QuotaRefusal?> ReserveAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, long tokens,
+        DateTime now, CancellationToken ct) => ReserveAsync(db, tenantId, plan, UsageUnits.ModelTokens, tokens, now, ct);
+
+    /// <summary>
+    /// Reserves one job slot and <paramref name="amount"/> of the month's <paramref name="unit"/> (model tokens against
+    /// the plan's compute, endpoint calls against its endpoint calls) inside the caller's transaction. Returns the
+    /// refusal, or null when reserved.
+    /// </summary>
+    public static async Task<QuotaRefusal?> ReserveAsync(LeapDbContext db, Guid tenantId, PlanLimits plan, string unit, long amount,
         DateTime now, CancellationToken ct)
     {
         var day = DayOf(now);
@@ -39,10 +47,19 @@ public static class QuotaLedger
             var tenant = await db.Tenants.AsNoTracking().SingleAsync(t => t.Id == tenantId, ct);
             return tenant.ActiveJobs >= plan.ConcurrentJobs ? QuotaRefusal.ConcurrentJobs : QuotaRefusal.JobsPerDay;
         }
+        if (unit == UsageUnits.EndpointCalls)
+        {
+            int calls = await db.UsageMonths
+                .Where(u => u.TenantId == tenantId && u.Month == month
+                            && u.UsedEndpointCalls + u.ReservedEndpointCalls + amount <= plan.EndpointCallsPerMonth)
+                .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedEndpointCalls, u => u.ReservedEndpointCalls + amount), ct);
+            return calls == 0 ? QuotaRefusal.EndpointCallsPerMonth : null;
+        }
+        if (unit != UsageUnits.ModelTokens) throw new ArgumentException($"unknown usage unit '{unit}'", nameof(unit));
         int compute = await db.UsageMonths
             .Where(u => u.TenantId == tenantId && u.Month == month
-                        && u.UsedTokens + u.ReservedTokens + tokens <= plan.ComputeTokensPerMonth)
-            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedTokens, u => u.ReservedTokens + tokens), ct);
+                        && u.UsedTokens + u.ReservedTokens + amount <= plan.ComputeTokensPerMonth)
+            .ExecuteUpdateAsync(s => s.SetProperty(u => u.ReservedTokens, u => u.ReservedTokens + amount), ct);
         return compute == 0 ? QuotaRefusal.ComputePerMonth : null;
     }
 
@@ -131,8 +148,8 @@ public static class QuotaLedger
     public static long Chargeable(JobRecord job, long usedTokens) => Math.Clamp(usedTokens, 0, job.ReservedTokens);
 
     /// <summary>
-    /// Returns a finished job's reservation: the slot is freed, the reserved tokens leave the
-    /// ledger and the work it did is charged (<see cref="Chargeable"/>: at most the reservation),
+    /// Returns a finished job's reservation: the slot is freed, the reserved tokens (or endpoint
+    /// calls, in the job's <see cref="JobRecord.UsageUnit"/>) leave the ledger and the work it did is charged (<see cref="Chargeable"/>: at most the reservation),
     /// whether it succeeded, failed or was cancelled. Call once, in the transaction that moved
     /// the job to its final status.
     /// </summary>
@@ -143,6 +160,16 @@ public static class QuotaLedger
         long reserved = job.ReservedTokens;
         long charged = Chargeable(job, usedTokens);
         int ok = succeeded ? 1 : 0, bad = succeeded ? 0 : 1;
+        if (job.UsageUnit == UsageUnits.EndpointCalls)
+        {
+            await db.UsageMonths.Where(u => u.TenantId == job.TenantId && u.Month == job.ReservedMonth)
+                .ExecuteUpdateAsync(s => s
+                    .SetProperty(u => u.ReservedEndpointCalls, u => u.ReservedEndpointCalls - reserved)
+                    .SetProperty(u => u.UsedEndpointCalls, u => u.UsedEndpointCalls + charged)
+                    .SetProperty(u => u.JobsSucceeded, u => u.JobsSucceeded + ok)
+                    .SetProperty(u => u.JobsFailed, u => u.JobsFailed + bad), ct);
+            return;
+        }
         await db.UsageMonths.Where(u => u.TenantId == job.TenantId && u.Month == job.ReservedMonth)
             .ExecuteUpdateAsync(s => s
                 .SetProperty(u => u.ReservedTokens, u => u.ReservedTokens - reserved)

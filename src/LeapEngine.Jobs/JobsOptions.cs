@@ -30,6 +30,13 @@ public sealed class JobsOptions
     /// </summary>
     public string[] Classes { get; set; } = [];
 
+    /// <summary>
+    /// Whether this process's server also takes black-box jobs (queues of class "blackbox": they call a tenant's endpoint
+    /// and load no model, so any worker can run them). On by default so that every worker shares them; turn it off on
+    /// pools whose slots are too dear to spend waiting on a remote endpoint (Leap__Jobs__ServeBlackBox=false).
+    /// </summary>
+    public bool ServeBlackBox { get; set; } = true;
+
     /// <summary>How often an idle worker polls PostgreSQL for new jobs.</summary>
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
 

@@ -2,9 +2,10 @@ using Hangfire;
 using Hangfire.PostgreSql;
 using LeapEngine.Data;
 using LeapEngine.Jobs.Attribution;
+using LeapEngine.Jobs.BlackBox;
+using LeapEngine.Jobs.Endpoints;
 using LeapEngine.Jobs.Checks;
 using LeapEngine.Jobs.Dictionaries;
-using LeapEngine.Jobs.Endpoints;
 using LeapEngine.Jobs.Execution;
 using LeapEngine.Jobs.Generation;
 using LeapEngine.Jobs.Handlers;
@@ -84,6 +85,9 @@ public static class JobsServiceCollectionExtensions
         services.AddJobHandler<DictionaryAblateRequest, DictionaryAblateHandler>("dictionary_ablate");
         services.AddJobHandler<DictionaryMatchRequest, DictionaryMatchHandler>("dictionary_match");
         services.AddJobHandler<PromptOptimisationJobRequest, PromptOptimisationHandler>("prompt_optimisation");
+        // Black-box jobs: they call a tenant's endpoint (POST /v1/attributions or the check with endpoint) and load no model.
+        services.AddEndpointJobHandler<BlackBoxAttributionJobRequest, BlackBoxAttributionHandler>("blackbox_attribution");
+        services.AddEndpointJobHandler<BlackBoxInfluenceCheckRequest, BlackBoxInfluenceCheckHandler>("blackbox_system_prompt_influence");
         // Further method jobs plug in here (see JobHandlerRegistration.AddJobHandler).
 
         if (runServer)
@@ -91,7 +95,7 @@ public static class JobsServiceCollectionExtensions
             services.AddHangfireServer((sp, o) =>
             {
                 var models = sp.GetRequiredService<IOptions<ModelsOptions>>().Value;
-                o.Queues = JobQueues.All(models, jobs.Classes);
+                o.Queues = JobQueues.All(models, jobs.Classes, jobs.ServeBlackBox);
                 o.WorkerCount = jobs.WorkerCount;
                 o.ServerName = $"{Environment.MachineName}:{Environment.ProcessId}";
                 // SIGTERM: stop fetching at once; a running job gets the grace period, then its cancellation token

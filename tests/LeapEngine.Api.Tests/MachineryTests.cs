@@ -24,6 +24,11 @@ public sealed class MachineryTests(ApiFixture api)
         Assert.True(Array.IndexOf(queues, JobQueues.For(1, "small")) < Array.IndexOf(queues, JobQueues.For(2, "small")));
         Assert.Equal(["p1_large", "p2_large"], JobQueues.All(models, ["large"]).Take(2));
         Assert.Equal("p9_small", JobQueues.For(42, "small"));
+        // Black-box jobs load no model: a worker takes their class beside its own when told to (ServeBlackBox, on by default).
+        Assert.DoesNotContain(JobQueues.For(1, JobQueues.BlackBoxClass), queues);
+        var withBlackBox = JobQueues.All(models, ["large"], blackBox: true);
+        Assert.Equal(["p1_blackbox", "p1_large", "p2_blackbox", "p2_large"], withBlackBox.Take(4));
+        Assert.Equal(withBlackBox.Order(StringComparer.Ordinal), withBlackBox);
     }
 
     [Fact]

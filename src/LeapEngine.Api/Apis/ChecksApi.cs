@@ -14,7 +14,8 @@ public static class ChecksApi
             .WithDescription("Each case gives a system prompt, a user prompt and the allowed range of log_prob_drop (the drop in " +
                              "the completion's log-probability when the system turn is removed) and/or attribution_share (the system " +
                              "segment's share of the absolute attribution mass). The result says passed per case and overall: " +
-                             "gate CI on `jq -e '.result.passed'`.");
+                             "gate CI on `jq -e '.result.passed'`. With `endpoint` instead of `model` the cases run against one of " +
+                             "your endpoints (black-box attribution, metered in endpoint calls).");
         return app;
     }
 }

@@ -30,9 +30,10 @@ public static class JobSubmissionEndpoint
         where TRequest : class, IJobRequest
     {
         // Resolved while mapping, so a route whose request type no job type takes stops the host at startup.
-        string type = app.ServiceProvider.GetRequiredService<JobTypeRegistry>().NameOf<TRequest>();
+        var registry = app.ServiceProvider.GetRequiredService<JobTypeRegistry>();
+        string type = registry.NameOf<TRequest>();
         return app.MapPost(pattern, (HttpContext context, LeapDbContext db, JobSubmitter submitter, IOptions<PlansOptions> plans,
-                IOptions<ModelsOptions> models) => SubmitAsync(context, db, submitter, plans.Value, models.Value, type, fromRoute))
+                IOptions<ModelsOptions> models) => SubmitAsync(context, db, submitter, registry, plans.Value, models.Value, type, fromRoute))
             .RequireAuthorization(LeapClaims.WritePolicy)
             .Accepts<TRequest>("application/json")
             .Produces<JobView>(StatusCodes.Status202Accepted)
@@ -44,13 +45,21 @@ public static class JobSubmissionEndpoint
     }
 
     private static async Task<IResult> SubmitAsync<TRequest>(HttpContext context, LeapDbContext db, JobSubmitter submitter,
-        PlansOptions plans, ModelsOptions models, string type, Action<HttpContext, TRequest>? fromRoute) where TRequest : class, IJobRequest
+        JobTypeRegistry registry, PlansOptions plans, ModelsOptions models, string type, Action<HttpContext, TRequest>? fromRoute)
+        where TRequest : class, IJobRequest
     {
         var body = await JsonBody.ReadAsync<TRequest>(context.Request, context.RequestAborted);
         if (body.Problem is not null) return body.Problem;
-        var request = body.Value!;
-        fromRoute?.Invoke(context, request);
-        if (string.IsNullOrWhiteSpace(request.Model)) request.Model = models.Served[0].Id;
+        IJobRequest request = body.Value!;
+        fromRoute?.Invoke(context, body.Value!);
+        if (request is IEndpointVariant { NamesEndpoint: true } variant)
+        {
+            // The same route on a tenant's endpoint: submitted as the black-box job type that takes its request.
+            try { request = variant.ForEndpoint(); }
+            catch (JobRequestException e) { return Problems.Validation(e.Message, e.Field); }
+            type = registry.NameOf(request.GetType());
+        }
+        else if (string.IsNullOrWhiteSpace(request.Model)) request.Model = models.Served[0].Id;
 
         var tenantId = context.User.TenantOf();
         var tenant = await db.Tenants.FindAsync([tenantId], context.RequestAborted);

@@ -33,7 +33,7 @@ public sealed record JobView(
             j.ProgressTotal > 0 ? Math.Round(Math.Clamp((double)j.ProgressDone / j.ProgressTotal, 0, 1), 4) : 0),
         j.Status == JobStatus.Queued ? queuePosition : null,
         j.Status == JobStatus.Queued && workerUp is { } up ? (up ? Waiting : Provisioning) : null,
-        new JobUsageView(j.ReservedTokens, j.UsedTokens),
+        JobUsageView.Of(j),
         j.ErrorCode is null ? null : new JobErrorView(j.ErrorCode, j.ErrorMessage ?? ""),
         j.CancelRequested,
         Parse(j.RequestJson) ?? default,
@@ -52,9 +52,18 @@ public sealed record JobView(
 /// <param name="Fraction">done / total, 0 when the total is not known yet.</param>
 public sealed record JobProgressView(long Done, long Total, string? Unit, string? Message, double Fraction);
 
+/// <summary>What a job reserved and used, in its unit: model tokens, or endpoint calls for a black-box job (then the token figures are 0).</summary>
 /// <param name="ReservedModelTokens">Upper bound reserved at submission.</param>
 /// <param name="ModelTokens">Model tokens actually processed (forward and backward), once finished.</param>
-public sealed record JobUsageView(long ReservedModelTokens, long? ModelTokens);
+/// <param name="Unit">model_tokens or endpoint_calls: what the job is metered in.</param>
+/// <param name="ReservedEndpointCalls">A black-box job's call budget, reserved at submission.</param>
+/// <param name="EndpointCalls">Calls it made (retries and the probe included), once finished.</param>
+public sealed record JobUsageView(long ReservedModelTokens, long? ModelTokens, string Unit, long ReservedEndpointCalls, long? EndpointCalls)
+{
+    public static JobUsageView Of(JobRecord j) => j.UsageUnit == UsageUnits.EndpointCalls
+        ? new(0, j.UsedTokens is null ? null : 0, j.UsageUnit, j.ReservedTokens, j.UsedTokens)
+        : new(j.ReservedTokens, j.UsedTokens, j.UsageUnit, 0, j.UsedTokens is null ? null : 0);
+}
 
 public sealed record JobErrorView(string Code, string Message);
 

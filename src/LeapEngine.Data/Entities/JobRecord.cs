@@ -27,9 +27,16 @@ public sealed class JobRecord
     public string? ProgressUnit { get; set; }
     public string? ProgressMessage { get; set; }
 
-    /// <summary>Upper bound reserved at submission, in model tokens, on <see cref="ReservedMonth"/>'s ledger.</summary>
+    /// <summary>
+    /// What the job is metered in (<see cref="UsageUnits"/>): model tokens for jobs that run a served model, endpoint calls
+    /// for black-box jobs. <see cref="ReservedTokens"/> and <see cref="UsedTokens"/> count in this unit, and the job
+    /// settles to the ledger column of the same unit (<see cref="UsageMonth"/>).
+    /// </summary>
+    public string UsageUnit { get; set; } = UsageUnits.ModelTokens;
+    /// <summary>Upper bound reserved at submission, in <see cref="UsageUnit"/>, on <see cref="ReservedMonth"/>'s ledger.</summary>
     public long ReservedTokens { get; set; }
     public required string ReservedMonth { get; set; }
+    /// <summary>Used so far, in <see cref="UsageUnit"/> (the name predates black-box jobs, which count calls here).</summary>
     public long? UsedTokens { get; set; }
 
     public string? ErrorCode { get; set; }
@@ -63,6 +70,15 @@ public sealed class JobRecord
     /// a request was cut off finds the job its first try created instead of making a second.
     /// </summary>
     public string? IdempotencyKey { get; set; }
+}
+
+/// <summary>What a job is metered in, as stored in <see cref="JobRecord.UsageUnit"/> and shown to clients.</summary>
+public static class UsageUnits
+{
+    /// <summary>Token positions a served model processed, forward and backward.</summary>
+    public const string ModelTokens = "model_tokens";
+    /// <summary>HTTP calls to a tenant's endpoint, retries included (black-box jobs run no model here).</summary>
+    public const string EndpointCalls = "endpoint_calls";
 }
 
 /// <summary>Job status values as stored and as shown to clients.</summary>

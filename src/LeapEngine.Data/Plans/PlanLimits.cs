@@ -11,6 +11,8 @@ public sealed class PlanLimits
     [Range(1, 10_000_000)] public int JobsPerDay { get; set; } = 100;
     [Range(1, 10_000)] public int ConcurrentJobs { get; set; } = 2;
     [Range(1, long.MaxValue)] public long ComputeTokensPerMonth { get; set; } = 1_000_000;
+    /// <summary>The most calls one black-box job may make: caps its max_calls (and the default budget).</summary>
+    [Range(1, 1_000_000)] public int MaxCallsPerJob { get; set; } = 2_000;
     [Range(1, 1_000_000)] public int RequestsPerMinute { get; set; } = 60;
     /// <summary>SSE streams and long-polls a tenant may hold open at once (per API process); one more is a 429.</summary>
     [Range(1, 10_000)] public int HeldConnections { get; set; } = 10;

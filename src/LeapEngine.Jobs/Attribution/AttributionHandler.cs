@@ -14,6 +14,11 @@ public sealed class AttributionHandler : IJobHandler<AttributionJobRequest>
 {
     public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, AttributionJobRequest r, CancellationToken ct)
     {
+        // The endpoint-only fields mean the caller meant an endpoint attribution and forgot which endpoint.
+        foreach (var (field, given) in new[] { ("messages", r.Messages is not null), ("scoring", r.Scoring is not null),
+                     ("noise_samples", r.NoiseSamples is not null), ("max_calls", r.MaxCalls is not null) })
+            if (given) throw new JobRequestException(field, $"{field} is for endpoint attributions: give endpoint (one of your endpoints' ids) " +
+                                                            "instead of model, or leave it out and give text (and system) or segments");
         var (plan, maxTokens) = AttributionLimits.Check(r.ToEngine(), validation.Model);
         return ValueTask.FromResult(new JobEstimate(plan.PromptTokens, maxTokens));
     }

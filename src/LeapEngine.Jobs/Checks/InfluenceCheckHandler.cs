@@ -82,7 +82,7 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
 
     /// <param name="share">The figure is a share of the attribution mass, 0 to 1: a bound outside that can never be
     /// met (or never fail), so it is a mistake in the check rather than a gate.</param>
-    private static void CheckRange(InfluenceRange? range, string field, bool share = false)
+    internal static void CheckRange(InfluenceRange? range, string field, bool share = false)
     {
         if (range is null) return;
         if (range.Min is null && range.Max is null) throw new JobRequestException(field, "give min, max or both");

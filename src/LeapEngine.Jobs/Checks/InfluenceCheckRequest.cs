@@ -7,10 +7,16 @@ namespace LeapEngine.Jobs.Checks;
 /// prompt and the allowed range of one or both influence figures; the job passes when every
 /// case does.
 /// </summary>
-public sealed class InfluenceCheckRequest : IJobRequest
+public sealed class InfluenceCheckRequest : IJobRequest, IEndpointVariant
 {
-    /// <summary>Served model id (GET /v1/models).</summary>
+    /// <summary>Served model id (GET /v1/models). Give model or endpoint, not both.</summary>
     public string Model { get; set; } = "";
+    /// <summary>Instead of model: one of your endpoints' ids; each case is then a black-box attribution of the endpoint, metered in calls.</summary>
+    public string? Endpoint { get; set; }
+    /// <summary>With endpoint: auto (the best the endpoint offers), teacher_forced, regenerate_top_logprobs or text_similarity.</summary>
+    public string? Scoring { get; set; }
+    /// <summary>With endpoint: the job's call budget over all cases (retries and the probe included).</summary>
+    public int? MaxCalls { get; set; }
     /// <summary>1 to 50 cases.</summary>
     public List<InfluenceCase>? Cases { get; set; }
     /// <summary>Attribution settings shared by every case (they decide the attribution share): itp or hipe.</summary>
@@ -23,6 +29,20 @@ public sealed class InfluenceCheckRequest : IJobRequest
     public string Template { get; set; } = "auto";
     /// <summary>Completion length when a case gives none (the model's greedy completion), 1 to 256.</summary>
     public int MaxNewTokens { get; set; } = 16;
+
+    [System.Text.Json.Serialization.JsonIgnore] public bool NamesEndpoint => Endpoint is not null;
+
+    /// <summary>The black-box check this one stands for (model-only settings refused, template auto read as plain).</summary>
+    public IEndpointJobRequest ForEndpoint()
+    {
+        if (!string.IsNullOrWhiteSpace(Model)) throw new JobRequestException("model", "give model or endpoint, not both");
+        return new BlackBox.BlackBoxInfluenceCheckRequest
+        {
+            Endpoint = Endpoint ?? "", Cases = Cases, Method = Method, Unit = Unit, Perturbation = Perturbation, Scoring = Scoring ?? "auto",
+            Template = Template.Trim().Equals("auto", StringComparison.OrdinalIgnoreCase) ? "plain" : Template, MaxNewTokens = MaxNewTokens,
+            MaxCalls = MaxCalls,
+        };
+    }
 }
 
 /// <summary>One case of an influence check.</summary>

@@ -18,9 +18,15 @@ public sealed class EndpointCalls : IDisposable
     private readonly ConcurrentDictionary<(string Id, int Max), EndpointGate> _gates = new();
 
     public EndpointCalls(IOptions<OutboundOptions> options, IHostResolver resolver)
+        : this(SafeHttpHandler.Create(options.Value.Policy(), resolver), options.Value.Policy())
     {
-        Policy = options.Value.Policy();
-        _http = new HttpClient(SafeHttpHandler.Create(Policy, resolver)) { Timeout = Timeout.InfiniteTimeSpan };
+    }
+
+    /// <summary>Over another transport than the socket handler (tests route hosts to in-process doubles); <paramref name="policy"/> is what it enforces.</summary>
+    public EndpointCalls(HttpMessageHandler handler, OutboundPolicy policy)
+    {
+        Policy = policy;
+        _http = new HttpClient(handler) { Timeout = Timeout.InfiniteTimeSpan };
     }
 
     public OutboundPolicy Policy { get; }

@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using LeapEngine.Core.BlackBox.Client;
 using LeapEngine.Core.BlackBox.Outbound;
 
 namespace LeapEngine.Jobs.Endpoints;
@@ -8,6 +9,7 @@ namespace LeapEngine.Jobs.Endpoints;
 /// tenant cannot point LeapEngine at loopback, private networks or cloud metadata services. An operator allows more
 /// explicitly, e.g. a cluster-internal vLLM: Leap__Outbound__AllowedHosts__0=vllm.internal, or a block:
 /// Leap__Outbound__AllowedRanges__0=10.8.0.0/16 (tests allow 127.0.0.0/8 to reach a server on this machine).
+/// Also how hard a black-box job retries an endpoint that fails.
 /// </summary>
 public sealed class OutboundOptions
 {
@@ -22,6 +24,13 @@ public sealed class OutboundOptions
     /// <summary>The longest a probe (POST /v1/endpoints/{id}/probe, up to 10 calls) may take before it answers 504.</summary>
     [Range(1, 600)] public int ProbeTimeoutSeconds { get; set; } = 60;
 
+    /// <summary>A black-box job's retries of one call after a 429, a 5xx, a timeout or a broken connection (each retry counts as a call).</summary>
+    [Range(0, 100)] public int MaxRetries { get; set; } = 6;
+    /// <summary>First backoff when the endpoint gives no Retry-After (exponential with jitter).</summary>
+    [Range(0, 60_000)] public int RetryBaseDelayMs { get; set; } = 1000;
+    /// <summary>Longest wait between attempts; a Retry-After asking for more fails the call instead of stalling the job.</summary>
+    [Range(0, 3600)] public int RetryMaxDelaySeconds { get; set; } = 60;
+
     /// <summary>The policy these settings describe; throws ArgumentException naming a malformed range.</summary>
     public OutboundPolicy Policy() => OutboundPolicy.From(AllowedRanges, AllowedHosts);
 
@@ -31,4 +40,12 @@ public sealed class OutboundOptions
         try { Policy(); return null; }
         catch (ArgumentException e) { return $"Leap:Outbound:AllowedRanges: {e.Message}"; }
     }
+
+    /// <summary>The retry settings of a black-box job's client.</summary>
+    public EndpointClientOptions ClientOptions() => new()
+    {
+        MaxRetries = MaxRetries,
+        BaseDelay = TimeSpan.FromMilliseconds(RetryBaseDelayMs),
+        MaxDelay = TimeSpan.FromSeconds(Math.Max(RetryMaxDelaySeconds, RetryBaseDelayMs / 1000.0)),
+    };
 }

@@ -79,14 +79,15 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         try
         {
             var request = jobType.Deserialize(job.RequestJson);
-            using var lease = await pool.LeaseAsync(request.Model, cancel.Token);
+            // A black-box job calls the tenant's endpoint: no model is loaded for it.
+            using var lease = jobType.UsesModel ? await pool.LeaseAsync(request.Model, cancel.Token) : null;
             log.LogInformation("Running {Type} job {JobId} (attempt {Attempt}) on {Model}", job.Type, jobId, job.Attempt, request.Model);
             var output = await Task.Run(() =>
             {
                 // Tensors a handler leaves undisposed on this thread die with the run, not with the process.
                 // Methods are CPU/GPU-bound, so blocking this pool thread for the run costs nothing.
                 using var tensors = TorchSharp.torch.NewDisposeScope();
-                return jobType.Run(scope.ServiceProvider, execution, request, lease.Model, monitor, cancel.Token).GetAwaiter().GetResult();
+                return jobType.Run(scope.ServiceProvider, execution, request, lease?.Model, monitor, cancel.Token).GetAwaiter().GetResult();
             }, cancel.Token);
             await monitor.StopAndFlushAsync();
             await FinishAsync(db, job, new JobStore.Outcome(JobStatus.Succeeded, execution.Usage.Tokens,
@@ -124,6 +125,13 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
             // The run reached its reservation (an estimate fell short): a retry would stop at the same place.
             await monitor.StopAsync();
             await FinishAsync(db, job, Failed(UsageLimitReachedException.ErrorCode, e.Message, execution.Usage.Tokens));
+        }
+        catch (JobFailedException e)
+        {
+            // The handler named why it cannot succeed (an endpoint that refused or is down past its retries, a spent
+            // call budget): a retry in seconds would meet the same, and the client sees the reason, not a 500.
+            await monitor.StopAsync();
+            await FinishAsync(db, job, Failed(e.Code, e.Message, execution.Usage.Tokens));
         }
         catch (ArgumentException e)
         {
@@ -181,7 +189,7 @@ public sealed class JobRunner(IServiceScopeFactory scopes, JobTypeRegistry regis
         bool finished = await DatabaseRetry.RunAsync(
             () => JobStore.FinishAsync(db, job, job.Attempt, outcome, DateTime.UtcNow, CancellationToken.None), log);
         if (finished && _run is not null) _run.Outcome = outcome.Status;
-        if (finished) log.LogInformation("Job {JobId} {Status} (used {Tokens} model tokens)", job.Id, outcome.Status, outcome.UsedTokens);
+        if (finished) log.LogInformation("Job {JobId} {Status} (used {Amount} {Unit})", job.Id, outcome.Status, outcome.UsedTokens, job.UsageUnit);
         else log.LogWarning("Job {JobId} attempt {Attempt} no longer owned the job; its {Status} outcome was dropped",
             job.Id, job.Attempt, outcome.Status);
     }

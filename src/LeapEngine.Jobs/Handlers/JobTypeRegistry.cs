@@ -11,9 +11,15 @@ public sealed class JobType(string name, Type requestType, Type handlerType)
     public string Name { get; } = name;
     public Type RequestType { get; } = requestType;
     public Type HandlerType { get; } = handlerType;
+    /// <summary>False for black-box jobs (<see cref="IEndpointJobHandler{TRequest}"/>): no model is leased to run them.</summary>
+    public bool UsesModel => Validate is not null;
 
-    internal Func<JobValidation, object, CancellationToken, ValueTask<JobEstimate>> Validate { get; init; } = null!;
-    internal Func<IServiceProvider, JobExecution, object, LanguageModel, IProgress<ProgressUpdate>, CancellationToken, Task<JobOutput>> Run { get; init; } = null!;
+    /// <summary>Set for model jobs.</summary>
+    internal Func<JobValidation, object, CancellationToken, ValueTask<JobEstimate>>? Validate { get; init; }
+    /// <summary>Set for black-box jobs.</summary>
+    internal Func<EndpointJobValidation, object, CancellationToken, ValueTask<CallEstimate>>? ValidateEndpoint { get; init; }
+    /// <summary>The model is null for black-box jobs.</summary>
+    internal Func<IServiceProvider, JobExecution, object, LanguageModel?, IProgress<ProgressUpdate>, CancellationToken, Task<JobOutput>> Run { get; init; } = null!;
 
     public IJobRequest Deserialize(string json) =>
         (IJobRequest)(JsonSerializer.Deserialize(json, RequestType, LeapJson.Options)
@@ -46,9 +52,12 @@ public sealed class JobTypeRegistry
     public JobType? Find(string name) => _types.GetValueOrDefault(name);
 
     /// <summary>The name of the job type that takes <typeparamref name="TRequest"/>.</summary>
-    public string NameOf<TRequest>() where TRequest : class, IJobRequest =>
-        _byRequest.TryGetValue(typeof(TRequest), out var type) ? type.Name
-            : throw new InvalidOperationException($"no job type takes {typeof(TRequest).Name}: register it with services.AddJobHandler<{typeof(TRequest).Name}, THandler>(\"type\")");
+    public string NameOf<TRequest>() where TRequest : class, IJobRequest => NameOf(typeof(TRequest));
+
+    /// <summary>The name of the job type that takes requests of <paramref name="requestType"/>.</summary>
+    public string NameOf(Type requestType) =>
+        _byRequest.TryGetValue(requestType, out var type) ? type.Name
+            : throw new InvalidOperationException($"no job type takes {requestType.Name}: register it with services.AddJobHandler<{requestType.Name}, THandler>(\"type\")");
 }
 
 public static class JobHandlerRegistration
@@ -74,7 +83,29 @@ public static class JobHandlerRegistration
         {
             Validate = (context, request, ct) => context.Services.GetRequiredService<THandler>().ValidateAsync(context, (TRequest)request, ct),
             Run = (sp, job, request, model, progress, ct) =>
-                sp.GetRequiredService<THandler>().RunAsync(job, (TRequest)request, model, progress, ct),
+                sp.GetRequiredService<THandler>().RunAsync(job, (TRequest)request,
+                    model ?? throw new InvalidOperationException($"job type '{type}' runs on a model and was given none"), progress, ct),
+        });
+        services.TryAddSingleton<JobTypeRegistry>();
+        return services;
+    }
+
+    /// <summary>
+    /// The registration point for a black-box job (one that calls a tenant's endpoint and loads no model), e.g.
+    /// <c>services.AddEndpointJobHandler&lt;BlackBoxAttributionJobRequest, BlackBoxAttributionHandler&gt;("blackbox_attribution")</c>.
+    /// The same rules as <see cref="AddJobHandler{TRequest, THandler}"/>: the name is stored with each job, never rename it.
+    /// </summary>
+    public static IServiceCollection AddEndpointJobHandler<TRequest, THandler>(this IServiceCollection services, string type)
+        where TRequest : class, IEndpointJobRequest
+        where THandler : class, IEndpointJobHandler<TRequest>
+    {
+        if (string.IsNullOrWhiteSpace(type) || type.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
+            throw new ArgumentException($"job type '{type}' must be lowercase letters, digits and '_'", nameof(type));
+        services.AddScoped<THandler>();
+        services.AddSingleton(new JobType(type, typeof(TRequest), typeof(THandler))
+        {
+            ValidateEndpoint = (context, request, ct) => context.Services.GetRequiredService<THandler>().ValidateAsync(context, (TRequest)request, ct),
+            Run = (sp, job, request, _, progress, ct) => sp.GetRequiredService<THandler>().RunAsync(job, (TRequest)request, progress, ct),
         });
         services.TryAddSingleton<JobTypeRegistry>();
         return services;

@@ -36,38 +36,13 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
         CancellationToken ct)
     {
         var jobType = registry.Find(type) ?? throw new InvalidOperationException($"job type '{type}' is not registered");
-        var served = models.Value.Find(request.Model ?? "")
-            ?? throw new SubmissionException(SubmissionError.InvalidRequest,
-                $"model '{request.Model}' is not served here; GET /v1/models lists the ones that are", "model");
-        if (!plan.AllowsModel(served.Id))
-            throw new SubmissionException(SubmissionError.ModelNotAllowed,
-                $"the '{tenant.Plan}' plan does not include model '{served.Id}'", "model");
-
-        var model = await pool.ForValidationAsync(served.Id, ct);
-        JobEstimate estimate;
-        try
-        {
-            JobRequestValidation.Check(request);   // the request's declared bounds first, then its handler's checks
-            estimate = await jobType.Validate(new JobValidation(tenant.Id, model, plan, services), request, ct);
-        }
-        catch (JobObjectNotFoundException e)
-        {
-            throw new SubmissionException(SubmissionError.NotFound, e.What);
-        }
-        catch (JobRequestException e)
-        {
-            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message, e.Field);
-        }
-        catch (ArgumentException e)
-        {
-            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message);
-        }
+        var cost = jobType.UsesModel ? await ValidateModelJobAsync(tenant, plan, jobType, request, ct) : await ValidateEndpointJobAsync(tenant, plan, jobType, request, ct);
         // After validation, which may normalise the request: the comparison sees what would be stored.
         if (idempotencyKey is not null && await FindByKeyAsync(tenant.Id, idempotencyKey, ct) is { } earlier)
             return SameRequest(earlier, type, jobType.RequestType, request);
-        if (estimate.PromptTokens > plan.MaxPromptTokens)
+        if (cost.PromptTokens > plan.MaxPromptTokens)
             throw new SubmissionException(SubmissionError.InvalidRequest,
-                $"the prompt has {estimate.PromptTokens} tokens; the '{tenant.Plan}' plan allows at most {plan.MaxPromptTokens}", "prompt");
+                $"the prompt has {cost.PromptTokens} tokens; the '{tenant.Plan}' plan allows at most {plan.MaxPromptTokens}", "prompt");
 
         if (await db.Jobs.CountAsync(j => j.Status == JobStatus.Queued, ct) >= jobs.Value.MaxQueuedJobs)
             throw new SubmissionException(SubmissionError.Saturated, "the engine has too many queued jobs; try again shortly");
@@ -78,12 +53,13 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             Id = Guid.NewGuid(),
             TenantId = tenant.Id,
             Type = type,
-            Model = served.Id,
-            Queue = JobQueues.For(plan.Priority, served.Class),
+            Model = cost.Model,
+            Queue = JobQueues.For(plan.Priority, cost.Class),
             RequestJson = System.Text.Json.JsonSerializer.Serialize(request, jobType.RequestType, LeapJson.Options),
             CreatedAt = now,
             UpdatedAt = now,
-            ReservedTokens = estimate.MaxModelTokens,
+            UsageUnit = cost.Unit,
+            ReservedTokens = cost.Reserve,
             ReservedMonth = QuotaLedger.MonthOf(now),
             IdempotencyKey = idempotencyKey,
             // The submitting request's trace: the worker's run joins it, so one job is one trace across processes.
@@ -98,15 +74,16 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             {
                 db.ChangeTracker.Clear();
                 await using var tx = await db.Database.BeginTransactionAsync(ct);
-                var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, estimate.MaxModelTokens, now, ct);
+                var refusal = await QuotaLedger.ReserveAsync(db, tenant.Id, plan, cost.Unit, cost.Reserve, now, ct);
                 if (refusal is { } r)
                 {
                     LeapTelemetry.QuotaRejections.Add(1, new KeyValuePair<string, object?>("quota", r switch
                     {
-                        QuotaRefusal.ConcurrentJobs => "concurrent_jobs", QuotaRefusal.JobsPerDay => "jobs_per_day", _ => "model_tokens",
+                        QuotaRefusal.ConcurrentJobs => "concurrent_jobs", QuotaRefusal.JobsPerDay => "jobs_per_day",
+                        QuotaRefusal.EndpointCallsPerMonth => "endpoint_calls", _ => "model_tokens",
                     }));
                     await tx.RollbackAsync(ct);
-                    throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, estimate));
+                    throw new SubmissionException(SubmissionError.QuotaExceeded, Explain(r, tenant.Plan, plan, cost.Reserve));
                 }
                 db.Jobs.Add(job);
                 await db.SaveChangesAsync(ct);
@@ -134,9 +111,54 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
             // Accepted all the same: the reconciler enqueues a committed row that has no queue entry.
             log.LogWarning(e, "Could not enqueue job {JobId} now; the reconciler will", job.Id);
         }
-        log.LogInformation("Queued {Type} job {JobId} for tenant {TenantId} on {Queue}, reserving {Tokens} model tokens",
-            type, job.Id, tenant.Id, job.Queue, estimate.MaxModelTokens);
+        log.LogInformation("Queued {Type} job {JobId} for tenant {TenantId} on {Queue}, reserving {Amount} {Unit}",
+            type, job.Id, tenant.Id, job.Queue, cost.Reserve, cost.Unit);
         return job;
+    }
+
+    /// <summary>What a validated job is stored as and reserves: the model column, the queue's class, the unit and amount.</summary>
+    private sealed record Cost(string Model, string Class, string Unit, long Reserve, int PromptTokens);
+
+    private async Task<Cost> ValidateModelJobAsync(Tenant tenant, PlanLimits plan, JobType jobType, IJobRequest request, CancellationToken ct)
+    {
+        var served = models.Value.Find(request.Model ?? "")
+            ?? throw new SubmissionException(SubmissionError.InvalidRequest,
+                $"model '{request.Model}' is not served here; GET /v1/models lists the ones that are", "model");
+        if (!plan.AllowsModel(served.Id))
+            throw new SubmissionException(SubmissionError.ModelNotAllowed,
+                $"the '{tenant.Plan}' plan does not include model '{served.Id}'", "model");
+        var model = await pool.ForValidationAsync(served.Id, ct);
+        var estimate = await Checked(request, () => jobType.Validate!(new JobValidation(tenant.Id, model, plan, services), request, ct));
+        return new Cost(served.Id, served.Class, UsageUnits.ModelTokens, estimate.MaxModelTokens, estimate.PromptTokens);
+    }
+
+    /// <summary>A black-box job: no model, the black-box queues, its call budget reserved in endpoint calls.</summary>
+    private async Task<Cost> ValidateEndpointJobAsync(Tenant tenant, PlanLimits plan, JobType jobType, IJobRequest request, CancellationToken ct)
+    {
+        var calls = await Checked(request, () => jobType.ValidateEndpoint!(new EndpointJobValidation(tenant.Id, plan, services), request, ct));
+        return new Cost(request.Model, JobQueues.BlackBoxClass, UsageUnits.EndpointCalls, calls.MaxCalls, 0);
+    }
+
+    /// <summary>The request's declared bounds, then its handler's checks; their exceptions as the submission errors the API maps.</summary>
+    private static async Task<T> Checked<T>(IJobRequest request, Func<ValueTask<T>> handlerChecks)
+    {
+        try
+        {
+            JobRequestValidation.Check(request);
+            return await handlerChecks();
+        }
+        catch (JobObjectNotFoundException e)
+        {
+            throw new SubmissionException(SubmissionError.NotFound, e.What);
+        }
+        catch (JobRequestException e)
+        {
+            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message, e.Field);
+        }
+        catch (ArgumentException e)
+        {
+            throw new SubmissionException(SubmissionError.InvalidRequest, e.Message);
+        }
     }
 
     /// <summary>
@@ -152,11 +174,13 @@ public sealed class JobSubmitter(IServiceProvider services, LeapDbContext db, Jo
     private Task<JobRecord?> FindByKeyAsync(Guid tenantId, string key, CancellationToken ct) =>
         db.Jobs.AsNoTracking().SingleOrDefaultAsync(j => j.TenantId == tenantId && j.IdempotencyKey == key, ct);
 
-    private static string Explain(QuotaRefusal refusal, string planName, PlanLimits plan, JobEstimate estimate) => refusal switch
+    private static string Explain(QuotaRefusal refusal, string planName, PlanLimits plan, long reserve) => refusal switch
     {
         QuotaRefusal.ConcurrentJobs => $"the '{planName}' plan runs at most {plan.ConcurrentJobs} jobs at once; wait for one to finish",
         QuotaRefusal.JobsPerDay => $"the '{planName}' plan allows {plan.JobsPerDay} jobs per day, all used today",
-        _ => $"this job may use up to {estimate.MaxModelTokens} model tokens, more than is left of the '{planName}' plan's " +
+        QuotaRefusal.EndpointCallsPerMonth => $"this job may make up to {reserve} endpoint calls, more than is left of the '{planName}' plan's " +
+                                              $"{plan.EndpointCallsPerMonth} per month (GET /v1/usage shows what is left; a lower max_calls may fit)",
+        _ => $"this job may use up to {reserve} model tokens, more than is left of the '{planName}' plan's " +
              $"{plan.ComputeTokensPerMonth} per month (GET /v1/usage shows what is left)",
     };
 }

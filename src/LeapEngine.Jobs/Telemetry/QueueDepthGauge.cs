@@ -18,7 +18,7 @@ public sealed class QueueDepthGauge : Microsoft.Extensions.Hosting.IHostedServic
 {
     public QueueDepthGauge(IMeterFactory meters, JobStorage storage, IOptions<ModelsOptions> models, ILogger<QueueDepthGauge> log)
     {
-        var queues = JobQueues.All(models.Value);
+        var queues = JobQueues.All(models.Value, blackBox: true);
         meters.Create(LeapTelemetry.Name).CreateObservableGauge("leap.queue.depth", () =>
         {
             try

@@ -62,6 +62,13 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         [$"Leap:OpenAi:Aliases:{HiddenAlias}:Model"] = "stories260K",
         [$"Leap:OpenAi:Aliases:{HiddenAlias}:HiddenSystemPrompt"] = HiddenPrompt,
         [$"Leap:OpenAi:Aliases:{HiddenAlias}:Description"] = "stories260K with a hidden system prompt",
+        // Black-box jobs: an endpoint that keeps failing is given up on quickly (BlackBox/ tests).
+        ["Leap:Outbound:MaxRetries"] = "2",
+        ["Leap:Outbound:RetryBaseDelayMs"] = "5",
+        ["Leap:Plans:calls:EndpointCallsPerMonth"] = "60",
+        ["Leap:Plans:calls:MaxCallsPerJob"] = "50",
+        ["Leap:Plans:calls:ConcurrentJobs"] = "50",
+        ["Leap:Plans:calls:RequestsPerMinute"] = "100000",
     };
 
     public const string HiddenAlias = "stories-hidden";
@@ -85,6 +92,8 @@ public sealed class LeapApiFactory(string connectionString, bool runWorkerInProc
         builder.UseSetting("Leap:Jobs:WorkerCount", "4");
         foreach (var (key, value) in Settings) builder.UseSetting(key, value);
         foreach (var (key, value) in extra ?? new Dictionary<string, string>()) builder.UseSetting(key, value);
+        // Black-box jobs find their endpoints in memory and reach in-process doubles (BlackBox/TestEndpoints.cs).
+        builder.ConfigureTestServices(BlackBox.BlackBoxTestHost.Add);
         if (services is not null) builder.ConfigureTestServices(services);
     }
 }

@@ -50,6 +50,26 @@ public class EndpointClientTests
     }
 
     [Fact]
+    public async Task EveryCallThatGoesOutIsReportedToTheBudgetsObserverAndAQueuedCallCancelledWhileWaitingIsNot()
+    {
+        // One slot: the first call holds it for a while, the second waits for it and is cancelled meanwhile.
+        var endpoint = new Scripted(_ => Ok(), n => n == 1 ? TimeSpan.FromMilliseconds(400) : TimeSpan.Zero);
+        int observed = 0;
+        var budget = new CallBudget(10, () => Interlocked.Increment(ref observed));
+        var client = endpoint.Client(budget, new EndpointSpec { BaseUrl = new Uri(JsonEndpoint.BaseUrl), Model = "double", MaxConcurrency = 1 });
+        var first = client.ChatAsync(Hello, CancellationToken.None);
+        using var cancel = new CancellationTokenSource();
+        var queued = client.ChatAsync(Hello, cancel.Token);
+        await Task.Delay(50);
+        await cancel.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => queued);
+        await first;
+        Assert.Equal(1, endpoint.Calls);
+        Assert.Equal(1, budget.Used);        // the cancelled call never held a slot, so it was never taken
+        Assert.Equal(1, Volatile.Read(ref observed));
+    }
+
+    [Fact]
     public async Task RetryAfterInSecondsIsHonoured()
     {
         var endpoint = new Scripted(n => n == 1 ? TooMany("Retry-After", "1") : Ok());

@@ -4,7 +4,9 @@ namespace LeapEngine.Core.BlackBox.Client;
 /// The calls one job may make to an endpoint, retries included (the reservation is planned
 /// calls plus a retry allowance). Thread-safe: calls run concurrently.
 /// </summary>
-public sealed class CallBudget(long limit)
+/// <param name="taken">Told of every call taken, as it is taken: a hosted job meters its usage from it, so a job that
+/// fails or is cancelled midway is charged exactly the calls that went out.</param>
+public sealed class CallBudget(long limit, Action? taken = null)
 {
     private long _used;
 
@@ -21,5 +23,6 @@ public sealed class CallBudget(long limit)
             throw new EndpointException(EndpointFailure.CallBudgetExhausted,
                 $"the job's budget of {Limit} endpoint calls is spent (retries count); raise the budget or make the endpoint fail less");
         }
+        taken?.Invoke();
     }
 }

@@ -98,8 +98,9 @@ public sealed class EndpointClient
 
     private async ValueTask<EndpointReply> AttemptAsync(Uri uri, byte[] json, CancellationToken ct)
     {
-        Budget.Take();
+        // The call is taken once it holds a slot: a call still waiting when its job is cancelled never goes out, so it is not counted.
         using var slot = await Gate.EnterAsync(ct);
+        Budget.Take();
         using var request = new HttpRequestMessage(HttpMethod.Post, uri) { Content = new ByteArrayContent(json) };
         request.Content.Headers.ContentType = new MediaTypeHeaderValue("application/json");
         if (!string.IsNullOrEmpty(Spec.ApiKey)) request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Spec.ApiKey);

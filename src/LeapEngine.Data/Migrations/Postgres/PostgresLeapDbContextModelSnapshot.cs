@@ -376,6 +376,14 @@ namespace LeapEngine.Data.Migrations.Postgres
                         .HasColumnType("timestamp with time zone")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("UsageUnit")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("character varying(32)")
+                        .HasDefaultValue("model_tokens")
+                        .HasColumnName("usage_unit");
+
                     b.Property<long?>("UsedTokens")
                         .HasColumnType("bigint")
                         .HasColumnName("used_tokens");

@@ -371,6 +371,14 @@ namespace LeapEngine.Data.Migrations.Sqlite
                         .HasColumnType("TEXT")
                         .HasColumnName("updated_at");
 
+                    b.Property<string>("UsageUnit")
+                        .IsRequired()
+                        .ValueGeneratedOnAdd()
+                        .HasMaxLength(32)
+                        .HasColumnType("TEXT")
+                        .HasDefaultValue("model_tokens")
+                        .HasColumnName("usage_unit");
+
                     b.Property<long?>("UsedTokens")
                         .HasColumnType("INTEGER")
                         .HasColumnName("used_tokens");

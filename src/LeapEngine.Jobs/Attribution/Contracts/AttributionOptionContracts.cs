@@ -56,7 +56,11 @@ public sealed record PromptSegment(string Name, string Text)
     public Engine.PromptSegment ToEngine() => new(Name, Text);
 }
 
+/// <summary>A caller-given unit: characters [start, start + length) of a segment, or with <c>endpoint</c> of messages[message].content.</summary>
 public sealed record UnitSpan(string Segment, int Start, int Length)
 {
+    /// <summary>Index into messages (endpoint attributions only).</summary>
+    public int? Message { get; init; }
+
     public Engine.UnitSpan ToEngine() => new(Segment, Start, Length);
 }

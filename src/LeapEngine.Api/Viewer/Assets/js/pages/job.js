@@ -5,10 +5,12 @@ import { get, watchJob, FINAL, ApiError } from '../api.js';
 import { statusBadge, progressBar, cancelJob } from './jobs.js';
 import { notFoundPage } from './notfound.js';
 import { attributionView } from '../attribution/view.js';
+import { blackBoxView } from '../attribution/blackbox.js';
 import { checkView, optimisationView, generationView, dictionaryJobView } from './results.js';
 
 const VIEWS = {
   attribution: attributionView,
+  blackbox_attribution: blackBoxView,
   system_prompt_influence: checkView,
   prompt_optimisation: optimisationView,
   generation: generationView,
@@ -39,8 +41,13 @@ export async function jobPage(context, id) {
         job.queue_position ? h('span', { class: 'muted' }, ` · position ${job.queue_position} in your queue`) : null),
       facts([
         ['Model', job.model], ['Created', when(job.created_at)], ['Started', when(job.started_at)], ['Finished', when(job.finished_at)],
-        ['Reserved model tokens', num(job.usage?.reserved_model_tokens, 0)],
-        ['Model tokens used', job.usage?.model_tokens === undefined ? undefined : num(job.usage.model_tokens, 0)],
+        ...(job.usage?.unit === 'endpoint_calls' ? [
+          ['Reserved endpoint calls', num(job.usage.reserved_endpoint_calls, 0)],
+          ['Endpoint calls used', job.usage.endpoint_calls == null ? undefined : num(job.usage.endpoint_calls, 0)],
+        ] : [
+          ['Reserved model tokens', num(job.usage?.reserved_model_tokens, 0)],
+          ['Model tokens used', job.usage?.model_tokens === undefined ? undefined : num(job.usage.model_tokens, 0)],
+        ]),
       ], 'Job details'),
       job.error ? h('div', { class: 'error', role: 'alert' }, h('strong', {}, job.error.code), ': ', job.error.message) : null,
     ].filter(Boolean));

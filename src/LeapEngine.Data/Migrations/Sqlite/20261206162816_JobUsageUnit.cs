@@ -1,0 +1,30 @@
+﻿using Microsoft.EntityFrameworkCore.Migrations;
+
+#nullable disable
+
+namespace LeapEngine.Data.Migrations.Sqlite
+{
+    /// <inheritdoc />
+    public partial class JobUsageUnit : Migration
+    {
+        /// <inheritdoc />
+        protected override void Up(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.AddColumn<string>(
+                name: "usage_unit",
+                table: "jobs",
+                type: "TEXT",
+                maxLength: 32,
+                nullable: false,
+                defaultValue: "model_tokens");
+        }
+
+        /// <inheritdoc />
+        protected override void Down(MigrationBuilder migrationBuilder)
+        {
+            migrationBuilder.DropColumn(
+                name: "usage_unit",
+                table: "jobs");
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using LeapEngine.Core.BlackBox;
+using LeapEngine.Core.Runtime;
+using LeapEngine.Jobs.Checks;
+using LeapEngine.Jobs.Handlers;
+
+namespace LeapEngine.Jobs.BlackBox;
+
+/// <summary>
+/// The system-prompt influence check against an endpoint: each case's system influence from a black-box attribution of
+/// [system, user] (log_prob_drop: the completion's score with the system message left out; attribution_share: the
+/// system units' share of the attribution mass), compared with its ranges. The result has the white-box check's shape.
+/// Metered in endpoint calls, progress in calls per case.
+/// </summary>
+public sealed class BlackBoxInfluenceCheckHandler : IEndpointJobHandler<BlackBoxInfluenceCheckRequest>
+{
+    public async ValueTask<CallEstimate> ValidateAsync(EndpointJobValidation validation, BlackBoxInfluenceCheckRequest r, CancellationToken ct)
+    {
+        if (r.Cases is not { Count: > 0 }) throw new JobRequestException("cases", "cases is required: give 1 to 50 cases");
+        if (r.Cases.Count > InfluenceCheckHandler.MaxCases)
+            throw new JobRequestException("cases", $"give at most {InfluenceCheckHandler.MaxCases} cases, got {r.Cases.Count}");
+        if (r.Unit.Trim().Equals("spans", StringComparison.OrdinalIgnoreCase))
+            throw new JobRequestException("unit", "checks take unit word, sentence, message or endpoint_token (spans need per-case offsets)");
+        var endpoint = await BlackBoxJobSupport.FindAsync(validation.Services, validation.TenantId, r.Endpoint, ct);
+        var capabilities = endpoint.Capabilities ?? BlackBoxJobSupport.Unprobed;
+        long planned = 0, budget = 0;
+        for (int i = 0; i < r.Cases.Count; i++)
+        {
+            var c = r.Cases[i] ?? throw new JobRequestException($"cases[{i}]", "a case is null");
+            string at = $"cases[{i}].";
+            if (string.IsNullOrWhiteSpace(c.System)) throw new JobRequestException(at + "system", "every case needs a non-empty system prompt");
+            if (c.User is null) throw new JobRequestException(at + "user", "every case needs a user prompt");
+            if (c.LogProbDrop is null && c.AttributionShare is null)
+                throw new JobRequestException(at + "log_prob_drop",
+                    "give the allowed range of log_prob_drop and/or attribution_share, e.g. \"log_prob_drop\": {\"max\": 2.0}");
+            InfluenceCheckHandler.CheckRange(c.LogProbDrop, at + InfluenceCheckHandler.LogProbDropFigure);
+            InfluenceCheckHandler.CheckRange(c.AttributionShare, at + InfluenceCheckHandler.AttributionShareFigure, share: true);
+            BlackBoxPlan plan;
+            try { plan = BlackBoxAttribution.Plan(r.ToEngine(c), capabilities); }
+            catch (ArgumentException e) { throw new JobRequestException($"cases[{i}]", e.Message); }
+            planned += plan.PlannedCalls;
+            budget += plan.CallBudget;
+        }
+        long probe = endpoint.Capabilities is null ? BlackBoxJobSupport.ProbeCalls : 0;
+        return BlackBoxJobSupport.Budget(planned + probe, budget + probe, r.MaxCalls, validation.Plan);
+    }
+
+    public async Task<JobOutput> RunAsync(JobExecution job, BlackBoxInfluenceCheckRequest r, IProgress<ProgressUpdate> progress, CancellationToken ct)
+    {
+        var endpoint = await BlackBoxJobSupport.FindForRunAsync(job, r.Endpoint, ct);
+        var client = BlackBoxJobSupport.Client(job, endpoint);
+        return await BlackBoxJobSupport.CallingAsync(async () =>
+        {
+            var (capabilities, _) = await BlackBoxJobSupport.CapabilitiesAsync(client, endpoint, progress, ct);
+            var cases = r.Cases!;
+            var results = new List<InfluenceCaseResult>();
+            for (int i = 0; i < cases.Count; i++)
+            {
+                ct.ThrowIfCancellationRequested();
+                var c = cases[i];
+                string name = string.IsNullOrWhiteSpace(c.Name) ? $"case {i + 1}" : c.Name;
+                string at = $"{name} ({i + 1}/{cases.Count})";
+                // Progress stays in calls (the job's unit); the message says which case they are for.
+                var inner = new CaseProgress(u => progress.Report(u with { Message = $"{at}: {u.Message}" }));
+                var attribution = await BlackBoxAttribution.RunAsync(client, capabilities, r.ToEngine(c), inner, ct);
+                var influence = attribution.SystemPrompt
+                    ?? throw new InvalidOperationException("black-box attribution reported no system influence for messages with a system message");
+                var checks = new List<InfluenceFigureCheck>();
+                if (c.LogProbDrop is { } drop)
+                    checks.Add(new(InfluenceCheckHandler.LogProbDropFigure, influence.LogProbDrop, drop.Min, drop.Max, drop.Contains(influence.LogProbDrop)));
+                if (c.AttributionShare is { } share)
+                    checks.Add(new(InfluenceCheckHandler.AttributionShareFigure, influence.AttributionShare, share.Min, share.Max,
+                        share.Contains(influence.AttributionShare)));
+                results.Add(new InfluenceCaseResult(i, name, checks.All(x => x.Passed), influence.LogProbDrop, influence.AttributionShare,
+                    attribution.CompletionLogProb, influence.LogProbWithout, attribution.CompletionText, checks));
+            }
+            int passed = results.Count(x => x.Passed);
+            return new JobOutput(new InfluenceCheckResult(passed == results.Count, passed, results.Count - passed, results));
+        });
+    }
+
+    /// <summary>Synchronous progress forwarding (System.Progress would post to the thread pool and reorder reports).</summary>
+    private sealed class CaseProgress(Action<ProgressUpdate> report) : IProgress<ProgressUpdate>
+    {
+        public void Report(ProgressUpdate value) => report(value);
+    }
+}
