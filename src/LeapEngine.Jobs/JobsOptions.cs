@@ -32,9 +32,9 @@ public sealed class JobsOptions
 
     /// <summary>
     /// How often each idle worker thread polls PostgreSQL for new jobs: the submit-to-start latency of an idle
-    /// worker is at most this. Each poll is one short transaction (an indexed UPDATE … SKIP LOCKED), so an idle
-    /// worker process costs WorkerCount / this many transactions a second (10 at the defaults; measured in
-    /// docs/performance.md). Raise it for large fleets of mostly idle workers.
+    /// worker is at most this. Each poll is a claim attempt (an indexed UPDATE … SKIP LOCKED, about two
+    /// transactions), so 0.2 s costs about 8 transactions a second per idle worker thread more than 1 s
+    /// (measured in docs/performance.md). Raise it for large fleets of mostly idle workers.
     /// </summary>
     [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 0.2;
 
