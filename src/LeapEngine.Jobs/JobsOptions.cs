@@ -37,14 +37,19 @@ public sealed class JobsOptions
     /// </summary>
     public bool ServeBlackBox { get; set; } = true;
 
-    /// <summary>How often an idle worker polls PostgreSQL for new jobs.</summary>
-    [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 1;
+    /// <summary>
+    /// How often each idle worker thread polls PostgreSQL for new jobs: the submit-to-start latency of an idle
+    /// worker is at most this. Each poll is a claim attempt (an indexed UPDATE … SKIP LOCKED, about two
+    /// transactions), so 0.2 s costs about 8 transactions a second per idle worker thread more than 1 s
+    /// (measured in docs/performance.md). Raise it for large fleets of mostly idle workers.
+    /// </summary>
+    [Range(0.05, 60)] public double QueuePollIntervalSeconds { get; set; } = 0.2;
 
     /// <summary>
     /// Wake idle workers through PostgreSQL LISTEN/NOTIFY when a job is enqueued (Hangfire.PostgreSql's long
     /// polling). Off by default: with it on, a worker started after a job was enqueued did not take that job
-    /// (seen in ScaleOutTests and WorkerKillTests with Hangfire.PostgreSql 1.21.1; not yet explained), so start
-    /// latency rests on <see cref="QueuePollIntervalSeconds"/>.
+    /// (seen in ScaleOutTests and WorkerKillTests with Hangfire.PostgreSql 1.21.1; see docs/production.md), and
+    /// the short <see cref="QueuePollIntervalSeconds"/> already starts a job within a fraction of a second.
     /// </summary>
     public bool QueueNotifications { get; set; }
 

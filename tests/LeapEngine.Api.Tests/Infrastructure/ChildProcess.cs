@@ -69,6 +69,32 @@ public sealed class ChildProcess : IDisposable
 
     public bool HasExited => _process.HasExited;
 
+    public int Id => _process.Id;
+
+    /// <summary>
+    /// SIGTERM, what a process manager (systemd, Kubernetes) sends to stop a process: the program's host
+    /// shuts down gracefully. Process.Kill would send SIGKILL.
+    /// </summary>
+    public void Terminate()
+    {
+        if (kill(_process.Id, Sigterm) != 0)
+            throw new InvalidOperationException($"kill(SIGTERM) of {_process.Id} failed: errno {System.Runtime.InteropServices.Marshal.GetLastPInvokeError()}");
+    }
+
+    /// <summary>Waits for the process to exit and returns its exit code.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
+        using var cts = new CancellationTokenSource(timeout);
+        try { await _process.WaitForExitAsync(cts.Token); }
+        catch (OperationCanceledException) { throw new TimeoutException($"the process did not exit within {timeout}: {Output()}"); }
+        return _process.ExitCode;
+    }
+
+    private const int Sigterm = 15;
+
+    [System.Runtime.InteropServices.DllImport("libc", SetLastError = true)]
+    private static extern int kill(int pid, int signal);
+
     public string Output() { lock (_output) return _output.ToString(); }
 
     /// <summary>Waits until the output contains <paramref name="text"/>.</summary>

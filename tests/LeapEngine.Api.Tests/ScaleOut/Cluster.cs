@@ -1,6 +1,8 @@
 using System.Net.Http.Headers;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Tests;
+using LeapEngine.Data;
+using Microsoft.EntityFrameworkCore;
 
 namespace LeapEngine.Api.Tests.ScaleOut;
 
@@ -12,6 +14,9 @@ internal sealed class Cluster(string connection) : IDisposable
 {
     /// <summary>Short intervals so the test sees hand-overs quickly; what production sets is in docs/production.md.</summary>
     public const double PollSeconds = 0.2;
+
+    /// <summary>Timestamps on every log line: a failing test's logs show where the time went.</summary>
+    private const string TimestampFormat = "HH:mm:ss.fff ";
 
     private readonly List<ChildProcess> _processes = [];
 
@@ -35,6 +40,7 @@ internal sealed class Cluster(string connection) : IDisposable
             ["Leap__Jobs__QueuePollIntervalSeconds"] = PollSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["Leap__Jobs__IdempotencyTakeoverSeconds"] = "2",
             ["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}",
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = TimestampFormat,
         };
         foreach (var (key, value) in LeapApiFactory.Settings) environment[key.Replace(":", "__")] = value;
         var process = Track(ChildProcess.Start("LeapEngine.Api", environment));
@@ -43,7 +49,7 @@ internal sealed class Cluster(string connection) : IDisposable
     }
 
     /// <summary>A worker for <paramref name="classes"/> (stories260K is class small, stories260K-hf class hf).</summary>
-    public ChildProcess StartWorker(string[] classes, int stepDelayMs, double graceSeconds)
+    public ChildProcess StartWorker(string[] classes, int stepDelayMs, double graceSeconds, IReadOnlyDictionary<string, string>? extra = null)
     {
         var environment = new Dictionary<string, string>
         {
@@ -59,10 +65,16 @@ internal sealed class Cluster(string connection) : IDisposable
             ["Leap__Jobs__StepDelayMs"] = stepDelayMs.ToString(),
             ["Leap__Jobs__WorkerCount"] = "2",
             ["Leap__Jobs__ShutdownGraceSeconds"] = graceSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Logging__Console__FormatterOptions__TimestampFormat"] = TimestampFormat,
         };
         for (int i = 0; i < classes.Length; i++) environment[$"Leap__Jobs__Classes__{i}"] = classes[i];
+        foreach (var (key, value) in extra ?? new Dictionary<string, string>()) environment[key] = value;
         return Track(ChildProcess.Start("LeapEngine.Worker", environment));
     }
+
+    /// <summary>The cluster's database as the processes see it, for assertions on rows the API does not show.</summary>
+    public LeapDbContext Database() =>
+        new PostgresLeapDbContext(new DbContextOptionsBuilder<PostgresLeapDbContext>().UseNpgsql(Connection).Options);
 
     private ChildProcess Track(ChildProcess process)
     {

@@ -8,8 +8,9 @@ namespace LeapEngine.Api.Tests.ScaleOut;
 /// <summary>
 /// The production shape: two API processes and a worker for class small on one PostgreSQL database. A
 /// plan's rate limit holds across both replicas; a job of a class no worker serves shows "provisioning";
-/// a job submitted through one replica is cancelled through the other. (The SIGTERM hand-over,
-/// API SIGKILL under load and cross-process metrics phases are not in this test yet.)
+/// a job submitted through one replica is cancelled through the other. The SIGTERM hand-over between
+/// workers is WorkerSigtermTests, an API replica SIGKILLed under load ApiSigkillTests, the metrics an
+/// autoscaler reads MetricsScrapeTests.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class ScaleOutTests(ApiFixture api)
