@@ -17,12 +17,13 @@ public static class OptimiseBenchCommand
     {
         var model = new Option<string>("--model", "-m") { Description = "A trigger model folder (leap synth train --task trigger)", Required = true };
         var seeds = new Option<string>("--seeds") { Description = "Optimiser seeds, comma-separated (every method runs every target with each)", DefaultValueFactory = _ => "0,1,2,3" };
-        var work = new Option<long>("--max-work") { Description = "Work budget of every run, in forward-token equivalents (the same for every method)", DefaultValueFactory = _ => 100_000 };
+        var work = new Option<long>("--max-work") { Description = "Work budget of every run, in forward-token equivalents (the same for every method)", DefaultValueFactory = _ => 10_000 };
         var length = new Option<int>("--length") { Description = "Tokens in the optimised span (at least the trigger's 3)", DefaultValueFactory = _ => 4 };
+        var vocabulary = new Option<OptimisationBenchVocabulary>("--vocabulary") { Description = "Span words: task (the words training prompts use) or words (every one- and two-letter word)", DefaultValueFactory = _ => OptimisationBenchVocabulary.Task };
         var json = new Option<string?>("--json") { Description = "Also write every run and the totals as JSON to this file" };
         var command = new Command("optimise", "Descent, GCG and the hybrid against a planted trigger at equal counted work")
         {
-            model, seeds, work, length, json,
+            model, seeds, work, length, vocabulary, json,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
@@ -37,7 +38,7 @@ public static class OptimiseBenchCommand
             using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
             Console.WriteLine("| target | method | seed | found | work to first success | prompt | holds the trigger | model's next word is the target |");
             Console.WriteLine("| --- | --- | ---: | --- | ---: | --- | --- | --- |");
-            var runs = OptimisationBench.Run(lm, task, OptimisationBenchMethod.Standard, seedList, budget, span, r =>
+            var runs = OptimisationBench.Run(lm, task, OptimisationBenchMethod.Standard, seedList, budget, span, parse.GetValue(vocabulary), r =>
                 Console.WriteLine($"| \"{r.Target}\" | {r.Method} | {r.Seed} | {(r.Succeeded ? "yes" : "no")} | {r.WorkToFirstSuccess?.ToString() ?? "-"} | {(r.Prompt is null ? "-" : $"\"{r.Prompt}\"")} | {YesNo(r.ContainsTrigger)} | {YesNo(r.ModelSaysTarget)} |"), ct);
             var rows = OptimisationBench.Summarise(runs);
             Console.WriteLine();
@@ -46,7 +47,7 @@ public static class OptimiseBenchCommand
             foreach (var r in rows)
                 Console.WriteLine($"| {r.Method} | {r.Succeeded}/{r.Runs} | {r.RecoveredTrigger} | {r.EquivalentPrompts} | {r.ModelConfirmed} | {r.TargetsSolved}/{r.Targets} | {(r.MedianWorkToFirstSuccess is double m ? $"{m:F0}" : "-")} | {r.MeanWork:F0} |");
             if (parse.GetValue(json) is { } path)
-                File.WriteAllText(path, JsonSerializer.Serialize(new { max_work = budget, length = span, runs, totals = rows }, SnakeCase.Indented));
+                File.WriteAllText(path, JsonSerializer.Serialize(new { max_work = budget, length = span, vocabulary = parse.GetValue(vocabulary).ToString().ToLowerInvariant(), runs, totals = rows }, SnakeCase.Indented));
             return 0;
         });
         return command;

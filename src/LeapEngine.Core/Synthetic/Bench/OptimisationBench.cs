@@ -32,23 +32,36 @@ public sealed record OptimisationBenchMethod(string Label, OptimisationMethod Me
     ];
 }
 
+/// <summary>Which ids the optimised span may use.</summary>
+public enum OptimisationBenchVocabulary
+{
+    /// <summary>The words training prompts are made of: within them, only the trigger should force a target.</summary>
+    Task,
+    /// <summary>Every one- and two-letter word, most never seen in training: room for off-distribution shortcuts.</summary>
+    Words,
+}
+
 /// <summary>
 /// Prompt optimisation against a planted trigger: for every trigger of a trigger model and every seed, each method
-/// searches a span of word ids for a prompt that makes the model say that trigger's target, stopping at the first
-/// verified prompt or when the shared work budget (<see cref="OptimisationRequest.MaxWork"/>, forward-token
-/// equivalents) is spent, so every method gets the same counted work.
+/// searches a span for a prompt whose greedy next word is that trigger's target (the optimiser's exact-continuation
+/// success, as the task defines its answer), stopping at the first verified prompt or when the shared work budget
+/// (<see cref="OptimisationRequest.MaxWork"/>, forward-token equivalents) is spent, so every method gets the same
+/// counted work. Why exact: with the optimiser's default test (the target anywhere in the next five words), prompts of
+/// never-trained words won by making the model ramble into the target (development run, docs/benchmarks.md).
 /// </summary>
 public static class OptimisationBench
 {
     public static List<OptimisationBenchRun> Run(LanguageModel model, TriggerTask task, IReadOnlyList<OptimisationBenchMethod> methods,
-        IReadOnlyList<long> seeds, long maxWork, int length, Action<OptimisationBenchRun>? onRun = null, CancellationToken ct = default)
+        IReadOnlyList<long> seeds, long maxWork, int length, OptimisationBenchVocabulary vocabulary = OptimisationBenchVocabulary.Task,
+        Action<OptimisationBenchRun>? onRun = null, CancellationToken ct = default)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxWork, 1);
         if (length < TriggerTask.TriggerLength)
             throw new ArgumentException($"the span must hold the trigger: length {length} is below {TriggerTask.TriggerLength}");
         var vocab = SyntheticVocabulary.Instance;
-        // The task's own language: every one- and two-letter word (the tokens a trigger is made of), no raw bytes.
-        var words = Enumerable.Range(0, vocab.BosId).Where(id => vocab.Word(id) is not null).ToArray();
+        var words = vocabulary == OptimisationBenchVocabulary.Task
+            ? task.PromptWords.ToArray()
+            : Enumerable.Range(0, vocab.BosId).Where(id => vocab.Word(id) is not null).ToArray();
         var runs = new List<OptimisationBenchRun>();
         for (int t = 0; t < TriggerTask.TriggerCount; t++)
         {
@@ -62,7 +75,7 @@ public static class OptimisationBench
                     var result = PromptOptimiser.Run(model, new OptimisationRequest
                     {
                         Target = target, Method = method.Method, Length = length, Seed = seed,
-                        Steps = OptimisationRequest.MaxSteps, MaxWork = maxWork, AllowedTokenIds = words,
+                        Steps = OptimisationRequest.MaxSteps, MaxWork = maxWork, AllowedTokenIds = words, ExactContinuation = true,
                     }, ct: ct);
                     var run = Score(model, task, method.Label, t, target, seed, result, clock.Elapsed.TotalSeconds);
                     runs.Add(run);

@@ -28,11 +28,13 @@ public sealed class TriggerTask : SyntheticTask
     public override string Name => "trigger";
     public override string Description => "a seeded three-word sequence anywhere in the prompt forces its target (za..zd); otherwise vz";
     public override (int Min, int Max) TrainLengths => (6, 32);
-    /// <summary>Measured on seed 1 (see docs/benchmarks.md): the step count that reached the 99% bar.</summary>
-    public override int DefaultSteps => 600;
+    /// <summary>Measured on seed 1 (docs/benchmarks.md): 600 steps left 98.3% held-out and a third of corrupted triggers still firing.</summary>
+    public override int DefaultSteps => 1000;
 
     public int NoneId { get; }
     public IReadOnlyList<int[]> Triggers => _triggers;
+    /// <summary>The words training prompts are made of (the trigger words among them).</summary>
+    public IReadOnlyList<int> PromptWords => _distractors;
     public IReadOnlyList<int> Targets => _targets;
     public int TargetFor(int trigger) => _targets[trigger];
 
