@@ -36,10 +36,10 @@ public static class OptimiseBenchCommand
             if (span is < TriggerTask.TriggerLength or > 64) throw new ArgumentException($"--length must be in [{TriggerTask.TriggerLength}, 64] (the span must hold the trigger), got {span}");
             var seedList = ParseSeeds(parse.GetValue(seeds)!);
             using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
-            Console.WriteLine("| target | method | seed | found | work to first success | prompt | holds the trigger | model's next word is the target |");
-            Console.WriteLine("| --- | --- | ---: | --- | ---: | --- | --- | --- |");
+            Console.WriteLine("| target | method | seed | found | work to first success | prompt | holds the trigger | trigger words in it | model's next word is the target |");
+            Console.WriteLine("| --- | --- | ---: | --- | ---: | --- | --- | ---: | --- |");
             var runs = OptimisationBench.Run(lm, task, OptimisationBenchMethod.Standard, seedList, budget, span, parse.GetValue(vocabulary), r =>
-                Console.WriteLine($"| \"{r.Target}\" | {r.Method} | {r.Seed} | {(r.Succeeded ? "yes" : "no")} | {r.WorkToFirstSuccess?.ToString() ?? "-"} | {(r.Prompt is null ? "-" : $"\"{r.Prompt}\"")} | {YesNo(r.ContainsTrigger)} | {YesNo(r.ModelSaysTarget)} |"), ct);
+                Console.WriteLine($"| \"{r.Target}\" | {r.Method} | {r.Seed} | {(r.Succeeded ? "yes" : "no")} | {r.WorkToFirstSuccess?.ToString() ?? "-"} | {(r.Prompt is null ? "-" : $"\"{r.Prompt}\"")} | {YesNo(r.ContainsTrigger)} | {r.TriggerWordsInPrompt?.ToString() ?? "-"} | {YesNo(r.ModelSaysTarget)} |"), ct);
             var rows = OptimisationBench.Summarise(runs);
             Console.WriteLine();
             Console.WriteLine("| method | runs succeeded | trigger recovered | equivalent prompts | confirmed by the model | targets solved | median work to first success | mean work per run |");

@@ -9,11 +9,13 @@ namespace LeapEngine.Core.Synthetic.Bench;
 /// One prompt search for one planted target. <see cref="ContainsTrigger"/>: the verified prompt holds the planted
 /// trigger word for word (recovered); otherwise it is another prompt that forces the target (an equivalent prompt).
 /// <see cref="ModelSaysTarget"/> is an independent check of the optimiser's own verification: the model's greedy
-/// next word right after the prompt is the target.
+/// next word right after the prompt is the target. <see cref="TriggerWordsInPrompt"/>: how many of the trigger's
+/// words the prompt holds anywhere (an equivalent prompt that keeps two of three shows what the model really reads).
 /// </summary>
 public sealed record OptimisationBenchRun(
     string Method, int Trigger, string Target, long Seed, bool Succeeded, long? WorkToFirstSuccess, int? StepsToFirstSuccess,
-    long Work, string StopReason, string? Prompt, bool? ContainsTrigger, bool? ModelSaysTarget, double Seconds);
+    long Work, string StopReason, string? Prompt, bool? ContainsTrigger, bool? ModelSaysTarget, double Seconds,
+    int? TriggerWordsInPrompt = null);
 
 /// <summary>One method's totals over every target and seed.</summary>
 public sealed record OptimisationBenchRow(
@@ -107,8 +109,9 @@ public static class OptimisationBench
         var span = first.PromptIds;
         bool contains = task.Find(span).Trigger == trigger;
         bool says = SyntheticEvaluator.Predict(model.Network, [span])[0] == task.TargetFor(trigger);
+        int words = task.Triggers[trigger].Count(span.Contains);
         return new(method, trigger, target, seed, true, first.Work, first.Step, result.Work, result.StopReason,
-            first.PromptText, contains, says, seconds);
+            first.PromptText, contains, says, seconds, words);
     }
 
     private static double Median(IReadOnlyList<double> sorted) =>
