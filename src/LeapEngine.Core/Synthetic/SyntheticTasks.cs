@@ -11,6 +11,8 @@ public static class SyntheticTasks
         ["conjunction"] = seed => new ConjunctionTask(seed),
         ["system-rule"] = seed => new SystemRuleTask(seed, control: false),
         ["system-control"] = seed => new SystemRuleTask(seed, control: true),
+        ["trigger"] = seed => new TriggerTask(seed),
+        ["glitch"] = seed => new GlitchTask(seed),
     };
 
     public static IReadOnlyList<string> Names => Factories.Keys.ToArray();
