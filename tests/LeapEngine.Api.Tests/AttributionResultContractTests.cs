@@ -6,6 +6,7 @@ using LeapEngine.Core.Attribution;
 using LeapEngine.Jobs;
 using LeapEngine.Jobs.Attribution.Results;
 using LeapEngine.Jobs.Checks;
+using LeapEngine.Jobs.Dictionaries;
 using LeapEngine.Jobs.Optimisation;
 
 namespace LeapEngine.Api.Tests;
@@ -36,7 +37,8 @@ public sealed class AttributionResultContractTests
 
     public static TheoryData<Type> StoredResults => new()
     {
-        typeof(AttributionJobResult), typeof(PromptOptimisationJobResult), typeof(InfluenceCheckResult),
+        typeof(AttributionJobResult), typeof(PromptOptimisationJobResult), typeof(InfluenceCheckResult), typeof(DictionaryBuildResult),
+        typeof(DictionaryAssignResult), typeof(DictionaryScoreResult), typeof(DictionaryInterventionResult), typeof(DictionaryMatchResult),
     };
 
     [Theory]
