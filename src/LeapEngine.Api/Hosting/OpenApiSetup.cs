@@ -41,6 +41,7 @@ public static class OpenApiSetup
             o.SelectDiscriminatorValueUsing(type => type.BaseType?.GetCustomAttributes<JsonDerivedTypeAttribute>()
                 .FirstOrDefault(derived => derived.DerivedType == type)?.TypeDiscriminator as string);
             o.SchemaFilter<OpenApiPolymorphism>();
+            o.DocumentFilter<OpenApiResultSchemas>();
             foreach (var name in new[] { "LeapEngine.Api.xml", "LeapEngine.Jobs.xml" })
                 if (Path.Combine(AppContext.BaseDirectory, name) is var xml && File.Exists(xml)) o.IncludeXmlComments(xml);
         });
