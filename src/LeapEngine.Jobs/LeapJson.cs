@@ -7,7 +7,8 @@ namespace LeapEngine.Jobs;
 /// <summary>
 /// The engine's JSON on the wire: the product's snake_case dialect (<see cref="SnakeCase"/>: names and
 /// enum values; an unknown enum value lists the valid ones), plus the API's reading rules: unknown
-/// request fields refused (a misspelt option must not be silently ignored), numbers only as numbers.
+/// request fields refused (a misspelt option must not be silently ignored), numbers only as numbers, and a
+/// polymorphic object's <c>type</c> read wherever it stands among the fields (not only first, as a hand-written body may put it).
 /// </summary>
 public static class LeapJson
 {
@@ -19,6 +20,7 @@ public static class LeapJson
         o.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
         o.DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull;
         o.NumberHandling = JsonNumberHandling.Strict;
+        o.AllowOutOfOrderMetadataProperties = true;
         return o;
     }
 }

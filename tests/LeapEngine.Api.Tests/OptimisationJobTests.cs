@@ -14,7 +14,7 @@ public sealed class OptimisationJobTests(ApiFixture api)
     {
         var tenant = await api.NewTenantAsync("pro");
         var submitted = await JobClient.SubmitAsync(tenant.Http, "/v1/optimisations",
-            new { model = "stories260K", target = " ball", method = "gcg", length = 3, steps = 20, candidates = 4, search_width = 16, seed = 1 });
+            new { model = "stories260K", target = " ball", search = new { type = "gcg", search_width = 16 }, length = 3, steps = 20, candidates = 4, seed = 1 });
         Assert.Equal("prompt_optimisation", submitted["type"]!.GetValue<string>());
         long reserved = submitted["usage"]!["reserved_model_tokens"]!.GetValue<long>();
         var job = await JobClient.WaitFinalAsync(tenant.Http, submitted["id"]!.GetValue<string>(), TimeSpan.FromMinutes(2));
@@ -37,6 +37,7 @@ public sealed class OptimisationJobTests(ApiFixture api)
         Assert.Equal(used, usage["used_model_tokens"]!.GetValue<long>());
     }
 
+    /// <summary>Also the deprecated flat search fields (method, hybrid_variant, search_width) end to end: still read in v1.</summary>
     [Fact]
     public async Task A_work_budget_caps_the_reservation_and_progress_counts_work()
     {

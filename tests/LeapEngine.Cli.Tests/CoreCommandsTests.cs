@@ -62,6 +62,12 @@ public sealed class CoreCommandsTests : IDisposable
     [InlineData("optimise --model stories260K --target x --max-seconds -1", "time budget")]
     [InlineData("optimise --model stories260K --target x --hybrid zigzag", "--hybrid: unknown value 'zigzag'; use one of: sequential, chain, anchored")]
     [InlineData("optimise --model stories260K --target x --descent-steps 0", "descent steps per GCG step")]
+    [InlineData("optimise --model stories260K --target x --hybrid anchored --descent-fraction 0.5",
+        "--descent-fraction applies to the sequential hybrid only, not anchored")]
+    [InlineData("optimise --model stories260K --target x --hybrid reseed --nearest-tokens 2",
+        "--nearest-tokens applies to the chain and anchored hybrid only, not reseed")]
+    [InlineData("optimise --model stories260K --target x --method gcg --hybrid chain", "--hybrid applies to --method hybrid only, not gcg")]
+    [InlineData("optimise --model stories260K --target x --method descent --best-readouts", "--best-readouts applies to --method hybrid only, not descent")]
     public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
     {
         var (code, _, err) = await CliHarness.RunAsync(args.Split(' '));

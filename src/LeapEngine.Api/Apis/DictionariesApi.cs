@@ -123,6 +123,7 @@ public static class DictionariesApi
         var summary = DictionaryStore.ReadSummary(row.SummaryJson);
         return new DictionaryView(DictionaryStore.PublicId(row.Id), "dictionary", row.Name, row.Model, row.Hook,
             new DateTimeOffset(DateTime.SpecifyKind(row.CreatedAt, DateTimeKind.Utc)).ToUnixTimeSeconds(),
-            row.JobId is { } j ? PublicIds.Job(j) : null, summary.Regions.Count, summary.Info, summary.Metrics);
+            row.JobId is { } j ? PublicIds.Job(j) : null, summary.Regions.Count,
+            LeapEngine.Jobs.Dictionaries.Results.DictionaryInfo.From(summary.Info), LeapEngine.Jobs.Dictionaries.Results.DictionaryMetrics.From(summary.Metrics));
     }
 }

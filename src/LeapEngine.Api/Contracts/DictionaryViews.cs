@@ -12,8 +12,8 @@ public sealed record DictionaryView(
     long CreatedAt,
     string? JobId,
     int Regions,
-    DictionaryInfo Info,
-    DictionaryMetrics Metrics);
+    LeapEngine.Jobs.Dictionaries.Results.DictionaryInfo Info,
+    LeapEngine.Jobs.Dictionaries.Results.DictionaryMetrics Metrics);
 
 /// <summary>One region as a person reads it: size, tightness and examples with the token marked.</summary>
 public sealed record RegionView(int Id, string Object, long Count, double MeanDistance, double Coherence, RegionExampleSet Examples)

@@ -60,7 +60,7 @@ internal sealed class OpenApiExamples : IOperationFilter
     {
         ["CreateGeneration"] = """{"model":"stories260K","prompt":"Once upon a time","max_tokens":32,"temperature":0,"seed":0}""",
         ["CreateAttribution"] = """{"model":"stories260K","system":"You tell short stories.","text":"Once upon a time there was a little girl","method":"itp","unit":"word","perturbation":"remove","max_new_tokens":8}""",
-        ["CreateOptimisation"] = """{"model":"stories260K","target":" ball","method":"hybrid","hybrid_variant":"anchored","hybrid_descent_steps":1,"hybrid_nearest_tokens":4,"length":4,"steps":100,"candidates":8,"max_work":100000,"seed":0}""",
+        ["CreateOptimisation"] = """{"model":"stories260K","target":" ball","search":{"type":"hybrid","variant":"anchored","descent_steps":1,"nearest_tokens":4},"length":4,"steps":100,"candidates":8,"max_work":100000,"seed":0}""",
         ["CreateSystemPromptInfluenceCheck"] = """{"model":"stories260K","max_new_tokens":8,"cases":[{"name":"greeting","system":"You are a kind storyteller.","user":"Once upon a time","log_prob_drop":{"max":5.0},"attribution_share":{"min":0.0,"max":0.6}}]}""",
         ["CreateDictionary"] = """{"model":"stories260K","name":"stories","texts":["Tom saw a big dog.","Lily liked to play in the park."],"hook":"blocks.2.hook_resid_post","metric":"cosine","percentile":5,"context_length":64}""",
         ["AssignDictionary"] = """{"texts":["Tom saw a big red ball."],"readout":"cosine"}""",
@@ -85,7 +85,7 @@ internal sealed class OpenApiExamples : IOperationFilter
         ["CreateAttribution"] = QueuedJob.Replace("\"generation\"", "\"attribution\""),
         ["CreateOptimisation"] = QueuedJob.Replace("\"generation\"", "\"prompt_optimisation\"").Replace(
             "\"prompt\":\"Once upon a time\",\"max_tokens\":32,\"temperature\":0,\"seed\":0,\"stop_at_eos\":true",
-            "\"target\":\" ball\",\"method\":\"hybrid\",\"hybrid_variant\":\"anchored\",\"hybrid_descent_steps\":1,\"hybrid_nearest_tokens\":4,\"length\":4,\"steps\":100,\"candidates\":8,\"max_work\":100000,\"seed\":0"),
+            "\"target\":\" ball\",\"search\":{\"type\":\"hybrid\",\"variant\":\"anchored\",\"descent_steps\":1,\"nearest_tokens\":4},\"length\":4,\"steps\":100,\"candidates\":8,\"max_work\":100000,\"seed\":0"),
         ["CreateSystemPromptInfluenceCheck"] = QueuedJob.Replace("\"generation\"", "\"system_prompt_influence\""),
         ["CreateDictionary"] = QueuedJob.Replace("\"generation\"", "\"dictionary_build\""),
         ["GetDictionary"] = Dictionary,

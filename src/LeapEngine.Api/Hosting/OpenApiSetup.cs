@@ -1,3 +1,5 @@
+using System.Reflection;
+using System.Text.Json.Serialization;
 using LeapEngine.Jobs;
 using Microsoft.OpenApi;
 
@@ -30,6 +32,16 @@ public static class OpenApiSetup
             });
             o.AddSecurityRequirement(doc => new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference("bearer", doc)] = [] });
             o.OperationFilter<OpenApiExamples>();
+            // Options with a "type" discriminator ([JsonPolymorphic] + [JsonDerivedType], e.g. an optimisation's search) as
+            // oneOf with a discriminator mapping, so clients see each variant with only its own fields.
+            o.UseOneOfForPolymorphism();
+            // Only those types: Swashbuckle would otherwise take any subclass in the assembly (ProblemDetails' too) as a variant.
+            o.SelectSubTypesUsing(type => type.GetCustomAttributes<JsonDerivedTypeAttribute>(inherit: false).Select(derived => derived.DerivedType));
+            o.SelectDiscriminatorNameUsing(type => type.GetCustomAttribute<JsonPolymorphicAttribute>()?.TypeDiscriminatorPropertyName);
+            o.SelectDiscriminatorValueUsing(type => type.BaseType?.GetCustomAttributes<JsonDerivedTypeAttribute>()
+                .FirstOrDefault(derived => derived.DerivedType == type)?.TypeDiscriminator as string);
+            o.SchemaFilter<OpenApiPolymorphism>();
+            o.DocumentFilter<OpenApiResultSchemas>();
             foreach (var name in new[] { "LeapEngine.Api.xml", "LeapEngine.Jobs.xml" })
                 if (Path.Combine(AppContext.BaseDirectory, name) is var xml && File.Exists(xml)) o.IncludeXmlComments(xml);
         });

@@ -17,6 +17,9 @@ namespace LeapEngine.Api.Infrastructure;
 /// <item>no control characters other than tab, line feed and carriage return, and no unpaired
 /// surrogates, in any string: PostgreSQL refuses NUL in text, and lone surrogates cannot be
 /// encoded as UTF-8, so either would fail only when the job is stored or finished;</item>
+/// <item>an object with a <c>type</c> discriminator (a <c>[JsonPolymorphic]</c> contract, e.g. an optimisation's
+/// <c>search</c>) names a known type, and carries only that type's fields: a field of another type is refused naming the
+/// types it belongs to, not bound to nothing or reported as a misspelling;</item>
 /// <item>every number is 0 or a normal 32-bit float in magnitude (about 1.2e-38 to 3.4e38): the
 /// engine computes in float32, where a denormal or larger value turns into 0 or infinity
 /// (<c>temperature: 1e-320</c> became a division by zero inside the sampler).</item>
@@ -41,6 +44,12 @@ public static class BodyRules
         switch (node)
         {
             case JsonObject obj:
+                if (contract?.PolymorphismOptions is { } polymorphism)
+                {
+                    var chosen = DerivedContract(obj, contract, polymorphism, path, out var refused);
+                    if (refused is not null) return refused;
+                    contract = chosen;
+                }
                 foreach (var (name, value) in obj.ToList())
                 {
                     var at = $"{path}.{name}";
@@ -77,6 +86,43 @@ public static class BodyRules
             default:
                 return null;
         }
+    }
+
+    /// <summary>
+    /// The contract of the derived type that <paramref name="obj"/>'s discriminator names, or a violation when it names
+    /// none, an unknown one, or the object has a field of another derived type.
+    /// </summary>
+    private static JsonTypeInfo? DerivedContract(JsonObject obj, JsonTypeInfo contract, JsonPolymorphismOptions polymorphism, string path,
+        out Violation? refused)
+    {
+        refused = null;
+        string discriminator = polymorphism.TypeDiscriminatorPropertyName;
+        var types = polymorphism.DerivedTypes.Where(d => d.TypeDiscriminator is string)
+            .Select(d => (Name: (string)d.TypeDiscriminator!, Contract: contract.Options.GetTypeInfo(d.DerivedType))).ToList();
+        string known = string.Join(", ", types.Select(t => t.Name));
+        if (obj[discriminator] is not JsonValue tag || tag.GetValueKind() != JsonValueKind.String)
+        {
+            refused = new($"{path}.{discriminator}", $"give {discriminator} as one of: {known}");
+            return null;
+        }
+        string name = tag.GetValue<string>();
+        var chosen = types.FirstOrDefault(t => t.Name == name).Contract;
+        if (chosen is null)
+        {
+            refused = new($"{path}.{discriminator}", $"unknown {discriminator} '{name}'; use one of: {known}");
+            return null;
+        }
+        foreach (var (field, _) in obj)
+        {
+            if (field == discriminator || Find(chosen, field) is not null) continue;
+            var owners = types.Where(t => Find(t.Contract, field) is not null).Select(t => t.Name).ToList();
+            if (owners.Count > 0)
+            {
+                refused = new($"{path}.{field}", $"{field} is an option of {discriminator} {string.Join(" and ", owners)}, not {name}: remove it or change {discriminator}");
+                return null;
+            }
+        }
+        return chosen;
     }
 
     /// <summary>The property a JSON name binds to (names match case-insensitively, as the reader binds them).</summary>

@@ -14,7 +14,7 @@ public static class OptimiseCommand
         var model = CommonOptions.Model();
         var target = new Option<string>("--target") { Description = "Text the model should produce, e.g. \" ball\" (leading space included)", Required = true };
         var length = new Option<int>("--length") { Description = "Tokens in the optimised prompt", DefaultValueFactory = _ => 4 };
-        var method = new Option<string>("--method") { Description = "descent, gcg or hybrid", DefaultValueFactory = _ => "hybrid" };
+        var method = new Option<string>("--method") { Description = "descent, gcg or hybrid", DefaultValueFactory = _ => SnakeCase.Name(new OptimisationRequest().Method) };
         var steps = new Option<int>("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 100 };
         var candidates = new Option<int>("--candidates") { Description = "Prompts optimised side by side", DefaultValueFactory = _ => 8 };
         var successes = new Option<int>("--successes") { Description = "Stop after this many distinct verified prompts", DefaultValueFactory = _ => 1 };
@@ -35,7 +35,7 @@ public static class OptimiseCommand
         };
         var descentSteps = new Option<int>("--descent-steps")
         {
-            Description = "Anchored and chain hybrids: descent steps per GCG step", DefaultValueFactory = _ => defaults.HybridDescentSteps,
+            Description = "Anchored, chain and reseed hybrids: descent steps per GCG step", DefaultValueFactory = _ => defaults.HybridDescentSteps,
         };
         var nearest = new Option<int>("--nearest-tokens")
         {
@@ -53,6 +53,30 @@ public static class OptimiseCommand
             model, target, length, method, steps, candidates, successes, prefix, suffix, exact, init, vocabulary,
             maxWork, maxSeconds, hybrid, descentSteps, nearest, fraction, bestReadouts, json, seed,
         };
+        // The API's per-variant search options, on the command line: a knob the chosen method or hybrid variant would
+        // ignore is refused by name (HybridKnobs says which variant reads which), not silently dropped.
+        var knobs = new (Option Option, HybridKnob Knob)[]
+        {
+            (descentSteps, HybridKnob.DescentSteps), (nearest, HybridKnob.NearestTokens), (fraction, HybridKnob.DescentFraction),
+            (bestReadouts, HybridKnob.BestReadouts),
+        };
+        command.Validators.Add(result =>
+        {
+            bool Given(Option o) => result.GetResult(o) is { Implicit: false };
+            // An option left out has no value yet while a command validates (its default comes when the action reads it).
+            string Value(Option<string> o, string fallback) => Given(o) ? result.GetValue(o) ?? fallback : fallback;
+            if (!SnakeCase.TryParse<OptimisationMethod>(Value(method, SnakeCase.Name(defaults.Method)), out var m)) return;   // the run names that fault
+            if (m != OptimisationMethod.Hybrid)
+            {
+                foreach (var o in knobs.Select(k => k.Option).Prepend(hybrid).Where(Given))
+                    result.AddError($"{o.Name} applies to --method hybrid only, not {SnakeCase.Name(m)}: remove it or use --method hybrid");
+                return;
+            }
+            if (!SnakeCase.TryParse<HybridVariant>(Value(hybrid, SnakeCase.Name(defaults.HybridVariant)), out var variant)) return;
+            foreach (var (o, knob) in knobs.Where(k => Given(k.Option) && !variant.Reads(k.Knob)))
+                result.AddError($"{o.Name} applies to the {string.Join(" and ", HybridKnobs.ReadBy(knob).Select(SnakeCase.Name))} hybrid only, " +
+                                $"not {SnakeCase.Name(variant)}: remove it or choose a --hybrid variant that reads it");
+        });
         CliRunner.SetAction(command, async (parse, ct) =>
         {
             var request = new OptimisationRequest

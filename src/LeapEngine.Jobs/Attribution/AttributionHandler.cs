@@ -1,5 +1,6 @@
 using LeapEngine.Core.Attribution;
 using LeapEngine.Core.Runtime;
+using LeapEngine.Jobs.Attribution.Results;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Metering;
 
@@ -8,7 +9,7 @@ namespace LeapEngine.Jobs.Attribution;
 /// <summary>
 /// Attribution (ItP or HiPe) as a job: progress in forward passes as the engine reports them,
 /// cancellable between evaluation batches, metered in the token positions the model ran, and
-/// the engine's <see cref="AttributionResult"/> stored as the result (the heatmap data).
+/// the engine's <see cref="AttributionResult"/> stored as the API's <see cref="AttributionJobResult"/> (the heatmap data).
 /// </summary>
 public sealed class AttributionHandler : IJobHandler<AttributionJobRequest>
 {
@@ -28,6 +29,6 @@ public sealed class AttributionHandler : IJobHandler<AttributionJobRequest>
     {
         using var meter = ForwardTokenMeter.Attach(model, job.Usage);
         var result = AttributionEngine.Run(model, r.ToEngine(), progress, ct);
-        return Task.FromResult(new JobOutput(result));
+        return Task.FromResult(new JobOutput(AttributionJobResult.From(result)));
     }
 }

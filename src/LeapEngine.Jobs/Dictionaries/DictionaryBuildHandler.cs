@@ -69,7 +69,8 @@ public sealed class DictionaryBuildHandler : IJobHandler<DictionaryBuildRequest>
             ct.ThrowIfCancellationRequested();
             var db = job.Services.GetRequiredService<LeapDbContext>();
             var summary = await DictionaryStore.SaveAsync(db, job.JobId, job.TenantId, r.Name, dictionary, ct);
-            return new JobOutput(new DictionaryBuildResult(DictionaryStore.PublicId(job.JobId), r.Name, summary.Info, summary.Metrics));
+            return new JobOutput(new DictionaryBuildResult(DictionaryStore.PublicId(job.JobId), r.Name, Results.DictionaryInfo.From(summary.Info),
+                Results.DictionaryMetrics.From(summary.Metrics)));
         }
     }
 

@@ -51,4 +51,4 @@ public sealed class DictionaryBuildRequest : IJobRequest
 }
 
 /// <summary>The result of a build job: the stored dictionary's id and what it is (regions: GET /v1/dictionaries/{id}/regions).</summary>
-public sealed record DictionaryBuildResult(string DictionaryId, string? Name, DictionaryInfo Info, DictionaryMetrics Metrics);
+public sealed record DictionaryBuildResult(string DictionaryId, string? Name, Results.DictionaryInfo Info, Results.DictionaryMetrics Metrics);

@@ -53,7 +53,7 @@ internal static class InterventionLimits
         InterventionReport report;
         using (ForwardTokenMeter.Attach(model, job.Usage)) report = intervene(dictionary);
         progress.Report(new ProgressUpdate(1, 1, "interventions"));
-        return new JobOutput(new DictionaryInterventionResult(r.DictionaryId!, report));
+        return new JobOutput(new DictionaryInterventionResult(r.DictionaryId!, Results.InterventionReport.From(report)));
     }
 }
 
@@ -121,6 +121,6 @@ public sealed class DictionaryMatchHandler : IJobHandler<DictionaryMatchRequest>
         progress.Report(new ProgressUpdate(0, 1, "matches"));
         var match = DictionaryMatcher.Match(a, b, r.Threshold);
         progress.Report(new ProgressUpdate(1, 1, "matches"));
-        return new JobOutput(new DictionaryMatchResult(r.DictionaryId!, r.OtherDictionaryId!, match));
+        return new JobOutput(new DictionaryMatchResult(r.DictionaryId!, r.OtherDictionaryId!, Results.DictionaryMatch.From(match)));
     }
 }

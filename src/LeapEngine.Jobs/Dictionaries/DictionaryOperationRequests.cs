@@ -66,8 +66,9 @@ public sealed class DictionaryMatchRequest : DictionaryJobRequest
 }
 
 public sealed record DictionaryAssignResult(string DictionaryId, IReadOnlyList<DictionaryAssignText> Texts);
-public sealed record DictionaryAssignText(string Text, IReadOnlyList<TokenAssignment> Tokens, float[][]? Readouts);
-public sealed record DictionaryScoreResult(string DictionaryId, IReadOnlyList<TextScore> Scores, IReadOnlyList<TextScore>? OutOfSetScores,
-    OodReport? Ood);
-public sealed record DictionaryInterventionResult(string DictionaryId, InterventionReport Report);
-public sealed record DictionaryMatchResult(string DictionaryId, string OtherDictionaryId, DictionaryMatch Match);
+// The stored results (GET /v1/jobs/{id} "result"): API contracts throughout (Results/), mapped from the engine's records.
+public sealed record DictionaryAssignText(string Text, IReadOnlyList<Results.TokenAssignment> Tokens, float[][]? Readouts);
+public sealed record DictionaryScoreResult(string DictionaryId, IReadOnlyList<Results.TextScore> Scores,
+    IReadOnlyList<Results.TextScore>? OutOfSetScores, Results.OodReport? Ood);
+public sealed record DictionaryInterventionResult(string DictionaryId, Results.InterventionReport Report);
+public sealed record DictionaryMatchResult(string DictionaryId, string OtherDictionaryId, Results.DictionaryMatch Match);

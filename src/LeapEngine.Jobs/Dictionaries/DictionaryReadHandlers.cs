@@ -44,7 +44,7 @@ public sealed class DictionaryAssignHandler : IJobHandler<DictionaryAssignReques
                 int regions = dictionary.RegionCount;
                 readouts = Enumerable.Range(0, flat.Length / Math.Max(1, regions)).Select(t => flat.AsSpan(t * regions, regions).ToArray()).ToArray();
             }
-            texts.Add(new DictionaryAssignText(text, assignment.Tokens, readouts));
+            texts.Add(new DictionaryAssignText(text, assignment.Tokens.Select(Results.TokenAssignment.From).ToList(), readouts));
             progress.Report(new ProgressUpdate(texts.Count, r.Texts!.Count, "texts"));
         }
         return new JobOutput(new DictionaryAssignResult(r.DictionaryId!, texts));
@@ -77,10 +77,12 @@ public sealed class DictionaryScoreHandler : IJobHandler<DictionaryScoreRequest>
         using var dictionary = await DictionaryJobSupport.LoadAsync(job, r.DictionaryId, ct);
         using var meter = ForwardTokenMeter.Attach(model, job.Usage);
         var scores = dictionary.Score(model, r.Texts!, progress, ct);
-        if (r.OutOfSetTexts is null) return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, scores, null, null));
+        if (r.OutOfSetTexts is null) return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, Scores(scores), null, null));
 
         var outs = dictionary.Score(model, r.OutOfSetTexts, progress, ct);
         var ood = ExemplarDictionary.Compare(scores, outs);   // from the scores already computed: no second forward
-        return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, scores, outs, ood));
+        return new JobOutput(new DictionaryScoreResult(r.DictionaryId!, Scores(scores), Scores(outs), Results.OodReport.From(ood)));
     }
+
+    private static List<Results.TextScore> Scores(IEnumerable<TextScore> scores) => scores.Select(Results.TextScore.From).ToList();
 }

@@ -1,8 +1,8 @@
 using System.ComponentModel.DataAnnotations;
 using LeapEngine.Core.Optimisation;
-using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs.Handlers;
+using LeapEngine.Jobs.Optimisation.Search;
 
 namespace LeapEngine.Jobs.Optimisation;
 
@@ -13,7 +13,8 @@ namespace LeapEngine.Jobs.Optimisation;
 /// </summary>
 public sealed class PromptOptimisationJobRequest : IJobRequest
 {
-    public const int MaxSteps = 500, MaxCandidates = 32, MaxLength = 32, MaxSearchWidth = 256, MaxSuccesses = 16, MaxTextChars = 2_000;
+    public const int MaxSteps = 500, MaxCandidates = 32, MaxLength = 32, MaxSearchWidth = PromptSearchOptions.MaxSearchWidth, MaxSuccesses = 16,
+        MaxTextChars = 2_000;
     /// <summary>Bounds of the optional budgets: counted work (forward-token equivalents) and wall time.</summary>
     public const long MaxWorkBudget = 100_000_000;
     public const double MaxSecondsBudget = 600;
@@ -30,8 +31,12 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// <summary>Text the model should produce, e.g. " ball" (a leading space is part of it).</summary>
     [MaxLength(MaxTextChars, ErrorMessage = TooLong)]
     public string Target { get; set; } = "";
-    /// <summary>descent, gcg or hybrid (default; its variant is hybrid_variant).</summary>
-    public string Method { get; set; } = "hybrid";
+    /// <summary>
+    /// How to search, by <c>type</c>: <c>{"type": "descent"}</c>, <c>{"type": "gcg", "search_width": 64}</c> or
+    /// <c>{"type": "hybrid", "variant": "anchored", ...}</c> with the knobs of that variant. Omitted: the anchored hybrid
+    /// with its defaults.
+    /// </summary>
+    public PromptSearchOptions? Search { get; set; }
     /// <summary>Tokens in the optimised span, 1 to 32.</summary>
     [Range(1, MaxLength, ErrorMessage = "{0} must be {1} to {2} tokens")]
     public int Length { get; set; } = 4;
@@ -57,30 +62,37 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// <summary>Stop after this many verified prompts, 1 to 16.</summary>
     [Range(1, MaxSuccesses, ErrorMessage = Between)]
     public int StopAfterSuccesses { get; set; } = 1;
-    /// <summary>GCG: single-token substitutions scored per prompt per step, 1 to 256.</summary>
-    [Range(1, MaxSearchWidth, ErrorMessage = Between)]
-    public int SearchWidth { get; set; } = 64;
     /// <summary>Work budget in forward-token equivalents, 1 to 100,000,000: the search stops before a step that would exceed it, and progress counts it. Omitted: 300,000 when the steps alone could cost more.</summary>
     [Range(1d, MaxWorkBudget, ErrorMessage = "{0} must be {1} to {2} forward-token equivalents")]
     public long? MaxWork { get; set; }
     /// <summary>Optional wall-time budget in seconds, above 0 and at most 600.</summary>
     [Range(0, MaxSecondsBudget, MinimumIsExclusive = true, ErrorMessage = "{0} must be above {1} and at most {2}")]
     public double? MaxSeconds { get; set; }
-    /// <summary>Hybrid: anchored (default), chain, reseed or sequential.</summary>
-    public string HybridVariant { get; set; } = SnakeCase.Name(Defaults.HybridVariant);
-    /// <summary>Anchored and chain hybrids: descent steps per GCG step, 1 to 16.</summary>
+    /// <summary>Deprecated (use <c>search</c>): descent, gcg or hybrid.</summary>
+    [Obsolete(LegacySearchFields.Note)]
+    public string? Method { get; set; }
+    /// <summary>Deprecated (use <c>search.search_width</c>): GCG's substitutions scored per prompt per step, 1 to 256.</summary>
+    [Obsolete(LegacySearchFields.Note)]
+    [Range(1, MaxSearchWidth, ErrorMessage = Between)]
+    public int? SearchWidth { get; set; }
+    /// <summary>Deprecated (use <c>search.variant</c>): anchored, chain, reseed or sequential.</summary>
+    [Obsolete(LegacySearchFields.Note)]
+    public string? HybridVariant { get; set; }
+    /// <summary>Deprecated (use <c>search.descent_steps</c>): descent steps per GCG step, 1 to 16.</summary>
+    [Obsolete(LegacySearchFields.Note)]
     [Range(1, OptimisationRequest.MaxHybridDescentSteps, ErrorMessage = Between)]
-    public int HybridDescentSteps { get; set; } = Defaults.HybridDescentSteps;
-    /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64.</summary>
+    public int? HybridDescentSteps { get; set; }
+    /// <summary>Deprecated (use <c>search.nearest_tokens</c>): tokens nearest descent's point offered per position, 1 to 64.</summary>
+    [Obsolete(LegacySearchFields.Note)]
     [Range(1, OptimisationRequest.MaxHybridNearestTokens, ErrorMessage = Between)]
-    public int HybridNearestTokens { get; set; } = Defaults.HybridNearestTokens;
-    /// <summary>Sequential hybrid: the share of steps (and budget) spent on descent, strictly between 0 and 1.</summary>
+    public int? HybridNearestTokens { get; set; }
+    /// <summary>Deprecated (use <c>search.descent_fraction</c>): the sequential hybrid's share of steps spent on descent, strictly between 0 and 1.</summary>
+    [Obsolete(LegacySearchFields.Note)]
     [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must lie strictly between {1} and {2}")]
-    public double HybridDescentFraction { get; set; } = Defaults.HybridDescentFraction;
-    /// <summary>Sequential hybrid: start GCG from the best descent readouts by exact loss.</summary>
-    public bool HybridBestReadouts { get; set; }
-
-    private static readonly OptimisationRequest Defaults = new();
+    public double? HybridDescentFraction { get; set; }
+    /// <summary>Deprecated (use <c>search.best_readouts</c>): the sequential hybrid starts GCG from the best descent readouts.</summary>
+    [Obsolete(LegacySearchFields.Note)]
+    public bool? HybridBestReadouts { get; set; }
 
     private const string Between = "{0} must be {1} to {2}", TooLong = "{0} may have at most {1} characters";
 
@@ -88,32 +100,35 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// The engine's request. The bounds above are checked before it, at submission (<see cref="JobRequestValidation"/>:
     /// a 400 names the field at fault); here only the words for enum values are read.
     /// </summary>
-    public OptimisationRequest ToEngine()
+    public OptimisationRequest ToEngine() => SearchOptions().ApplyTo(new OptimisationRequest
     {
-        return new OptimisationRequest
-        {
-            Target = Target,
-            Method = (PromptSearchMethods.Find(Method)
-                      ?? throw new JobRequestException("method", $"unknown method '{Method}'; use one of: {PromptSearchMethods.Names}")).Method,
-            Length = Length,
-            Steps = Steps,
-            Candidates = Candidates,
-            Seed = Seed,
-            Prefix = Prefix,
-            Suffix = Suffix,
-            Vocabulary = Parse<VocabularyFilter>("vocabulary", Vocabulary),
-            Initialisation = Parse<PromptInitialisation>("initialisation", Initialisation),
-            ExactContinuation = ExactContinuation,
-            StopAfterSuccesses = StopAfterSuccesses,
-            SearchWidth = SearchWidth,
-            MaxWork = MaxWork,
-            MaxSeconds = MaxSeconds,
-            HybridVariant = Parse<HybridVariant>("hybrid_variant", HybridVariant),
-            HybridDescentSteps = HybridDescentSteps,
-            HybridNearestTokens = HybridNearestTokens,
-            HybridDescentFraction = HybridDescentFraction,
-            HybridBestReadouts = HybridBestReadouts,
-        };
+        Target = Target,
+        Length = Length,
+        Steps = Steps,
+        Candidates = Candidates,
+        Seed = Seed,
+        Prefix = Prefix,
+        Suffix = Suffix,
+        Vocabulary = Parse<VocabularyFilter>("vocabulary", Vocabulary),
+        Initialisation = Parse<PromptInitialisation>("initialisation", Initialisation),
+        ExactContinuation = ExactContinuation,
+        StopAfterSuccesses = StopAfterSuccesses,
+        MaxWork = MaxWork,
+        MaxSeconds = MaxSeconds,
+    });
+
+    /// <summary>
+    /// The search as <see cref="Search"/> gives it, else as the deprecated flat fields give it, else the default (the
+    /// anchored hybrid). Both at once is a 400: which should win is the caller's to say.
+    /// </summary>
+    public PromptSearchOptions SearchOptions()
+    {
+        var legacy = LegacySearchFields.Read(this);
+        if (Search is not null && legacy.Given.Count > 0)
+            throw new JobRequestException(legacy.Given[0],
+                $"{string.Join(", ", legacy.Given)} cannot be combined with search: move {(legacy.Given.Count == 1 ? "it" : "them")} into search " +
+                "(the flat fields are deprecated; docs/api.md shows the search object)");
+        return Search ?? legacy.Search ?? new HybridSearchOptions();
     }
 
     /// <summary>The engine's enum from the API's word for it; an unknown word is a 400 that lists the valid ones.</summary>

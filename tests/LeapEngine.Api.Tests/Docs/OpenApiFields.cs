@@ -30,9 +30,12 @@ public static class OpenApiFields
         var resolved = Resolve(schemas, schema);
         foreach (var (name, property) in resolved?["properties"]?.AsObject() ?? [])
         {
-            into.Add(prefix + name);
+            if (!into.Contains(prefix + name)) into.Add(prefix + name);
             var value = Resolve(schemas, property);
             if (value?["properties"] is not null) Flatten(schemas, value, $"{prefix}{name}.", into);
+            // Options with a type discriminator (oneOf its variants): the fields of every variant, each once.
+            else if (value?["oneOf"] is JsonArray variants)
+                foreach (var variant in variants) Flatten(schemas, variant, $"{prefix}{name}.", into);
             else if (value?["type"]?.GetValue<string>() == "array" && Resolve(schemas, value["items"])?["properties"] is not null)
                 Flatten(schemas, value["items"], $"{prefix}{name}[].", into);
         }
@@ -43,8 +46,8 @@ public static class OpenApiFields
         var node = schema as JsonObject;
         for (int hops = 0; node?["$ref"] is { } reference && hops < 16; hops++)
             node = schemas[reference.GetValue<string>().Split('/')[^1]] as JsonObject;
-        // Swashbuckle wraps a nullable reference as allOf: [ { $ref } ].
-        if (node?["allOf"] is JsonArray { Count: 1 } all) return Resolve(schemas, all[0]);
+        // Swashbuckle wraps a nullable reference as allOf: [ { $ref } ] (a derived type's allOf: [ base ] comes with properties of its own).
+        if (node?["allOf"] is JsonArray { Count: 1 } all && node["properties"] is null) return Resolve(schemas, all[0]);
         return node;
     }
 }

@@ -1,0 +1,58 @@
+using System.ComponentModel.DataAnnotations;
+using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Serialization;
+using LeapEngine.Jobs.Handlers;
+
+namespace LeapEngine.Jobs.Optimisation.Search;
+
+/// <summary>
+/// Descent and GCG together, in one of four variants. Each knob applies to the variants its description names: given
+/// for another variant it is a 400 naming it (not silently ignored); left out, it takes its default.
+/// </summary>
+/// <remarks>Which variant reads which knob is the engine's table, <see cref="HybridKnobs"/>, applied by <see cref="ReadByVariantsAttribute"/>.</remarks>
+public sealed class HybridSearchOptions : PromptSearchOptions
+{
+    private static readonly OptimisationRequest Defaults = new();
+
+    /// <summary>anchored (default), chain, reseed or sequential.</summary>
+    public string Variant { get; set; } = SnakeCase.Name(Defaults.HybridVariant);
+
+    /// <summary>Every variant's GCG: single-token substitutions scored per prompt per step, 1 to 256 (default 64).</summary>
+    [Range(1, MaxSearchWidth, ErrorMessage = Between)]
+    public int? SearchWidth { get; set; }
+
+    /// <summary>Anchored, chain and reseed hybrids: descent steps per GCG step, 1 to 16 (default 1).</summary>
+    [Range(1, OptimisationRequest.MaxHybridDescentSteps, ErrorMessage = Between)]
+    [ReadByVariants(HybridKnob.DescentSteps)]
+    public int? DescentSteps { get; set; }
+
+    /// <summary>Anchored and chain hybrids: tokens nearest descent's point offered per position as substitutions, 1 to 64 (default 4).</summary>
+    [Range(1, OptimisationRequest.MaxHybridNearestTokens, ErrorMessage = Between)]
+    [ReadByVariants(HybridKnob.NearestTokens)]
+    public int? NearestTokens { get; set; }
+
+    /// <summary>Sequential hybrid: the share of steps (and budget) spent on descent, strictly between 0 and 1 (default 0.3).</summary>
+    [Range(0.0, 1.0, MinimumIsExclusive = true, MaximumIsExclusive = true, ErrorMessage = "{0} must lie strictly between {1} and {2}")]
+    [ReadByVariants(HybridKnob.DescentFraction)]
+    public double? DescentFraction { get; set; }
+
+    /// <summary>Sequential hybrid: start GCG from the best descent readouts by exact loss (default false).</summary>
+    [ReadByVariants(HybridKnob.BestReadouts)]
+    public bool? BestReadouts { get; set; }
+
+    /// <summary>The variant named by <see cref="Variant"/>; an unknown word is a 400 that lists the valid ones.</summary>
+    internal HybridVariant ParsedVariant() => SnakeCase.TryParse<HybridVariant>(Variant, out var variant)
+        ? variant
+        : throw new JobRequestException("search.variant", SnakeCase.UnknownValue(typeof(HybridVariant), "search.variant", Variant));
+
+    public override OptimisationRequest ApplyTo(OptimisationRequest engine) => engine with
+    {
+        Method = OptimisationMethod.Hybrid,
+        HybridVariant = ParsedVariant(),
+        SearchWidth = SearchWidth ?? engine.SearchWidth,
+        HybridDescentSteps = DescentSteps ?? engine.HybridDescentSteps,
+        HybridNearestTokens = NearestTokens ?? engine.HybridNearestTokens,
+        HybridDescentFraction = DescentFraction ?? engine.HybridDescentFraction,
+        HybridBestReadouts = BestReadouts ?? engine.HybridBestReadouts,
+    };
+}
