@@ -18,5 +18,6 @@ public static class BenchmarkRegistry
         new PartitionBuildBenchmark(),
         new PromptOptimisationBenchmark(),
         new EndpointConcurrencyBenchmark(),
+        new OwnEndpointBenchmark(),
     ];
 }

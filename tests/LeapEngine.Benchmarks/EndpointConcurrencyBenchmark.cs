@@ -24,7 +24,7 @@ public sealed class EndpointConcurrencyBenchmark : IBenchmark
     public int Run(string[] args)
     {
         int latencyMs = Measure.IntArg(args, "--latency-ms", 50), words = Measure.IntArg(args, "--words", 200);
-        var levels = (args.SkipWhile(a => a != "--concurrency").Skip(1).FirstOrDefault() ?? "1,4,16").Split(',').Select(int.Parse).ToArray();
+        var levels = Measure.ListArg(args, "--concurrency", "1,4,16");
         var random = new Random(7);
         var filler = new[] { "the", "a", "little", "dog", "ran", "over", "hill", "and", "saw", "tree", "in", "park", "with", "sun" };
         var text = string.Join(' ', Enumerable.Range(0, words).Select(i => i == words / 5 ? "alpha" : i == words / 2 ? "bravo" : i == 4 * words / 5 ? "charlie" : filler[random.Next(filler.Length)]));
@@ -51,19 +51,8 @@ public sealed class EndpointConcurrencyBenchmark : IBenchmark
                 var watch = Stopwatch.StartNew();
                 var result = BlackBoxAttribution.Run(client, capabilities, request);
                 double wall = watch.Elapsed.TotalSeconds;
-                double ideal = (double)result.Calls / concurrency * latencyMs / 1000;
-                // Batches: reading the completion, then ItP's one batch or HiPe's stages, then user text: each waits for the last.
-                var batches = new List<int> { 1 };
-                if (method == "itp") batches.Add(result.Units.Count);
-                else
-                {
-                    // A chunk already scored in an earlier stage is not called again.
-                    var seen = new HashSet<(int, int)>();
-                    batches.AddRange(result.HipeChunks!.GroupBy(c => c.Stage).OrderBy(g => g.Key)
-                        .Select(g => g.Select(c => (c.Start, c.End)).Distinct().Count(seen.Add)));
-                }
-                batches.Add(1);
-                double floor = batches.Sum(b => Math.Ceiling((double)b / concurrency)) * latencyMs / 1000;
+                double ideal = CallSchedule.IdealSeconds(result, concurrency, latencyMs / 1000.0);
+                double floor = CallSchedule.FloorSeconds(result, concurrency, latencyMs / 1000.0);
                 var top = string.Join(",", result.Units.OrderByDescending(u => u.Score).Take(3).Select(u => u.Text).OrderBy(t => t));
                 Console.WriteLine($"| {method} | {concurrency} | {result.Calls} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} |  top 3: {top}");
             }

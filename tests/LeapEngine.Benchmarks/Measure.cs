@@ -66,4 +66,12 @@ public static class Measure
         int i = Array.IndexOf(args, name);
         return i >= 0 && i + 1 < args.Length && int.TryParse(args[i + 1], out var v) ? v : fallback;
     }
+
+    /// <summary>A comma-separated list of integers after <paramref name="name"/> (e.g. --concurrency 1,4,16).</summary>
+    public static int[] ListArg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        var text = i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
+    }
 }

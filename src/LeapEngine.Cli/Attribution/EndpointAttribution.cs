@@ -80,7 +80,9 @@ public static class EndpointAttribution
         o.WriteLine();
         foreach (var role in r.Roles) o.WriteLine($"role {role.Role}: {role.Units} units, score {role.Score:F4}, share {role.Share:P1}");
         if (r.SystemPrompt is { } s) o.WriteLine($"system messages: removing them drops the completion by {s.LogProbDrop:F4}; share {s.AttributionShare:P1}");
-        if (r.UserText is { } t) o.WriteLine($"user text: perturbing all of it drops the completion by {t.LogProbDrop:F4} ({t.DropPerToken:F4} per position)");
+        if (r.UserText is { } t)
+            o.WriteLine($"user text: perturbing all of it drops the completion by {t.LogProbDrop:F4} ({t.DropPerToken:F4} per position); " +
+                        $"explained share {t.ExplainedShare:F3}" + (t.MostlyUnexplained ? " — mostly unexplained by the visible text (docs/black-box.md: a hidden prompt or a default answer)" : ""));
         o.WriteLine($"calls {r.Calls} (retries {r.Retries}, planned at most {r.PlannedCalls}), evaluations {r.Evaluations}");
     }
 

@@ -25,13 +25,31 @@ public sealed class BlackBoxUnitAttribution
 public sealed record RoleTotal(string Role, int Units, double Score, double AbsoluteMass, double Share);
 
 /// <summary>
-/// How much of the completion the visible user text explains: the completion's log-prob with
-/// every user unit perturbed at once (<see cref="LogProbWithout"/>) against the original, in
-/// nats (<see cref="LogProbDrop"/>) and per completion token (<see cref="DropPerToken"/>). A
-/// hidden system prompt that already makes the completion likely leaves the visible text less to
-/// explain: the drop is smaller than the same messages get where nothing is hidden (docs/black-box.md).
+/// How much of the completion the visible user text explains: the completion's log-prob with every user unit perturbed
+/// at once (<see cref="LogProbWithout"/>) against the original, in nats (<see cref="LogProbDrop"/>), per completion token
+/// (<see cref="DropPerToken"/>) and as a share of the completion's surprisal without the user text
+/// (<see cref="ExplainedShare"/>).
 /// </summary>
-public sealed record UserTextExplanation(double LogProbDrop, double LogProbWithout, double DropPerToken);
+public sealed record UserTextExplanation(double LogProbDrop, double LogProbWithout, double DropPerToken)
+{
+    /// <summary>
+    /// <see cref="ExplainedShare"/> below this: something other than the visible text already makes the completion
+    /// likely — a hidden system prompt that drives it, or an answer the model gives whatever it is asked
+    /// (docs/black-box.md, "Spotting a hidden system prompt").
+    /// </summary>
+    public const double MostlyUnexplainedBelow = 0.5;
+
+    /// <summary>
+    /// The share of the completion's surprisal without the user text (-<see cref="LogProbWithout"/>) that the user text
+    /// removes: drop / -log_prob_without, at most 1 (the text makes the completion certain), 0 when the completion is
+    /// as likely without the text, negative when the text makes it less likely. A completion the endpoint is already
+    /// sure of without the text (surprisal under 1e-6 nats) has nothing left to explain: 0.
+    /// </summary>
+    public double ExplainedShare => -LogProbWithout < 1e-6 ? 0 : LogProbDrop / -LogProbWithout;
+
+    /// <summary>The completion is mostly not explained by the visible text (<see cref="MostlyUnexplainedBelow"/>).</summary>
+    public bool MostlyUnexplained => ExplainedShare < MostlyUnexplainedBelow;
+}
 
 public sealed class BlackBoxAttributionResult
 {

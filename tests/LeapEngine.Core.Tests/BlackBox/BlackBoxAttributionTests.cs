@@ -203,6 +203,20 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
         Assert.Equal(result.CompletionLogProb - result.UserText.LogProbDrop, result.UserText.LogProbWithout, 9);
         Assert.Equal(result.UserText.LogProbDrop / result.CompletionTokens.Count, result.UserText.DropPerToken, 9);
         Assert.Equal(result.Units.Single(u => u.Role == "system").Score, result.SystemPrompt!.LogProbDrop, 9);
+        Assert.Equal(result.UserText.LogProbDrop / -result.UserText.LogProbWithout, result.UserText.ExplainedShare, 9);
+    }
+
+    /// <summary>The explained share by hand: drop over the surprisal without the user text; nothing left to explain is 0.</summary>
+    [Theory]
+    [InlineData(7.9, -8.0, 0.9875)]   // the text takes the completion from 8 nats of surprisal to 0.1
+    [InlineData(0.0, -0.02, 0.0)]     // as likely without the text
+    [InlineData(-1.0, -2.0, -0.5)]    // the text makes it less likely
+    [InlineData(0.0, 0.0, 0.0)]       // certain without the text: nothing to explain
+    public void TheExplainedShareIsTheDropOverTheSurprisalWithoutTheUserText(double drop, double without, double share)
+    {
+        var figure = new UserTextExplanation(drop, without, drop);
+        Assert.Equal(share, figure.ExplainedShare, 9);
+        Assert.Equal(share < UserTextExplanation.MostlyUnexplainedBelow, figure.MostlyUnexplained);
     }
 
     [Fact]

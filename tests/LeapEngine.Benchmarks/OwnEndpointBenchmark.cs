@@ -1,0 +1,116 @@
+using System.Diagnostics;
+using LeapEngine.Core.Attribution;
+using LeapEngine.Core.BlackBox;
+using LeapEngine.Core.BlackBox.Client;
+using LeapEngine.Core.BlackBox.Probe;
+using LeapEngine.Core.BlackBox.Scoring;
+
+namespace LeapEngine.Benchmarks;
+
+/// <summary>
+/// The issue's endpoint benchmark: calls and wall time of black-box ItP vs HiPe on a 200-word prompt at concurrency
+/// 1, 4 and 16 against LeapEngine's OWN OpenAI-compatible endpoint (the API started as a separate process, stories260K,
+/// teacher-forced over /v1/completions with echo), with an optional added round-trip latency standing for the network
+/// between a client and a remote endpoint. One call's latency is measured in the same run (median of sequential
+/// unperturbed calls at that setting), and each wall time is set against calls / concurrency x that latency and
+/// against the stage-aware floor (<see cref="CallSchedule"/>).
+/// </summary>
+public sealed class OwnEndpointBenchmark : IBenchmark
+{
+    public string Name => "own-endpoint";
+    public string Description => "black-box ItP vs HiPe against LeapEngine's own /v1 server, 200 words, concurrency 1/4/16 (--latency-ms 0,50 --words 200 --concurrency 1,4,16)";
+
+    private static readonly string[] Sentences =
+    [
+        "Lily went to the park with her mom.", "She saw a big red ball under a tree.", "Tom was sad because his toy was lost.",
+        "The sun was warm and the sky was blue.", "They played with the dog all day.", "A little bird sang a happy song.",
+        "Mom gave them a cake and some milk.", "The cat jumped on the bed and slept.", "Ben found a shiny stone by the river.",
+        "They laughed and ran to the big house.",
+    ];
+
+    public int Run(string[] args) => RunAsync(args).GetAwaiter().GetResult();
+
+    private static async Task<int> RunAsync(string[] args)
+    {
+        var latencies = Measure.ListArg(args, "--latency-ms", "0,50");
+        var levels = Measure.ListArg(args, "--concurrency", "1,4,16");
+        int words = Measure.IntArg(args, "--words", 200);
+        var text = Prompt(words);
+        const string completion = " They were very happy.";
+
+        await using var server = await ApiServerProcess.StartAsync();
+        Console.WriteLine($"LeapEngine API (separate process, standalone SQLite) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
+                          $"load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {Environment.ProcessorCount} cores");
+        foreach (int latencyMs in latencies)
+        {
+            // The probe warms the model up and says what the endpoint offers (teacher forcing through echo).
+            var caps = await EndpointProbe.RunAsync(Client(server, latencyMs, 4));
+            var messages = new[] { new ChatMessage("user", text) };
+            double latency = await OneCallSecondsAsync(Client(server, latencyMs, 1), messages, completion);
+            Console.WriteLine();
+            Console.WriteLine($"added round-trip latency {latencyMs} ms; one call (median of 11 sequential): {latency * 1000:F1} ms; scoring {caps.BestMode}");
+            Console.WriteLine("| method | concurrency | units | calls | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var method in new[] { "itp", "hipe" })
+                foreach (int concurrency in levels)
+                {
+                    var client = Client(server, latencyMs, concurrency);
+                    var request = new BlackBoxAttributionRequest
+                    {
+                        Messages = messages, Completion = completion, Method = method, Unit = "word", NoiseSamples = 0,
+                    };
+                    var watch = Stopwatch.StartNew();
+                    var result = await BlackBoxAttribution.RunAsync(client, caps, request);
+                    double wall = watch.Elapsed.TotalSeconds;
+                    double ideal = CallSchedule.IdealSeconds(result, concurrency, latency);
+                    double floor = CallSchedule.FloorSeconds(result, concurrency, latency);
+                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} |");
+                }
+        }
+        Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
+        return 0;
+    }
+
+    /// <summary>Median seconds of one teacher-forced call on the unperturbed prompt, calls made one after another.</summary>
+    private static async Task<double> OneCallSecondsAsync(EndpointClient client, IReadOnlyList<ChatMessage> messages, string completion)
+    {
+        var reader = new TeacherForcedReader(client, ChatTemplate.Plain, PromptLogprobRoute.Echo);
+        var times = new List<double>();
+        for (int i = 0; i < 11; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            await reader.EstablishAsync(messages, completion, 1, CancellationToken.None);
+            times.Add(watch.Elapsed.TotalSeconds);
+        }
+        times.Sort();
+        return times[times.Count / 2];
+    }
+
+    private static EndpointClient Client(ApiServerProcess server, int latencyMs, int concurrency)
+    {
+        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        var http = new HttpClient(latencyMs > 0 ? new RoundTripDelay(TimeSpan.FromMilliseconds(latencyMs)) { InnerHandler = handler } : handler);
+        return new EndpointClient(http, new EndpointSpec
+        {
+            BaseUrl = new Uri(server.BaseUrl, "v1"), Model = "stories260K", ApiKey = server.Key, MaxConcurrency = concurrency,
+        }, CallBudget.Unlimited);
+    }
+
+    private static string Prompt(int words)
+    {
+        var random = new Random(11);
+        var list = new List<string>();
+        while (list.Count < words) list.AddRange(Sentences[random.Next(Sentences.Length)].Split(' '));
+        return string.Join(' ', list.Take(words));
+    }
+
+    /// <summary>A network between client and endpoint: every call waits this long before it is sent (any number at once).</summary>
+    private sealed class RoundTripDelay(TimeSpan delay) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            await Task.Delay(delay, ct);
+            return await base.SendAsync(request, ct);
+        }
+    }
+}
