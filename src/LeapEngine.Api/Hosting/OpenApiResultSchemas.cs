@@ -1,4 +1,5 @@
 using LeapEngine.Jobs.Attribution.Results;
+using LeapEngine.Jobs.BlackBox.Contracts;
 using LeapEngine.Jobs.Checks;
 using LeapEngine.Jobs.Dictionaries;
 using LeapEngine.Jobs.Generation;
@@ -20,6 +21,8 @@ internal sealed class OpenApiResultSchemas : IDocumentFilter
     {
         ["generation"] = typeof(GenerationResult),
         ["attribution"] = typeof(AttributionJobResult),
+        ["blackbox_attribution"] = typeof(BlackBoxAttributionJobResult),
+        ["blackbox_system_prompt_influence"] = typeof(InfluenceCheckResult),
         ["prompt_optimisation"] = typeof(PromptOptimisationJobResult),
         ["system_prompt_influence"] = typeof(InfluenceCheckResult),
         ["dictionary_build"] = typeof(DictionaryBuildResult),

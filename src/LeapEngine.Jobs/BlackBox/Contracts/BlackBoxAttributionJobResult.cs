@@ -44,7 +44,7 @@ public sealed record BlackBoxAttributionJobResult(
             u.ProbabilityDrop, u.BelowNoise)).ToList(),
         r.Roles.Select(t => new RoleTotalView(t.Role, t.Units, t.Score, t.AbsoluteMass, t.Share)).ToList(),
         r.SystemPrompt is { } s ? new SystemInfluenceView(s.LogProbDrop, s.LogProbWithout, s.AttributionShare) : null,
-        r.UserText is { } v ? new UserTextView(v.LogProbDrop, v.LogProbWithout, v.DropPerToken) : null,
+        r.UserText is { } v ? new UserTextView(v.LogProbDrop, v.LogProbWithout, v.DropPerToken, v.ExplainedShare, v.MostlyUnexplained) : null,
         r.NoiseFloor, r.NoiseSamples, r.Evaluations,
         new EndpointCallsView(r.PlannedCalls + probeCalls, r.Calls + probeCalls, probeCalls, r.Retries, budget),
         r.HipeStages, r.HipeChunks?.Select(c => new HipeChunkView(c.Stage, c.Start, c.End, c.Score, c.Split)).ToList());
@@ -61,8 +61,10 @@ public sealed record RoleTotalView(string Role, int Units, double Score, double 
 /// <summary>The completion scored with every system (or developer) message left out.</summary>
 public sealed record SystemInfluenceView(double LogProbDrop, double LogProbWithout, double AttributionShare);
 
-/// <summary>How much of the completion the visible user text explains: every user unit perturbed at once (docs/black-box.md).</summary>
-public sealed record UserTextView(double LogProbDrop, double LogProbWithout, double DropPerToken);
+/// <summary>How much of the completion the visible user text explains: every user unit perturbed at once; explained_share
+/// is the drop over the surprisal without the text, mostly_unexplained below 0.5 (docs/black-box.md, "Spotting a hidden
+/// system prompt").</summary>
+public sealed record UserTextView(double LogProbDrop, double LogProbWithout, double DropPerToken, double ExplainedShare, bool MostlyUnexplained);
 
 /// <summary>What the job cost in endpoint calls: the plan's calls, the calls made (what is billed; retries and the probe
 /// included), the probe's share, retries, and the budget the job could not pass.</summary>

@@ -29,6 +29,9 @@ function influence(result) {
     ['System messages\u2019 share of attribution mass', result.system_prompt ? `${num(result.system_prompt.attribution_share * 100, 1)}%` : undefined],
     ['Visible user text: drop when all of it is perturbed', result.user_text ? `${num(result.user_text.log_prob_drop, 4)} nats` : undefined],
     ['Visible user text: drop per completion token', result.user_text ? num(result.user_text.drop_per_token, 4) : undefined],
+    ['Visible user text: share of the completion it explains', result.user_text
+      ? `${num(result.user_text.explained_share * 100, 1)}%${result.user_text.mostly_unexplained ? ' \u2014 mostly unexplained: a hidden prompt or a default answer drives it (docs/black-box.md)' : ''}`
+      : undefined],
   ], 'Influence');
 }
 
