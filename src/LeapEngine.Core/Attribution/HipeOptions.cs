@@ -1,5 +1,19 @@
 namespace LeapEngine.Core.Attribution;
 
+/// <summary>Which HiPe search runs.</summary>
+public enum HipeMode
+{
+    /// <summary>LeapEngine's search (<see cref="HierarchicalPerturbation"/>): overlapping chunks, the threshold rule, beam and aggregation set below.</summary>
+    Default,
+    /// <summary>
+    /// The search of Leap Laboratories' PIZZA library (<see cref="PizzaHierarchicalPerturbation"/>): non-overlapping
+    /// chunks with half-size edge windows, a running cumulative |score|/|chunk| per unit, the mid-range threshold over
+    /// all units, a stop when no unit reaches 0.01, and unsigned output. Reads only the initial chunk size and the
+    /// depth limit; the threshold, beam, saliency, min-saliency and aggregation settings belong to the default mode.
+    /// </summary>
+    Pizza,
+}
+
 /// <summary>Which chunks HiPe splits further.</summary>
 public enum HipeThreshold
 {
@@ -48,6 +62,8 @@ public enum HipeAggregation
 
 public sealed record HipeOptions
 {
+    /// <summary>Which search runs: LeapEngine's default or the PIZZA-faithful one.</summary>
+    public HipeMode Mode { get; init; } = HipeMode.Default;
     /// <summary>Units per first-stage chunk; null = half the units (at least 2).</summary>
     public int? InitialChunkSize { get; init; }
     /// <summary>
@@ -103,6 +119,7 @@ public sealed record HipeOptions
 
     public void Validate()
     {
+        if (!Enum.IsDefined(Mode)) throw new ArgumentException($"HiPe mode {(int)Mode} is not one of default, pizza");
         if (InitialChunkSize is < 1) throw new ArgumentException($"HiPe initial chunk size must be at least 1, got {InitialChunkSize}");
         if (MaxSplitsPerStage is < 1) throw new ArgumentException($"HiPe max splits per stage must be at least 1, got {MaxSplitsPerStage}");
         if (MaxDepth < 1) throw new ArgumentException($"HiPe max depth must be at least 1, got {MaxDepth}");
