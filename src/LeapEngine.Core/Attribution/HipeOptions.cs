@@ -84,7 +84,10 @@ public sealed record HipeOptions
     /// </summary>
     public int? MaxSplitsPerStage { get; init; } = 3;
     /// <summary>Most stages (the first-stage chunks are stage 1).</summary>
-    public int MaxDepth { get; init; } = 32;
+    public int MaxDepth { get; init; } = DefaultMaxDepth;
+
+    private const int DefaultMaxDepth = 32;
+    private static readonly HipeOptions DefaultMode = new();
     /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
     public double MinSaliency { get; init; } = 1e-4;
     public HipeAggregation Aggregation { get; init; } = HipeAggregation.Finest;
@@ -120,6 +123,10 @@ public sealed record HipeOptions
     public void Validate()
     {
         if (!Enum.IsDefined(Mode)) throw new ArgumentException($"HiPe mode {(int)Mode} is not one of default, pizza");
+        // The pizza search reads only the chunk size and the depth limit; a default-mode knob set with it would be ignored silently.
+        if (Mode == HipeMode.Pizza && this with { Mode = HipeMode.Default, InitialChunkSize = null, MaxDepth = DefaultMaxDepth } != DefaultMode)
+            throw new ArgumentException("HiPe mode pizza runs PIZZA's own mid-range rule and reads only the initial chunk size and max depth; "
+                + "leave threshold, static/relative threshold, max splits per stage, min saliency, aggregation and saliency at their defaults (they set the default mode)");
         if (InitialChunkSize is < 1) throw new ArgumentException($"HiPe initial chunk size must be at least 1, got {InitialChunkSize}");
         if (MaxSplitsPerStage is < 1) throw new ArgumentException($"HiPe max splits per stage must be at least 1, got {MaxSplitsPerStage}");
         if (MaxDepth < 1) throw new ArgumentException($"HiPe max depth must be at least 1, got {MaxDepth}");
