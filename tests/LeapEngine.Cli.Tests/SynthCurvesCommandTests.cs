@@ -41,6 +41,15 @@ public sealed class SynthCurvesCommandTests : IDisposable
         var figures = new[] { "1pct", "10pct", "50pct" }.Select(d => Path.Combine(plots, $"attribution-curves-remove-{d}.png")).ToArray();
         foreach (var figure in figures) AssertPng(figure);
 
+        // A subset of the configurations, in the order given.
+        var subset = _temp.Sub("subset.json");
+        (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "-m", dir, "--lengths", "6", "--prompts", "1", "--seeds", "4",
+            "--perturbation", "remove", "--configs", "pizza, itp", "--json", subset);
+        Assert.True(code == 0, err);
+        using (var rows = JsonDocument.Parse(File.ReadAllText(subset)))
+            Assert.Equal(Enumerable.Repeat(new[] { "pizza", "itp" }, 3).SelectMany(x => x),
+                rows.RootElement.EnumerateArray().Select(r => r.GetProperty("config").GetString()));
+
         // Redrawing from the rows alone (no model) writes the same figures under another name.
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json, "--plots", plots, "--name", "again");
         Assert.True(code == 0, err);
@@ -52,6 +61,9 @@ public sealed class SynthCurvesCommandTests : IDisposable
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", _temp.Sub("missing.json"));
         Assert.Equal(1, code);
         Assert.Contains("--rows: no file", err);
+        (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "-m", dir, "--configs", "itp,pizza chunks of 7");
+        Assert.Equal(1, code);
+        Assert.Contains("--configs: no configuration 'pizza chunks of 7'", err);
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "-m", dir, "--perturbation", "blur");
         Assert.Equal(1, code);
         Assert.Contains("unknown perturbation 'blur'", err);

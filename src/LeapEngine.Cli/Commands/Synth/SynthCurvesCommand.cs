@@ -27,12 +27,16 @@ public static class SynthCurvesCommand
             DefaultValueFactory = _ => ["remove", "token: bo"],
         };
         var seeds = new Option<string>("--seeds") { Description = "Benchmark seeds (each draws its own prompts), comma-separated", DefaultValueFactory = _ => "1,2" };
-        var json = new Option<string?>("--json") { Description = "Write the rows as JSON to this file" };
+        var json = new Option<string?>("--json") { Description = "Write the rows as JSON to this file (rewritten after every row)" };
         var plots = new Option<string?>("--plots") { Description = "Write one PNG per perturbation and density into this folder" };
+        var configs = new Option<string?>("--configs")
+        {
+            Description = $"Run only these configurations, comma-separated (default all: {string.Join(", ", AttributionCurves.Configs.Select(c => c.Label))})",
+        };
         var name = new Option<string>("--name") { Description = "File name prefix of the PNGs", DefaultValueFactory = _ => "attribution-curves" };
         var command = new Command("curves", "Forward passes vs recall of the planted key: ItP, HiPe default and HiPe PIZZA at key densities 1%, 10%, 50%")
         {
-            model, rowsIn, lengths, prompts, perturbations, seeds, json, plots, name,
+            model, rowsIn, lengths, prompts, perturbations, seeds, configs, json, plots, name,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
@@ -51,24 +55,26 @@ public static class SynthCurvesCommand
                 if (n is < 1 or > 10_000) throw new ArgumentException($"--prompts must be in [1, 10000], got {n}");
                 var seedList = Numbers(parse.GetValue(seeds)!, "--seeds", int.MinValue, int.MaxValue);
                 var perturbationList = parse.GetValue(perturbations)!;
+                var configList = Select(parse.GetValue(configs));
                 foreach (var p in perturbationList) Core.Attribution.PerturbationSpec.Parse(p);   // fail before hours of work, not after
                 using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
                 var lengthList = Numbers(parse.GetValue(lengths)!, "--lengths", 1, lm.Config.ContextLength - 1);
                 var status = new StatusLine();
                 Console.WriteLine("| seed | perturbation | length | key density (copies) | configuration | recall@k | top is planted | mean best rank | mean forward passes | model correct |");
                 Console.WriteLine("| ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
-                rows = AttributionCurves.Run(lm, task, lengthList, n, AttributionCurves.Configs, perturbationList, seedList,
+                var jsonPath = parse.GetValue(json);
+                var done = new List<AttributionCurveRow>();
+                rows = AttributionCurves.Run(lm, task, lengthList, n, configList, perturbationList, seedList,
                     status.For<string>(s => s), r =>
                     {
                         status.Clear();
+                        // Rewritten after every row: a run stopped part-way (hours at 512 words on a busy machine) keeps what it finished.
+                        done.Add(r);
+                        if (jsonPath is not null) File.WriteAllText(jsonPath, JsonSerializer.Serialize(done, SnakeCase.Indented));
                         Console.WriteLine($"| {r.Seed} | {r.Perturbation} | {r.Length} | {r.Density} ({r.Planted}) | {r.Config} | {r.RecallAtK:F2} | {r.TopIsPlanted:F2} | {r.MeanBestRank:F1} | {r.MeanEvaluations:F1} | {r.ModelCorrect}/{r.Prompts} |");
                     }, ct);
                 status.Clear();
-                if (parse.GetValue(json) is { } path)
-                {
-                    await File.WriteAllTextAsync(path, JsonSerializer.Serialize(rows, SnakeCase.Indented), ct);
-                    Console.WriteLine($"wrote {Path.GetFullPath(path)}");
-                }
+                if (jsonPath is not null) Console.WriteLine($"wrote {Path.GetFullPath(jsonPath)}");
             }
             WriteSummary(rows);
             if (parse.GetValue(plots) is { } folder)
@@ -121,6 +127,15 @@ public static class SynthCurvesCommand
                 ?? throw new ArgumentException($"--rows: {file} holds no rows");
         }
         catch (JsonException e) { throw new ArgumentException($"--rows: {file} is not a list of curve rows ({e.Message})"); }
+    }
+
+    private static IReadOnlyList<AttributionConfig> Select(string? labels)
+    {
+        if (labels is null) return AttributionCurves.Configs;
+        var wanted = labels.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        if (wanted.Length == 0) throw new ArgumentException("--configs needs at least one configuration");
+        return wanted.Select(w => AttributionCurves.Configs.FirstOrDefault(c => c.Label == w)
+            ?? throw new ArgumentException($"--configs: no configuration '{w}'; use {string.Join(", ", AttributionCurves.Configs.Select(c => c.Label))}")).ToList();
     }
 
     /// <summary>"remove" → "remove", "token: bo" → "token-bo", "10%" → "10pct".</summary>
