@@ -43,6 +43,16 @@ public sealed class AttributionContractTests(ApiFixture api)
     }
 
     [Fact]
+    public void The_pizza_mode_reaches_the_engine_and_a_default_mode_knob_beside_it_is_rejected()
+    {
+        var pizza = Mapped("""{"text": "Hi", "method": "hipe", "hipe": {"mode": "pizza", "initial_chunk_size": 4, "max_depth": 9}}""");
+        Assert.Equal(new HipeOptions { Mode = HipeMode.Pizza, InitialChunkSize = 4, MaxDepth = 9 }, pizza.Hipe);
+        pizza.Hipe.Validate();
+        var mixed = Mapped("""{"text": "Hi", "method": "hipe", "hipe": {"mode": "pizza", "threshold": "static"}}""");
+        Assert.Contains("reads only the initial chunk size and max depth", Assert.Throws<ArgumentException>(mixed.Hipe.Validate).Message);
+    }
+
+    [Fact]
     public void Omitted_options_and_omitted_fields_inside_them_are_the_engines_defaults()
     {
         var omitted = Mapped("""{"text": "Hi"}""");

@@ -115,6 +115,8 @@ public sealed class AttributionJobTests(ApiFixture api)
         { """{"text": "x", "hipe": {"relative_threshold": 0}}""", "hipe" },
         { """{"text": "x", "hipe": {"max_splits_per_stage": 0}}""", "hipe" },
         { """{"text": "x", "hipe": {"threshold": "relatively"}}""", "$.hipe.threshold" },
+        { """{"text": "x", "hipe": {"mode": "pizza", "threshold": "mid_range"}}""", "hipe" },
+        { """{"text": "x", "hipe": {"mode": "pizzas"}}""", "$.hipe.mode" },
         { """{"text": "x", "faithfulness_options": {"eraser_fractions": [2.0]}}""", "faithfulness_options" },
         { """{"text": "x", "spans": [{"segment": "user", "start": 0, "length": 99}], "unit": "spans"}""", "text" },
         { """{"text": "x", "mystery": 1}""", "$.mystery" },

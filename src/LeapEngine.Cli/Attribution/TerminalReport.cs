@@ -38,7 +38,7 @@ public static class TerminalReport
             foreach (var e in f.Eraser)
                 output.WriteLine($"  top {e.Fraction,4:P0} ({e.Units} units): comprehensiveness {e.Comprehensiveness:+0.000;-0.000}, sufficiency {e.Sufficiency:+0.000;-0.000}");
         }
-        output.WriteLine($"evaluations: {r.Evaluations} for the attribution{(r.HipeStages is int st ? $" ({st} HiPe stages)" : "")}, " +
+        output.WriteLine($"evaluations: {r.Evaluations} for the attribution{(r.HipeStages is int st ? $" ({st} {(r.Hipe?.Mode == HipeMode.Pizza ? "HiPe PIZZA-mode" : "HiPe")} stages)" : "")}, " +
                          $"{r.TotalEvaluations} in all; {r.ForwardPasses} forward passes over {r.ForwardTokens} token positions ({r.EvaluationMode})");
     }
 

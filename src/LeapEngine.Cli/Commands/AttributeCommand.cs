@@ -35,12 +35,13 @@ public static class AttributeCommand
         var json = new Option<string?>("--json") { Description = "Write the full result as JSON to this file" };
         var html = new Option<string?>("--html") { Description = "Write a self-contained HTML page (heatmap + unit x output matrix)" };
         var chunk = new Option<int?>("--hipe-chunk") { Description = "HiPe: units per first-stage chunk (default: half the units)" };
-        var threshold = new Option<string?>("--hipe-threshold") { Description = "HiPe: midrange, static:X, either:X or relative:R (default: the engine's HiPe default)" };
+        var threshold = new Option<string?>("--hipe-threshold") { Description = "HiPe: midrange, static:X, either:X or relative:R (default: the engine's HiPe default; default mode only)" };
+        var hipeMode = EnumOption.Create("--hipe-mode", "HiPe search: default (LeapEngine's) or pizza (as the PIZZA library runs it; reads only --hipe-chunk)", HipeMode.Default);
         var mode = EnumOption.Create("--mode", "How perturbed prompts are evaluated", EvaluationMode.BatchedPrefixCache);
         var noColor = new Option<bool>("--no-color") { Description = "Plain text heatmap: [unit score] instead of colours (also when NO_COLOR is set)" };
         var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
         {
-            model, text, system, method, unit, perturb, template, completion, maxTokens, faithfulness, json, html, chunk, threshold, mode, noColor,
+            model, text, system, method, unit, perturb, template, completion, maxTokens, faithfulness, json, html, chunk, threshold, hipeMode, mode, noColor,
             endpoint, endpointModel, apiKeyEnv, messages, scoring,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
@@ -57,7 +58,7 @@ public static class AttributeCommand
                     Messages = file.Messages, Completion = parse.GetValue(completion) ?? file.Completion, Method = parse.GetValue(method)!,
                     Unit = parse.GetValue(unit)!, Perturbation = parse.GetValue(perturb)!, Scoring = parse.GetValue(scoring)!,
                     Template = parse.GetValue(template) is "auto" or null ? "plain" : parse.GetValue(template)!,
-                    MaxNewTokens = parse.GetValue(maxTokens), Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
+                    MaxNewTokens = parse.GetValue(maxTokens), Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold), EnumOption.Parse<HipeMode>(parse.GetValue(hipeMode), "--hipe-mode")),
                 };
                 var line = new StatusLine();
                 var found = await EndpointAttribution.RunAsync(spec, blackBox, line, ct);
@@ -82,7 +83,7 @@ public static class AttributeCommand
                 Completion = parse.GetValue(completion),
                 MaxNewTokens = parse.GetValue(maxTokens),
                 Faithfulness = parse.GetValue(faithfulness),
-                Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold)),
+                Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold), EnumOption.Parse<HipeMode>(parse.GetValue(hipeMode), "--hipe-mode")),
                 Evaluation = new EvaluationOptions { Mode = EnumOption.Parse<EvaluationMode>(parse.GetValue(mode), "--mode") },
             };
             using var lm = await CliRunner.LoadModelAsync(parse, modelId, ct);
@@ -108,9 +109,11 @@ public static class AttributeCommand
         return command;
     }
 
-    private static HipeOptions ParseHipe(int? chunk, string? threshold)
+    private static HipeOptions ParseHipe(int? chunk, string? threshold, HipeMode mode)
     {
-        var options = new HipeOptions { InitialChunkSize = chunk };
+        if (mode == HipeMode.Pizza && threshold is not null)
+            throw new ArgumentException("--hipe-threshold sets the default HiPe mode; --hipe-mode pizza always uses PIZZA's mid-range rule (leave one out)");
+        var options = new HipeOptions { InitialChunkSize = chunk, Mode = mode };
         try { return threshold is null ? options : options.WithThreshold(threshold); }
         catch (ArgumentException e) { throw new ArgumentException($"--hipe-threshold: {e.Message}"); }
     }

@@ -1,5 +1,19 @@
 namespace LeapEngine.Core.Attribution;
 
+/// <summary>Which HiPe search runs.</summary>
+public enum HipeMode
+{
+    /// <summary>LeapEngine's search (<see cref="HierarchicalPerturbation"/>): overlapping chunks, the threshold rule, beam and aggregation set below.</summary>
+    Default,
+    /// <summary>
+    /// The search of Leap Laboratories' PIZZA library (<see cref="PizzaHierarchicalPerturbation"/>): non-overlapping
+    /// chunks with half-size edge windows, a running cumulative |score|/|chunk| per unit, the mid-range threshold over
+    /// all units, a stop when no unit reaches 0.01, and unsigned output. Reads only the initial chunk size and the
+    /// depth limit; the threshold, beam, saliency, min-saliency and aggregation settings belong to the default mode.
+    /// </summary>
+    Pizza,
+}
+
 /// <summary>Which chunks HiPe splits further.</summary>
 public enum HipeThreshold
 {
@@ -48,6 +62,8 @@ public enum HipeAggregation
 
 public sealed record HipeOptions
 {
+    /// <summary>Which search runs: LeapEngine's default or the PIZZA-faithful one.</summary>
+    public HipeMode Mode { get; init; } = HipeMode.Default;
     /// <summary>Units per first-stage chunk; null = half the units (at least 2).</summary>
     public int? InitialChunkSize { get; init; }
     /// <summary>
@@ -68,7 +84,10 @@ public sealed record HipeOptions
     /// </summary>
     public int? MaxSplitsPerStage { get; init; } = 3;
     /// <summary>Most stages (the first-stage chunks are stage 1).</summary>
-    public int MaxDepth { get; init; } = 32;
+    public int MaxDepth { get; init; } = DefaultMaxDepth;
+
+    private const int DefaultMaxDepth = 32;
+    private static readonly HipeOptions DefaultMode = new();
     /// <summary>Stop when no unit's running saliency reaches this (nothing matters enough to refine).</summary>
     public double MinSaliency { get; init; } = 1e-4;
     public HipeAggregation Aggregation { get; init; } = HipeAggregation.Finest;
@@ -103,6 +122,11 @@ public sealed record HipeOptions
 
     public void Validate()
     {
+        if (!Enum.IsDefined(Mode)) throw new ArgumentException($"HiPe mode {(int)Mode} is not one of default, pizza");
+        // The pizza search reads only the chunk size and the depth limit; a default-mode knob set with it would be ignored silently.
+        if (Mode == HipeMode.Pizza && this with { Mode = HipeMode.Default, InitialChunkSize = null, MaxDepth = DefaultMaxDepth } != DefaultMode)
+            throw new ArgumentException("HiPe mode pizza runs PIZZA's own mid-range rule and reads only the initial chunk size and max depth; "
+                + "leave threshold, static/relative threshold, max splits per stage, min saliency, aggregation and saliency at their defaults (they set the default mode)");
         if (InitialChunkSize is < 1) throw new ArgumentException($"HiPe initial chunk size must be at least 1, got {InitialChunkSize}");
         if (MaxSplitsPerStage is < 1) throw new ArgumentException($"HiPe max splits per stage must be at least 1, got {MaxSplitsPerStage}");
         if (MaxDepth < 1) throw new ArgumentException($"HiPe max depth must be at least 1, got {MaxDepth}");

@@ -21,6 +21,7 @@ public static class SynthBenchCommand
         command.Subcommands.Add(SystemPrompt());
         command.Subcommands.Add(OptimiseBenchCommand.Create());
         command.Subcommands.Add(GlitchBenchCommand.Create());
+        command.Subcommands.Add(SynthCurvesCommand.Create());
         return command;
     }
 

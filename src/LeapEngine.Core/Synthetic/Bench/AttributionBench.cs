@@ -46,17 +46,21 @@ public static class AttributionBench
 
     public static List<AttributionBenchRow> Run(LanguageModel model, KeyRetrievalTask task, IReadOnlyList<int> lengths,
         int promptsPerCell, IReadOnlyList<AttributionConfig> configs, string perturbation, int seed,
-        IProgress<string>? progress = null, Action<AttributionBenchRow>? onRow = null, CancellationToken ct = default)
+        IProgress<string>? progress = null, Action<AttributionBenchRow>? onRow = null, CancellationToken ct = default,
+        IReadOnlyList<(string Label, Func<int, int> Copies)>? densities = null)
     {
         var vocab = SyntheticVocabulary.Instance;
         var rows = new List<AttributionBenchRow>();
         foreach (int length in lengths)
         {
-            foreach (var (density, copiesFor) in Densities)
+            var cells = densities ?? Densities;
+            for (int d = 0; d < cells.Count; d++)
             {
+                var (density, copiesFor) = cells[d];
                 int copies = copiesFor(length);
-                // The same prompts for every configuration: the comparison is paired.
-                var rng = new Random(HashCode.Combine(seed, length, density));
+                // The same prompts for every configuration: the comparison is paired. A fixed formula, not HashCode.Combine
+                // (seeded per process), so a seed gives the same prompts in every run.
+                var rng = new Random(unchecked(seed * 1_000_003 + length * 101 + d));
                 var examples = Enumerable.Range(0, promptsPerCell).Select(_ => task.Sample(rng, length, copies)).ToList();
                 int correct = SyntheticEvaluator.Predict(model.Network, examples.Select(e => e.Tokens).ToList())
                     .Where((a, i) => a == examples[i].Answer).Count();

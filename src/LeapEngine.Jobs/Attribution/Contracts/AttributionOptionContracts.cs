@@ -12,6 +12,7 @@ public sealed class HipeOptions
 {
     private static readonly Engine.HipeOptions Defaults = new();
 
+    public HipeMode Mode { get; set; } = Defaults.Mode;
     public int? InitialChunkSize { get; set; } = Defaults.InitialChunkSize;
     public HipeThreshold Threshold { get; set; } = Defaults.Threshold;
     public double StaticThreshold { get; set; } = Defaults.StaticThreshold;
@@ -24,7 +25,7 @@ public sealed class HipeOptions
 
     public Engine.HipeOptions ToEngine() => new()
     {
-        InitialChunkSize = InitialChunkSize, Threshold = Threshold, StaticThreshold = StaticThreshold, RelativeThreshold = RelativeThreshold,
+        Mode = Mode, InitialChunkSize = InitialChunkSize, Threshold = Threshold, StaticThreshold = StaticThreshold, RelativeThreshold = RelativeThreshold,
         MaxSplitsPerStage = MaxSplitsPerStage, MaxDepth = MaxDepth, MinSaliency = MinSaliency, Aggregation = Aggregation, Saliency = Saliency,
     };
 }
