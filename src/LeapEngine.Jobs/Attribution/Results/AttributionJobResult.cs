@@ -60,7 +60,7 @@ public sealed record AttributionJobResult
     /// <summary>The options as the request spells them (the request's own contract type, so the echo and the input agree).</summary>
     private static HipeOptions Echo(Engine.HipeOptions h) => new()
     {
-        InitialChunkSize = h.InitialChunkSize, Threshold = h.Threshold, StaticThreshold = h.StaticThreshold, RelativeThreshold = h.RelativeThreshold,
+        Mode = h.Mode, InitialChunkSize = h.InitialChunkSize, Threshold = h.Threshold, StaticThreshold = h.StaticThreshold, RelativeThreshold = h.RelativeThreshold,
         MaxSplitsPerStage = h.MaxSplitsPerStage, MaxDepth = h.MaxDepth, MinSaliency = h.MinSaliency, Aggregation = h.Aggregation, Saliency = h.Saliency,
     };
 }
