@@ -29,6 +29,9 @@ public sealed class ForwardContext
     /// <summary>[batch, tokens] position of each new token among its sequence's real tokens.</summary>
     public Tensor Positions => _layout.Positions;
 
+    /// <summary>How this pass's tokens attend (every query kept; a layer may keep fewer, see <see cref="Layer"/>).</summary>
+    public AttentionLayout Layout => _layout;
+
     /// <summary>
     /// A pass of <paramref name="tokens"/> new tokens per row under the options (padding mask,
     /// positions, cache, packing); the layout is chosen here and nowhere else.
