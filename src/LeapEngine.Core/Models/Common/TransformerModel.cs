@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Models.Common;
 /// <summary>
 /// A decoder-only transformer with TransformerLens-named hook points. Subclasses (one per
 /// architecture folder) supply the embedding, blocks and unembedding; this class owns
-/// input validation, the shared forward context and the hook index.
+/// input validation, the forward context, the one layer loop and the hook index.
 /// </summary>
 public abstract class TransformerModel : nn.Module<Tensor, Tensor>
 {
@@ -100,14 +100,30 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
         return Run(embeddings.to(TokenEmbeddings.dtype), options).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// The one layer loop of every family: embed, each block with its view of the pass, final
+    /// norm and unembedding. The last block keeps only the logits' queries unless a hook watches it.
+    /// </summary>
     private Tensor Run(Tensor tokenEmbeddings, ForwardOptions? options, Tensor? inputIds = null)
     {
-        var ctx = ForwardContext.Create(tokenEmbeddings.shape[0], tokenEmbeddings.shape[1], Device, options);
+        var pass = ForwardContext.Create(tokenEmbeddings.shape[0], tokenEmbeddings.shape[1], Device, options);
         long from = options?.LogitsFrom ?? 0;
-        if (from < 0) from += ctx.Tokens;
-        if (from < 0 || from >= ctx.Tokens)
-            throw new ArgumentException($"LogitsFrom {options?.LogitsFrom} is outside the {ctx.Tokens} tokens of this pass");
-        return RunLayers(tokenEmbeddings, ctx, from, inputIds is null ? null : FirstLayerDistinct(inputIds.to(ScalarType.Int64), ctx));
+        if (from < 0) from += pass.Tokens;
+        if (from < 0 || from >= pass.Tokens)
+            throw new ArgumentException($"LogitsFrom {options?.LogitsFrom} is outside the {pass.Tokens} tokens of this pass");
+        var distinct = inputIds is null ? null : FirstLayerDistinct(inputIds.to(ScalarType.Int64), pass);
+        long lastQueryStart = LastBlockQueryStart(from);
+        int last = Config.NLayers - 1;
+        // Every layer's view is built before any layer runs, so a layout that cannot keep the
+        // asked queries (a packed row narrows only to its tails) refuses before any work.
+        var layers = new LayerContext[Config.NLayers];
+        for (int i = 0; i <= last; i++)
+            layers[i] = pass.Layer(i, Config.WindowOf(i), i == last ? lastQueryStart : 0, i == 0 ? distinct : null);
+
+        var x = Embed(tokenEmbeddings, pass);                                  // [batch, token, d_model]
+        for (int i = 0; i <= last; i++) x = Block(i).call(x, layers[i]);
+        if (from > lastQueryStart) x = x.narrow(1, from, pass.Tokens - from);
+        return Unembed(x);                                                     // [batch, token - from, vocab]
     }
 
     /// <summary>
@@ -117,10 +133,10 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
     /// differ; observers cannot, so a metered pass keeps the shortcut), or for a one-token pass
     /// (a decoding step: nothing there is worth a search for repeats).
     /// </summary>
-    private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext ctx)
+    private DistinctRows? FirstLayerDistinct(Tensor inputIds, ForwardContext pass)
     {
-        if (ctx.Tokens == 1 || _hookPoints.Values.Any(h => h.HasEditingHooks)) return null;
-        var distinct = DistinctRows.Find(FirstLayerInputKeys(inputIds, ctx));
+        if (pass.Tokens == 1 || _hookPoints.Values.Any(h => h.HasEditingHooks)) return null;
+        var distinct = DistinctRows.Find(FirstLayerInputKeys(inputIds, pass));
         if (distinct is not null) Interlocked.Increment(ref _sharedFirstLayerPasses);
         return distinct;
     }
@@ -131,14 +147,19 @@ public abstract class TransformerModel : nn.Module<Tensor, Tensor>
     public long SharedFirstLayerPasses => Interlocked.Read(ref _sharedFirstLayerPasses);
 
     /// <summary>[batch, token] keys equal exactly where the first block's input rows are equal.</summary>
-    protected abstract Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx);
+    protected abstract Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext pass);
 
     /// <summary>
-    /// The architecture's own forward: token embeddings [batch, token, d_model] to logits
-    /// [batch, token - logitsFrom, vocab]. <paramref name="firstLayerDistinct"/>, when given,
-    /// lets the first block project each distinct input row once.
+    /// Token embeddings [batch, token, d_model] to the first block's input (hook_embed, and
+    /// position embeddings where the family adds them).
     /// </summary>
-    protected abstract Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct);
+    protected abstract Tensor Embed(Tensor tokenEmbeddings, ForwardContext pass);
+
+    /// <summary>Block <paramref name="layer"/>: x [batch, token, d_model] to [batch, query, d_model], run with <c>.call</c>.</summary>
+    protected abstract nn.Module<Tensor, LayerContext, Tensor> Block(int layer);
+
+    /// <summary>The last block's output [batch, token', d_model] to logits [batch, token', vocab] (final norm, unembedding).</summary>
+    protected abstract Tensor Unembed(Tensor x);
 
     private void ValidateIds(Tensor ids, ForwardOptions? options)
     {

@@ -22,7 +22,7 @@ public sealed class Gpt2Model : TransformerModel
     {
         wte = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
         wpe = new Parameter(zeros(config.ContextLength, config.DModel), requires_grad: false);
-        for (int i = 0; i < config.NLayers; i++) blocks.Add(new Gpt2Block(config, i));
+        for (int i = 0; i < config.NLayers; i++) blocks.Add(new Gpt2Block(config));
         ln_final = new Gpt2LayerNorm(config.DModel, config.NormEps);
         if (!config.TiedEmbeddings) lm_head = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
         RegisterComponents();
@@ -33,20 +33,19 @@ public sealed class Gpt2Model : TransformerModel
     private Tensor Unembedding => lm_head ?? wte;
 
     /// <summary>The first block's input is token embedding + position embedding.</summary>
-    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds.Times(Config.ContextLength).Plus(ctx.Positions);
+    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext pass) => inputIds.Times(Config.ContextLength).Plus(pass.Positions);
 
-    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
+    protected override Tensor Embed(Tensor tokenEmbeddings, ForwardContext pass)
     {
         var embed = hook_embed.call(tokenEmbeddings);                           // [batch, token, d_model]
-        var posEmbed = hook_pos_embed.call(wpe.index_select(0, ctx.Positions.reshape(-1))
-            .view(ctx.Batch, ctx.Tokens, Config.DModel));                       // [batch, token, d_model]
-        var x = embed.Plus(posEmbed);
-        long trim = LastBlockQueryStart(logitsFrom);
-        for (int i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, ctx, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);
-        if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
-        return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
+        var posEmbed = hook_pos_embed.call(wpe.index_select(0, pass.Positions.reshape(-1))
+            .view(pass.Batch, pass.Tokens, Config.DModel));                     // [batch, token, d_model]
+        return embed.Plus(posEmbed);
     }
+
+    protected override nn.Module<Tensor, LayerContext, Tensor> Block(int layer) => blocks[layer];
+
+    protected override Tensor Unembed(Tensor x) => nn.functional.linear(ln_final.call(x), Unembedding);
 
     /// <summary>Loads Hugging Face GPT-2 tensors (Conv1D layout [in, out]; optional "transformer." prefix).</summary>
     public override void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source) =>

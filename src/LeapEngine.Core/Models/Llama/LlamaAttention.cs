@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Models.Llama;
 
 /// <summary>Llama attention: separate q/k/v projections, grouped-query heads, rotary positions.</summary>
-public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
+public sealed class LlamaAttention : nn.Module<Tensor, LayerContext, Tensor>
 {
     private readonly Linear q_proj;
     private readonly Linear k_proj;
@@ -21,9 +21,8 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
     private readonly HookPoint hook_z = new();
     private readonly Linear o_proj;
     private readonly ModelConfig _config;
-    private readonly int _layer;
 
-    public LlamaAttention(ModelConfig config, int layer) : base(nameof(LlamaAttention))
+    public LlamaAttention(ModelConfig config) : base(nameof(LlamaAttention))
     {
         q_proj = nn.Linear(config.DModel, config.NHeads * config.DHead, hasBias: config.AttentionBias);
         k_proj = nn.Linear(config.DModel, config.DKv, hasBias: config.AttentionBias);
@@ -32,7 +31,6 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
         o_proj = nn.Linear(config.NHeads * config.DHead, config.DModel,
             hasBias: config.AttentionBias && config.ModelType != "qwen2");
         _config = config;
-        _layer = layer;
         RegisterComponents();
     }
 
@@ -42,20 +40,21 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
     public Linear O => o_proj;
 
     /// <summary>
-    /// x [batch, token, d_model]; cos/sin tables come through the context's positions. Keys and
-    /// values come from every token; queries (and the output) only from <paramref name="queryFrom"/> on.
-    /// With <paramref name="distinct"/> (and every query wanted), q/k/v are projected once per distinct row of x.
+    /// x [batch, token, d_model] to [batch, query, d_model]: keys and values from every token,
+    /// queries (and the output) only from the layer's query start on; rotary tables from the
+    /// pass's positions. With the layer's distinct rows, q/k/v are projected once per distinct row of x.
     /// </summary>
-    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin, long queryFrom = 0, DistinctRows? distinct = null)
+    public override Tensor forward(Tensor x, LayerContext layer)
     {
-        long batch = x.shape[0], tokens = x.shape[1], queries = tokens - queryFrom;
+        long batch = x.shape[0], tokens = x.shape[1], queryFrom = layer.QueryStart, queries = layer.Queries;
         int heads = _config.NHeads, kvHeads = _config.NKvHeads, dHead = _config.DHead;
-        var xq = queryFrom > 0 ? x.narrow(1, queryFrom, queries) : x;              // [batch, query, d_model]
-        // The distinct rows are gathered once for all three projections (only when every query is wanted).
-        var compact = queryFrom == 0 ? distinct?.Compact(x) : null;                 // [distinct, d_model]
+        var (cos, sin) = layer.Pass.Rotary(_config, x.dtype);                      // [batch, 1, token, d_head]
+        // The distinct rows are gathered once for all three projections.
+        var distinct = layer.Distinct;
+        var compact = distinct?.Compact(x);                                        // [distinct, d_model]
         Tensor Project(Linear projection, Tensor input) =>
             compact is null ? projection.call(input) : distinct!.Expand(projection.call(compact), batch, tokens);
-        var q = hook_q.call(Project(q_proj, xq).view(batch, queries, heads, dHead));   // [batch, query, head, d_head]
+        var q = hook_q.call(Project(q_proj, layer.KeptQueries(x)).view(batch, queries, heads, dHead)); // [batch, query, head, d_head]
         var k = hook_k.call(Project(k_proj, x).view(batch, tokens, kvHeads, dHead));   // [batch, token, kv_head, d_head]
         var v = hook_v.call(Project(v_proj, x).view(batch, tokens, kvHeads, dHead));
         var qr = RotaryEmbedding.Apply(q.transpose(1, 2),                          // [batch, head, query, d_head]
@@ -63,12 +62,8 @@ public sealed class LlamaAttention : nn.Module<Tensor, ForwardContext, Tensor>
         var kr = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);               // [batch, kv_head, token, d_head]
         qr = hook_rot_q.call(qr.transpose(1, 2)).transpose(1, 2);
         kr = hook_rot_k.call(kr.transpose(1, 2)).transpose(1, 2);
-        var vt = v.transpose(1, 2);                                                // [batch, kv_head, token, d_head]
-        var z = hook_z.call(Attention.AttendInPass(qr, kr, vt, _layer, ctx, queryFrom, hook_pattern, _config.WindowOf(_layer)) // [batch, head, query, d_head]
+        var z = hook_z.call(layer.Attend(qr, kr, v.transpose(1, 2), hook_pattern) // [batch, head, query, d_head]
             .transpose(1, 2));                                                     // [batch, query, head, d_head]
         return o_proj.call(z.reshape(batch, queries, heads * dHead));              // [batch, query, d_model]
     }
-
-    public override Tensor forward(Tensor x, ForwardContext ctx) =>
-        throw new InvalidOperationException("call Forward(x, ctx, cos, sin): attention needs the rotary tables");
 }

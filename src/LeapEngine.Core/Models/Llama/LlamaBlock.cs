@@ -7,7 +7,7 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Models.Llama;
 
 /// <summary>One pre-norm Llama block (RMSNorm, rotary attention, SwiGLU), TransformerLens hooks.</summary>
-public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
+public sealed class LlamaBlock : nn.Module<Tensor, LayerContext, Tensor>
 {
     private readonly HookPoint hook_resid_pre = new();
     private readonly RmsNorm ln1;
@@ -19,10 +19,10 @@ public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
     private readonly HookPoint hook_mlp_out = new();
     private readonly HookPoint hook_resid_post = new();
 
-    public LlamaBlock(ModelConfig config, int layer) : base(nameof(LlamaBlock))
+    public LlamaBlock(ModelConfig config) : base(nameof(LlamaBlock))
     {
         ln1 = new RmsNorm(config.DModel, config.NormEps);
-        attn = new LlamaAttention(config, layer);
+        attn = new LlamaAttention(config);
         ln2 = new RmsNorm(config.DModel, config.NormEps);
         mlp = new LlamaMlp(config);
         RegisterComponents();
@@ -34,20 +34,16 @@ public sealed class LlamaBlock : nn.Module<Tensor, ForwardContext, Tensor>
     public LlamaMlp Mlp => mlp;
 
     /// <summary>
-    /// x [batch, token, d_model] to [batch, token - queryFrom, d_model]: with queryFrom > 0 only
-    /// the last positions run past the key/value projections (the last layer when only their
-    /// logits are wanted). <paramref name="distinct"/>: the repeated rows of x, projected once.
+    /// x [batch, token, d_model] to [batch, query, d_model]: in a layer that keeps only the last
+    /// queries (the last one when only their logits are wanted), only those positions run past
+    /// the key/value projections.
     /// </summary>
-    public Tensor Forward(Tensor x, ForwardContext ctx, Tensor cos, Tensor sin, long queryFrom = 0, DistinctRows? distinct = null)
+    public override Tensor forward(Tensor x, LayerContext layer)
     {
         var residPre = hook_resid_pre.call(x);
-        var attnOut = hook_attn_out.call(attn.Forward(ln1.call(residPre), ctx, cos, sin, queryFrom, distinct));
-        if (queryFrom > 0) residPre = residPre.narrow(1, queryFrom, residPre.shape[1] - queryFrom);
-        var residMid = hook_resid_mid.call(residPre.Plus(attnOut));
+        var attnOut = hook_attn_out.call(attn.call(ln1.call(residPre), layer));
+        var residMid = hook_resid_mid.call(layer.KeptQueries(residPre).Plus(attnOut));
         var mlpOut = hook_mlp_out.call(mlp.call(ln2.call(residMid)));
         return hook_resid_post.call(residMid.Plus(mlpOut));
     }
-
-    public override Tensor forward(Tensor x, ForwardContext ctx) =>
-        throw new InvalidOperationException("call Forward(x, ctx, cos, sin): the block needs the rotary tables");
 }

@@ -18,7 +18,7 @@ public sealed class LlamaModel : TransformerModel
     public LlamaModel(ModelConfig config) : base(nameof(LlamaModel), config)
     {
         embed_tokens = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
-        for (int i = 0; i < config.NLayers; i++) blocks.Add(new LlamaBlock(config, i));
+        for (int i = 0; i < config.NLayers; i++) blocks.Add(new LlamaBlock(config));
         ln_final = new RmsNorm(config.DModel, config.NormEps);
         if (!config.TiedEmbeddings) lm_head = new Parameter(zeros(config.VocabSize, config.DModel), requires_grad: false);
         RegisterComponents();
@@ -29,18 +29,14 @@ public sealed class LlamaModel : TransformerModel
     private Tensor Unembedding => lm_head ?? embed_tokens;
 
     /// <summary>The first block's input is the token embedding alone (rotary positions come after the projections).</summary>
-    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext ctx) => inputIds;
+    protected override Tensor FirstLayerInputKeys(Tensor inputIds, ForwardContext pass) => inputIds;
 
-    protected override Tensor RunLayers(Tensor tokenEmbeddings, ForwardContext ctx, long logitsFrom, DistinctRows? firstLayerDistinct)
-    {
-        var x = hook_embed.call(tokenEmbeddings);                               // [batch, token, d_model]
-        var (cos, sin) = RotaryEmbedding.Tables(ctx.Positions, Config.DHead, Config.RopeTheta, x.dtype, Config.RopeScaling);
-        long trim = LastBlockQueryStart(logitsFrom);
-        for (int i = 0; i < blocks.Count; i++)
-            x = blocks[i].Forward(x, ctx, cos, sin, i == blocks.Count - 1 ? trim : 0, i == 0 ? firstLayerDistinct : null);
-        if (logitsFrom > trim) x = x.narrow(1, logitsFrom, ctx.Tokens - logitsFrom);
-        return nn.functional.linear(ln_final.call(x), Unembedding);            // [batch, token, vocab]
-    }
+    /// <summary>Token embeddings only: rotary positions are applied to q and k in every layer.</summary>
+    protected override Tensor Embed(Tensor tokenEmbeddings, ForwardContext pass) => hook_embed.call(tokenEmbeddings);
+
+    protected override nn.Module<Tensor, LayerContext, Tensor> Block(int layer) => blocks[layer];
+
+    protected override Tensor Unembed(Tensor x) => nn.functional.linear(ln_final.call(x), Unembedding);
 
     /// <summary>Loads Hugging Face Llama-layout tensors (optional "model." prefix, rotate-half q/k rows).</summary>
     public override void LoadCheckpoint(IReadOnlyDictionary<string, Tensor> checkpoint, string source) =>

@@ -2,7 +2,7 @@ using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models;
 using static TorchSharp.torch;
 
-namespace LeapEngine.Core.Models.Llama;
+namespace LeapEngine.Core.Models.Common;
 
 /// <summary>
 /// Rotary position embedding in the Hugging Face "rotate half" layout: dimension i pairs
