@@ -11,6 +11,7 @@ public static class SyntheticTasks
         ["conjunction"] = seed => new ConjunctionTask(seed),
         ["system-rule"] = seed => new SystemRuleTask(seed, control: false),
         ["system-control"] = seed => new SystemRuleTask(seed, control: true),
+        ["latent-categories"] = seed => new LatentCategoryTask(seed),
     };
 
     public static IReadOnlyList<string> Names => Factories.Keys.ToArray();

@@ -19,6 +19,7 @@ public static class SynthBenchCommand
         var command = new Command("bench", "Score methods against the planted answers of synthetic models");
         command.Subcommands.Add(Attribution());
         command.Subcommands.Add(SystemPrompt());
+        command.Subcommands.Add(PartitionBenchCommand.Create());
         return command;
     }
 
