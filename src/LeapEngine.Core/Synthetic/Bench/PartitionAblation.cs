@@ -31,7 +31,7 @@ public static class PartitionAblation
         IReadOnlyList<int> entityRegions, IReadOnlyList<int> entityLabels, PartitionBenchOptions options, CancellationToken ct = default)
     {
         var matched = MatchRegions(entityRegions, entityLabels, LatentCategoryTask.CategoryCount);
-        var rng = new Random(HashCode.Combine(options.Seed, "ablation"));
+        var rng = options.Generator(PartitionBenchOptions.Stream.Ablation);
         var sets = Enumerable.Range(0, LatentCategoryTask.CategoryCount)
             .Select(c => Enumerable.Range(0, options.AblationPromptsPerCategory)
                 .Select(_ => task.Sample(rng, options.Length, c, 1 + rng.Next(3))).ToList())

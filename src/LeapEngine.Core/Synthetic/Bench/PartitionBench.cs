@@ -31,8 +31,8 @@ public static class PartitionBench
         if (options.Length + 1 > model.Config.ContextLength)
             throw new ArgumentException($"prompt length {options.Length} plus BOS does not fit the model's context length {model.Config.ContextLength}");
         var hooks = options.Hooks.Select(h => ActivationStream.ResolveHook(model.Network, h)).ToList();
-        var corpus = Prompts(task, new Random(HashCode.Combine(options.Seed, "corpus")), options.CorpusPrompts, options.Length);
-        var probes = Prompts(task, new Random(HashCode.Combine(options.Seed, "probes")), options.ProbePrompts, options.Length);
+        var corpus = Prompts(task, options.Generator(PartitionBenchOptions.Stream.Corpus), options.CorpusPrompts, options.Length);
+        var probes = Prompts(task, options.Generator(PartitionBenchOptions.Stream.Probes), options.ProbePrompts, options.Length);
         var vocab = SyntheticVocabulary.Instance;
         var results = new List<PartitionBenchResult>();
         foreach (var hook in hooks)

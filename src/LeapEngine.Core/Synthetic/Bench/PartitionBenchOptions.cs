@@ -22,6 +22,15 @@ public sealed record PartitionBenchOptions
     /// <summary>Seed of every prompt the benchmark draws (the build corpus, probes, ablation and out-of-set sets are separate streams of it).</summary>
     public int Seed { get; init; } = 7;
 
+    /// <summary>The prompt streams of one benchmark run, each its own generator.</summary>
+    public enum Stream { Corpus = 1, Probes = 2, Ablation = 3, OutOfSet = 4 }
+
+    /// <summary>
+    /// A generator for one stream, from the seed alone: the same on every run and machine (HashCode.Combine would not be,
+    /// it is salted per process).
+    /// </summary>
+    public Random Generator(Stream stream) => new(unchecked(Seed * 1_000_003 + (int)stream));
+
     public void Validate()
     {
         void Range(int value, int min, int max, string name)

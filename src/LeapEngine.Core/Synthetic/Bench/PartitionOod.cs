@@ -23,7 +23,7 @@ public static class PartitionOod
     {
         var vocab = SyntheticVocabulary.Instance;
         int n = options.OodPrompts, length = options.Length;
-        var rng = new Random(HashCode.Combine(options.Seed, "ood"));
+        var rng = options.Generator(PartitionBenchOptions.Stream.OutOfSet);
         // In-set prompts carry an entity (the out-of-set variants below are edits of such prompts).
         var inSet = Enumerable.Range(0, n).Select(_ => task.Sample(rng, length, rng.Next(LatentCategoryTask.CategoryCount), 1 + rng.Next(3))).ToList();
         var inScores = dictionary.Score(model, inSet.Select(e => vocab.Text(e.Tokens)).ToList(), ct: ct);
