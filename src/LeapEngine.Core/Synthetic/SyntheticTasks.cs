@@ -13,6 +13,7 @@ public static class SyntheticTasks
         ["system-control"] = seed => new SystemRuleTask(seed, control: true),
         ["trigger"] = seed => new TriggerTask(seed),
         ["glitch"] = seed => new GlitchTask(seed),
+        ["latent-categories"] = seed => new LatentCategoryTask(seed),
     };
 
     public static IReadOnlyList<string> Names => Factories.Keys.ToArray();

@@ -22,6 +22,7 @@ public static class SynthBenchCommand
         command.Subcommands.Add(OptimiseBenchCommand.Create());
         command.Subcommands.Add(GlitchBenchCommand.Create());
         command.Subcommands.Add(SynthCurvesCommand.Create());
+        command.Subcommands.Add(PartitionBenchCommand.Create());
         return command;
     }
 
