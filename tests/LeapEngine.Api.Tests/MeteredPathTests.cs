@@ -4,6 +4,7 @@ using LeapEngine.Core.Attribution;
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Jobs.Attribution;
+using LeapEngine.Jobs.Attribution.Results;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Metering;
 using Microsoft.Extensions.DependencyInjection;
@@ -42,7 +43,7 @@ public sealed class MeteredPathTests(ApiFixture api)
             long before = model.Network.SharedFirstLayerPasses;
             // The handler's work is synchronous (a completed task), so the model stays locked to this test while it runs.
             var output = new AttributionHandler().RunAsync(execution, JobRequest(), model, new Progress<ProgressUpdate>(), default).GetAwaiter().GetResult();
-            return (tokens, execution.Usage.Tokens, shared, model.Network.SharedFirstLayerPasses - before, result, (AttributionResult)output.Result);
+            return (tokens, execution.Usage.Tokens, shared, model.Network.SharedFirstLayerPasses - before, result, (AttributionJobResult)output.Result);
         });
         Assert.True(cliShared > 0, "the CLI's run never took the shared-rows fast path: this test would prove nothing");
         Assert.Equal(cliShared, jobShared);

@@ -49,7 +49,7 @@ public sealed class MetricsScrapeTests(ApiFixture api)
             await JobClient.SubmitGenerationAsync(http, new { prompt = "Once upon a time", max_tokens = 2 });
         var queued = await ScrapeUntilAsync(scraper, "/metrics", m => Depths(m).Sum() == 3);
         var queues = queued.LabelValues("leap_queue_depth", "queue");
-        Assert.All(queues, q => Assert.Matches("^p[0-9]+_(small|hf)$", q));
+        Assert.All(queues, q => Assert.Matches("^p[0-9]+_(small|hf|blackbox)$", q));
         var busy = Assert.Single(queues, q => queued.Value("leap_queue_depth", ("queue", q)) > 0);
         Assert.EndsWith("_small", busy);
 
