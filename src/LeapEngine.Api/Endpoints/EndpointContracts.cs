@@ -1,3 +1,4 @@
+using LeapEngine.Api.Contracts;
 using LeapEngine.Core.BlackBox.Probe;
 using LeapEngine.Core.Serialization;
 using LeapEngine.Data.Entities;
@@ -50,10 +51,8 @@ public sealed record EndpointView(string Id, string Object, string? Name, string
 {
     public static EndpointView From(EndpointRecord row) => new(EndpointStore.PublicId(row.Id), "endpoint", row.Name, row.BaseUrl,
         row.Model, row.ApiKeyProtected is not null, EndpointStore.HeaderNames(row), row.MaxConcurrency, row.TimeoutSeconds,
-        Unix(row.CreatedAt), Unix(row.UpdatedAt), row.ProbedAt is { } p ? Unix(p) : null,
+        ApiKeyView.Unix(row.CreatedAt), ApiKeyView.Unix(row.UpdatedAt), row.ProbedAt is { } p ? ApiKeyView.Unix(p) : null,
         EndpointStore.ReadCapabilities(row.CapabilitiesJson) is { } caps ? EndpointCapabilitiesView.From(caps) : null);
-
-    private static long Unix(DateTime t) => new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc)).ToUnixTimeSeconds();
 }
 
 /// <summary>What the last probe measured, and the scoring mode a black-box attribution on this endpoint would pick.</summary>

@@ -13,15 +13,12 @@ namespace LeapEngine.Api.Endpoints;
 /// <summary>
 /// POST /v1/endpoints/{id}/probe: runs Core's <see cref="EndpointProbe"/> through the process's outbound caller (the
 /// SSRF policy applies where the socket connects), metered in endpoint calls like the black-box jobs (the probe reserves
-/// its most calls, <see cref="CallBudgetLimit"/>, and is charged the calls it made), bounded in time, and turns every
+/// its most calls, <see cref="EndpointProbe.MaxCalls"/>, and is charged the calls it made), bounded in time, and turns every
 /// way the endpoint can fail into a problem answer: a refused address 422, the endpoint's own refusal or errors 502,
 /// too slow 504. What comes back from the endpoint is stored and shown only with the endpoint's secrets redacted.
 /// </summary>
 public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets, IOptions<OutboundOptions> outbound, TimeProvider clock)
 {
-    /// <summary>The probe makes at most 8 calls without retries; with one retry allowed, 10 bounds what it may spend.</summary>
-    public const int CallBudgetLimit = 10;
-
     /// <summary>A probe answers a person waiting on it: one quick retry, never a minute's backoff.</summary>
     private static readonly EndpointClientOptions ProbeRetries = new()
     {
@@ -32,10 +29,10 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
     public async Task<ProblemResult?> ProbeAsync(LeapDbContext db, EndpointRecord row, PlanLimits plan, string planName, CancellationToken ct)
     {
         var now = clock.GetUtcNow().UtcDateTime;
-        if (!await QuotaLedger.ReserveEndpointCallsAsync(db, row.TenantId, plan, CallBudgetLimit, now, ct))
-            return Problems.QuotaExceeded($"a probe may make up to {CallBudgetLimit} endpoint calls, more than is left of the '{planName}' plan's " +
+        if (!await QuotaLedger.ReserveEndpointCallsAsync(db, row.TenantId, plan, EndpointProbe.MaxCalls, now, ct))
+            return Problems.QuotaExceeded($"a probe may make up to {EndpointProbe.MaxCalls} endpoint calls, more than is left of the '{planName}' plan's " +
                                           $"{plan.EndpointCallsPerMonth} per month (GET /v1/usage shows what is left)");
-        var budget = new CallBudget(CallBudgetLimit);
+        var budget = new CallBudget(EndpointProbe.MaxCalls);
         EndpointSpec spec;
         try { spec = EndpointStore.Spec(row, secrets); }
         catch (EndpointSecretUnreadableException e)
@@ -86,5 +83,5 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
         c.DeterministicAtTemperatureZero is not null || c.CompletionsEcho || c.PromptLogprobs;
 
     private static Task SettleAsync(LeapDbContext db, Guid tenantId, DateTime reservedAt, long used) =>
-        QuotaLedger.SettleEndpointCallsAsync(db, tenantId, QuotaLedger.MonthOf(reservedAt), CallBudgetLimit, used, CancellationToken.None);
+        QuotaLedger.SettleEndpointCallsAsync(db, tenantId, QuotaLedger.MonthOf(reservedAt), EndpointProbe.MaxCalls, used, CancellationToken.None);
 }

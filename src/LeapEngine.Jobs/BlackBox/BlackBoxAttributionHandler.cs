@@ -1,3 +1,4 @@
+using LeapEngine.Core.BlackBox.Probe;
 using LeapEngine.Core.BlackBox;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Jobs.Attribution;
@@ -21,7 +22,7 @@ public sealed class BlackBoxAttributionHandler : IEndpointJobHandler<BlackBoxAtt
             throw new JobRequestException("spans", $"give at most {AttributionLimits.MaxSpans} spans, got {r.Spans.Count}");
         var endpoint = await BlackBoxJobSupport.FindAsync(validation.Services, validation.TenantId, r.Endpoint, ct);
         var plan = BlackBoxAttribution.Plan(r.ToEngine(), endpoint.Capabilities ?? BlackBoxJobSupport.Unprobed);
-        long probe = endpoint.Capabilities is null ? BlackBoxJobSupport.ProbeCalls : 0;
+        long probe = endpoint.Capabilities is null ? EndpointProbe.MaxCalls : 0;
         return BlackBoxJobSupport.Budget(plan.PlannedCalls + probe, plan.CallBudget + probe, r.MaxCalls, validation.Plan);
     }
 

@@ -1,3 +1,4 @@
+using LeapEngine.Core.BlackBox.Probe;
 using LeapEngine.Core.BlackBox;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Jobs.Checks;
@@ -15,32 +16,23 @@ public sealed class BlackBoxInfluenceCheckHandler : IEndpointJobHandler<BlackBox
 {
     public async ValueTask<CallEstimate> ValidateAsync(EndpointJobValidation validation, BlackBoxInfluenceCheckRequest r, CancellationToken ct)
     {
-        if (r.Cases is not { Count: > 0 }) throw new JobRequestException("cases", "cases is required: give 1 to 50 cases");
-        if (r.Cases.Count > InfluenceCheckHandler.MaxCases)
-            throw new JobRequestException("cases", $"give at most {InfluenceCheckHandler.MaxCases} cases, got {r.Cases.Count}");
+        InfluenceCheckHandler.CheckCases(r.Cases);
         if (r.Unit.Trim().Equals("spans", StringComparison.OrdinalIgnoreCase))
             throw new JobRequestException("unit", "checks take unit word, sentence, message or endpoint_token (spans need per-case offsets)");
         var endpoint = await BlackBoxJobSupport.FindAsync(validation.Services, validation.TenantId, r.Endpoint, ct);
         var capabilities = endpoint.Capabilities ?? BlackBoxJobSupport.Unprobed;
         long planned = 0, budget = 0;
-        for (int i = 0; i < r.Cases.Count; i++)
+        var cases = r.Cases!;
+        for (int i = 0; i < cases.Count; i++)
         {
-            var c = r.Cases[i] ?? throw new JobRequestException($"cases[{i}]", "a case is null");
-            string at = $"cases[{i}].";
-            if (string.IsNullOrWhiteSpace(c.System)) throw new JobRequestException(at + "system", "every case needs a non-empty system prompt");
-            if (c.User is null) throw new JobRequestException(at + "user", "every case needs a user prompt");
-            if (c.LogProbDrop is null && c.AttributionShare is null)
-                throw new JobRequestException(at + "log_prob_drop",
-                    "give the allowed range of log_prob_drop and/or attribution_share, e.g. \"log_prob_drop\": {\"max\": 2.0}");
-            InfluenceCheckHandler.CheckRange(c.LogProbDrop, at + InfluenceCheckHandler.LogProbDropFigure);
-            InfluenceCheckHandler.CheckRange(c.AttributionShare, at + InfluenceCheckHandler.AttributionShareFigure, share: true);
+            var c = cases[i];
             BlackBoxPlan plan;
             try { plan = BlackBoxAttribution.Plan(r.ToEngine(c), capabilities); }
             catch (ArgumentException e) { throw new JobRequestException($"cases[{i}]", e.Message); }
             planned += plan.PlannedCalls;
             budget += plan.CallBudget;
         }
-        long probe = endpoint.Capabilities is null ? BlackBoxJobSupport.ProbeCalls : 0;
+        long probe = endpoint.Capabilities is null ? EndpointProbe.MaxCalls : 0;
         return BlackBoxJobSupport.Budget(planned + probe, budget + probe, r.MaxCalls, validation.Plan);
     }
 

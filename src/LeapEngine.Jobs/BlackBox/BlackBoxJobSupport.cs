@@ -13,9 +13,6 @@ namespace LeapEngine.Jobs.BlackBox;
 /// metered client, probe an endpoint never probed, and turn endpoint failures into job failures that say what to fix.</summary>
 internal static class BlackBoxJobSupport
 {
-    /// <summary>The most calls <see cref="EndpointProbe"/> makes when nothing is retried.</summary>
-    public const int ProbeCalls = 10;
-
     /// <summary>The tenant's endpoint; another tenant's or an unknown id is "not found", the same for both.</summary>
     public static async Task<TenantEndpoint> FindAsync(IServiceProvider services, Guid tenantId, string endpointId, CancellationToken ct) =>
         await services.GetRequiredService<ITenantEndpoints>().FindAsync(tenantId, endpointId.Trim(), ct)
@@ -60,7 +57,7 @@ internal static class BlackBoxJobSupport
         IProgress<ProgressUpdate> progress, CancellationToken ct)
     {
         if (endpoint.Capabilities is { } known) return (known, 0);
-        progress.Report(new ProgressUpdate(0, ProbeCalls, "calls", "probing the endpoint (it was never probed)"));
+        progress.Report(new ProgressUpdate(0, EndpointProbe.MaxCalls, "calls", "probing the endpoint (it was never probed)"));
         var probed = await EndpointProbe.RunAsync(client, ct);
         return (probed, probed.Calls);
     }

@@ -19,23 +19,16 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
 
     public ValueTask<JobEstimate> ValidateAsync(JobValidation validation, InfluenceCheckRequest r, CancellationToken ct)
     {
-        if (r.Cases is not { Count: > 0 }) throw new JobRequestException("cases", "cases is required: give 1 to 50 cases");
-        if (r.Cases.Count > MaxCases) throw new JobRequestException("cases", $"give at most {MaxCases} cases, got {r.Cases.Count}");
+        CheckCases(r.Cases);
+        if (r.Unit.Trim().Equals("spans", StringComparison.OrdinalIgnoreCase))
+            throw new JobRequestException("unit", "checks take unit token, word or chunk:K (spans need per-case offsets)");
+        var cases = r.Cases!;
         int longest = 0;
         long tokens = 0;
-        for (int i = 0; i < r.Cases.Count; i++)
+        for (int i = 0; i < cases.Count; i++)
         {
-            var c = r.Cases[i] ?? throw new JobRequestException($"cases[{i}]", "a case is null");
+            var c = cases[i];
             string at = $"cases[{i}].";
-            if (string.IsNullOrWhiteSpace(c.System)) throw new JobRequestException(at + "system", "every case needs a non-empty system prompt");
-            if (c.User is null) throw new JobRequestException(at + "user", "every case needs a user prompt");
-            if (c.LogProbDrop is null && c.AttributionShare is null)
-                throw new JobRequestException(at + "log_prob_drop",
-                    "give the allowed range of log_prob_drop and/or attribution_share, e.g. \"log_prob_drop\": {\"max\": 2.0}");
-            CheckRange(c.LogProbDrop, at + LogProbDropFigure);
-            CheckRange(c.AttributionShare, at + AttributionShareFigure, share: true);
-            if (r.Unit.Trim().Equals("spans", StringComparison.OrdinalIgnoreCase))
-                throw new JobRequestException("unit", "checks take unit token, word or chunk:K (spans need per-case offsets)");
             var (plan, max) = AttributionLimits.Check(ToEngine(r, c), validation.Model, at);
             longest = Math.Max(longest, plan.PromptTokens);
             tokens += max;
@@ -79,6 +72,26 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
         Template = r.Template, Method = r.Method, Unit = r.Unit, Perturbation = r.Perturbation,
         Completion = c.Completion, MaxNewTokens = r.MaxNewTokens,
     };
+
+    /// <summary>What every influence check asks of its cases, white-box or black-box: 1 to 50, each with a system prompt,
+    /// a user prompt and at least one well-formed range.</summary>
+    internal static void CheckCases(List<InfluenceCase>? cases)
+    {
+        if (cases is not { Count: > 0 }) throw new JobRequestException("cases", "cases is required: give 1 to 50 cases");
+        if (cases.Count > MaxCases) throw new JobRequestException("cases", $"give at most {MaxCases} cases, got {cases.Count}");
+        for (int i = 0; i < cases.Count; i++)
+        {
+            var c = cases[i] ?? throw new JobRequestException($"cases[{i}]", "a case is null");
+            string at = $"cases[{i}].";
+            if (string.IsNullOrWhiteSpace(c.System)) throw new JobRequestException(at + "system", "every case needs a non-empty system prompt");
+            if (c.User is null) throw new JobRequestException(at + "user", "every case needs a user prompt");
+            if (c.LogProbDrop is null && c.AttributionShare is null)
+                throw new JobRequestException(at + "log_prob_drop",
+                    "give the allowed range of log_prob_drop and/or attribution_share, e.g. \"log_prob_drop\": {\"max\": 2.0}");
+            CheckRange(c.LogProbDrop, at + LogProbDropFigure);
+            CheckRange(c.AttributionShare, at + AttributionShareFigure, share: true);
+        }
+    }
 
     /// <param name="share">The figure is a share of the attribution mass, 0 to 1: a bound outside that can never be
     /// met (or never fail), so it is a mistake in the check rather than a gate.</param>

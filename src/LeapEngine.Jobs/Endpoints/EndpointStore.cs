@@ -31,12 +31,12 @@ public static class EndpointStore
 
     public static string WriteCapabilities(EndpointCapabilities capabilities) => JsonSerializer.Serialize(capabilities, LeapJson.Options);
 
+    // The stored JSON carries the computed best_mode too; it is recomputed on read, not bound. One instance: options
+    // cache the type's contract, and this is read for every listed endpoint and every black-box job.
+    private static readonly JsonSerializerOptions CapabilitiesReader =
+        new(LeapJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
+
     /// <summary>The stored probe result; null when never probed (or voided by a change).</summary>
-    public static EndpointCapabilities? ReadCapabilities(string? json)
-    {
-        if (json is null) return null;
-        // The stored JSON carries the computed best_mode too; it is recomputed on read, not bound.
-        var options = new JsonSerializerOptions(LeapJson.Options) { UnmappedMemberHandling = System.Text.Json.Serialization.JsonUnmappedMemberHandling.Skip };
-        return JsonSerializer.Deserialize<EndpointCapabilities>(json, options);
-    }
+    public static EndpointCapabilities? ReadCapabilities(string? json) =>
+        json is null ? null : JsonSerializer.Deserialize<EndpointCapabilities>(json, CapabilitiesReader);
 }

@@ -132,6 +132,6 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     }
 
     /// <summary>The engine's enum from the API's word for it; an unknown word is a 400 that lists the valid ones.</summary>
-    private static T Parse<T>(string field, string value) where T : struct, Enum =>
+    internal static T Parse<T>(string field, string value) where T : struct, Enum =>
         SnakeCase.TryParse<T>(value, out var parsed) ? parsed : throw new JobRequestException(field, SnakeCase.UnknownValue(typeof(T), field, value));
 }

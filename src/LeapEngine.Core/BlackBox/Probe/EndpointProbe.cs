@@ -12,6 +12,9 @@ namespace LeapEngine.Core.BlackBox.Probe;
 /// </summary>
 public static class EndpointProbe
 {
+    /// <summary>The most calls a probe makes: what hosts reserve and budget for it.</summary>
+    public const int MaxCalls = 10;
+
     private const string ProbeText = "Once upon a time, there was a little";
     private static readonly int[] TopKTries = [20, 5];
 

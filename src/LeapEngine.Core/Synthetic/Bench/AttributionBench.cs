@@ -58,9 +58,8 @@ public static class AttributionBench
             {
                 var (density, copiesFor) = cells[d];
                 int copies = copiesFor(length);
-                // The same prompts for every configuration: the comparison is paired. A fixed formula, not HashCode.Combine
-                // (seeded per process), so a seed gives the same prompts in every run.
-                var rng = new Random(unchecked(seed * 1_000_003 + length * 101 + d));
+                // The same prompts for every configuration: the comparison is paired.
+                var rng = BenchRandom.For(seed, length * 101 + d);
                 var examples = Enumerable.Range(0, promptsPerCell).Select(_ => task.Sample(rng, length, copies)).ToList();
                 int correct = SyntheticEvaluator.Predict(model.Network, examples.Select(e => e.Tokens).ToList())
                     .Where((a, i) => a == examples[i].Answer).Count();

@@ -25,11 +25,8 @@ public sealed record PartitionBenchOptions
     /// <summary>The prompt streams of one benchmark run, each its own generator.</summary>
     public enum Stream { Corpus = 1, Probes = 2, Ablation = 3, OutOfSet = 4 }
 
-    /// <summary>
-    /// A generator for one stream, from the seed alone: the same on every run and machine (HashCode.Combine would not be,
-    /// it is salted per process).
-    /// </summary>
-    public Random Generator(Stream stream) => new(unchecked(Seed * 1_000_003 + (int)stream));
+    /// <summary>A generator for one stream, from the seed alone: the same on every run and machine.</summary>
+    public Random Generator(Stream stream) => BenchRandom.For(Seed, (int)stream);
 
     public void Validate()
     {

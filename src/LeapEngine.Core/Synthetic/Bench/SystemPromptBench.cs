@@ -18,7 +18,7 @@ public static class SystemPromptBench
 {
     public static SystemPromptBenchRow Run(LanguageModel model, SystemRuleTask task, int length, int prompts, int seed, CancellationToken ct = default)
     {
-        var rng = new Random(HashCode.Combine(seed, length));
+        var rng = BenchRandom.For(seed, length);
         var examples = Enumerable.Range(0, prompts).Select(_ => task.Sample(rng, length, rng.Next(2) == 0 ? task.RuleA : task.RuleB)).ToList();
         int correct = SyntheticEvaluator.Predict(model.Network, examples.Select(e => e.Tokens).ToList())
             .Where((a, i) => a == examples[i].Answer).Count();

@@ -41,9 +41,7 @@ public sealed class HybridSearchOptions : PromptSearchOptions
     public bool? BestReadouts { get; set; }
 
     /// <summary>The variant named by <see cref="Variant"/>; an unknown word is a 400 that lists the valid ones.</summary>
-    internal HybridVariant ParsedVariant() => SnakeCase.TryParse<HybridVariant>(Variant, out var variant)
-        ? variant
-        : throw new JobRequestException("search.variant", SnakeCase.UnknownValue(typeof(HybridVariant), "search.variant", Variant));
+    internal HybridVariant ParsedVariant() => PromptOptimisationJobRequest.Parse<HybridVariant>("search.variant", Variant);
 
     public override OptimisationRequest ApplyTo(OptimisationRequest engine) => engine with
     {

@@ -45,8 +45,7 @@ public static class LegacySearchFields
     private static HybridSearchOptions Hybrid(PromptOptimisationJobRequest r)
     {
         var variant = r.HybridVariant is null ? new OptimisationRequest().HybridVariant
-            : SnakeCase.TryParse<HybridVariant>(r.HybridVariant, out var parsed) ? parsed
-            : throw new JobRequestException("hybrid_variant", SnakeCase.UnknownValue(typeof(HybridVariant), "hybrid_variant", r.HybridVariant));
+            : PromptOptimisationJobRequest.Parse<HybridVariant>("hybrid_variant", r.HybridVariant);
         T? IfRead<T>(HybridKnob knob, T? value) where T : struct => variant.Reads(knob) ? value : null;
         return new HybridSearchOptions
         {

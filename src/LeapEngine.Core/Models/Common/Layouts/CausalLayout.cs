@@ -36,11 +36,8 @@ public sealed class CausalLayout : AttentionLayout
         CheckQueryStart(from);
         long tokens = Queries, count = tokens - from;
         var device = Positions.device;
-        var queryIndex = ScalarOps.Arange(from, tokens, device: device).unsqueeze(1);  // [query, 1]
-        var keyIndex = ScalarOps.Arange(0, tokens, device: device).unsqueeze(0);       // [1, key]
-        var bias = zeros(count, tokens, device: device)
-            .MaskedFill(keyIndex.gt(queryIndex), double.NegativeInfinity)
-            .unsqueeze(0).unsqueeze(0);                                                // [1, 1, query, key]
+        // The last count queries attend causally over all tokens keys: [1, 1, query, key].
+        var bias = AttentionKernels.CausalBias(count, tokens, window: null, device).unsqueeze(0).unsqueeze(0);
         return new MaskedLayout(Positions.narrow(1, from, count), Positions, bias, cache: null, past: from);
     }
 }
