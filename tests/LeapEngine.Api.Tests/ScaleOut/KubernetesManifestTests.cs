@@ -101,7 +101,7 @@ public sealed class KubernetesManifestTests
     }
 
     [Fact]
-    public void Every_served_class_has_a_worker_pool_and_a_scaled_object_on_exactly_its_queues()
+    public void Every_served_class_has_a_worker_pool_and_a_scaled_object_on_exactly_the_queues_it_reads()
     {
         var config = Of("ConfigMap").Single()["data"]!.AsObject();
         var served = config.Where(p => Regex.IsMatch(p.Key, @"^Leap__Models__Served__\d+__Class$")).Select(p => p.Value!.GetValue<string>()).Distinct().ToList();
@@ -122,9 +122,15 @@ public sealed class KubernetesManifestTests
             var scaled = Of("ScaledObject").Single(s => s["spec"]!["scaleTargetRef"]!["name"]!.GetValue<string>() == Name(pool));
             var query = scaled["spec"]!["triggers"]![0]!["metadata"]!["query"]!.GetValue<string>();
             var queues = Regex.Matches(query, @"'([a-z0-9_]+)'").Select(m => m.Groups[1].Value).Order().ToList();
-            Assert.Equal(JobQueues.All(models, [modelClass]).Order().ToList(), queues);
+            // Scaled on exactly the queues its workers read: the class's, plus the black-box class's where the pool
+            // serves it (the default) — a pool that serves black-box jobs but ignores their depth leaves them waiting.
+            bool servesBlackBox = Env(Containers(pool).Single(), "Leap__Jobs__ServeBlackBox") is not "false";
+            Assert.Equal(JobQueues.All(models, [modelClass], servesBlackBox).Order().ToList(), queues);
             Assert.Contains("hangfire.jobqueue", query);
         }
+        // Some worker pool must serve black-box jobs, or they wait forever.
+        Assert.Contains(Of("Deployment"), d => Containers(d).Any(c => Env(c, "Leap__Jobs__Classes__0") is not null
+            && Env(c, "Leap__Jobs__ServeBlackBox") is not "false"));
 
         var gpu = Of("Deployment").Single(d => Containers(d).Any(c => Env(c, "Leap__Models__Device") == "cuda"));
         Assert.Equal("1", Containers(gpu).Single()["resources"]!["requests"]!["nvidia.com/gpu"]!.GetValue<string>());
