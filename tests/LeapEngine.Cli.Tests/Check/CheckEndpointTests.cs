@@ -140,7 +140,7 @@ public sealed class CheckEndpointTests(EndpointServer server) : IClassFixture<En
         Assert.Contains("endpoint 'ep_00000000000000000000000000000000' was not found", err);
     }
 
-    [Trait("Category", "Slow")]   // two black-box attributions through the server's own routes
+    [Trait("Category", "Slow")]   // two black-box attributions through the server's own routes (sentence units: 4, to keep it short)
     [Fact]
     public async Task Attribute_on_the_server_equals_attribute_from_here_against_the_same_endpoint()
     {
@@ -148,7 +148,7 @@ public sealed class CheckEndpointTests(EndpointServer server) : IClassFixture<En
         await File.WriteAllTextAsync(messages, $$"""{"messages": [{"role": "system", "content": "{{Driving}}"}, {"role": "user", "content": "One day, she"}], "completion": " saw a cat"}""");
         Environment.SetEnvironmentVariable(KeyVariable, server.Key);
         var (code, onServer, err) = await CliHarness.RunRawAsync("attribute", "--server", "--endpoint", server.EndpointId, "--messages", messages,
-            "--api-url", server.Url, "--api-key-env", KeyVariable, "--json", _dir.Path("server.json"));
+            "--unit", "sentence", "--api-url", server.Url, "--api-key-env", KeyVariable, "--json", _dir.Path("server.json"));
         Assert.True(code == 0, $"exit {code}: {err}{onServer}{server.Log()}");
         Assert.Matches(@"job job_\w+ on http://127\.0\.0\.1:\d+/", onServer);
         Assert.Contains("scoring teacher_forced", onServer);
@@ -158,7 +158,7 @@ public sealed class CheckEndpointTests(EndpointServer server) : IClassFixture<En
         Assert.Equal(server.EndpointId, sent["endpoint"]!.GetValue<string>());
 
         (code, var here, err) = await CliHarness.RunRawAsync("attribute", "--endpoint", $"{server.Url}/v1", "--endpoint-model", "stories260K",
-            "--api-key-env", KeyVariable, "--messages", messages, "--json", _dir.Path("here.json"));
+            "--api-key-env", KeyVariable, "--messages", messages, "--unit", "sentence", "--json", _dir.Path("here.json"));
         Assert.True(code == 0, $"exit {code}: {err}{here}");
         var local = JsonNode.Parse(await File.ReadAllTextAsync(_dir.Path("here.json")))!;
         var (a, b) = (sent["units"]!.AsArray(), local["units"]!.AsArray());
