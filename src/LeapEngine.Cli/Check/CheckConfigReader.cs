@@ -202,6 +202,8 @@ public static class CheckConfigReader
             var own = e.TryGetValue("assert", out var a) ? ReadAssertions(y, a.Value, spans, $"{name}: assert", blackBox) : [];
             var all = common.Concat(own).ToList();
             if (all.Count == 0) throw y.Error(item, $"{name} has no assertions: give assert: in the case, or assert: at the top for every case");
+            if (messages.All(m => m.Role != "user") && all.FirstOrDefault(x => x is FigureAssertion { Figure: Figures.ExplainedShare }) is { } needsUser)
+                throw new CheckConfigException(needsUser.At, $"{name}: explained_share measures the user's text, and this case has no user turn");
             cases.Add(new CheckCase(name, messages, completion, all, y.At(item)));
         }
         return cases;

@@ -124,6 +124,7 @@ public sealed class CheckConfigReaderTests : IDisposable
     [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {scoring: exact}\ncases: []\n", 3, 21, "settings.scoring: unknown scoring 'exact'")]
     [InlineData("model: m\nsystem_prompt: x\nsettings: {scoring: auto}\ncases: []\n", 3, 12, "settings.scoring chooses how an endpoint target is scored")]
     [InlineData("model: m\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert:\n      - explained_share: {min: 0.5}\n", 6, 9, "explained_share is measured for endpoint targets only")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nassert: [explained_share: {min: 0.5}]\ncases:\n  - messages: [{role: assistant, content: a}]\n", 3, 10, "case 1: explained_share measures the user's text, and this case has no user turn")]
     [InlineData("- just\n- a list\n", 1, 1, "the config must be a mapping")]
     public void A_mistake_is_refused_at_its_line_and_column(string yaml, int line, int column, string message)
     {
