@@ -40,4 +40,21 @@ public class EndpointAttributeTests
         Assert.NotEqual(0, code);
         Assert.Contains(message, err);
     }
+
+    [Theory]
+    [InlineData("--server --endpoint http://127.0.0.1:9/v1", "with --server, --endpoint is one of your registered endpoints' ids (ep_…), got 'http://127.0.0.1:9/v1'")]
+    [InlineData("--endpoint ep_0123", "--endpoint ep_0123 is an endpoint registered on a LeapEngine server, which holds its key: add --server")]
+    [InlineData("--server --model stories260K", "--server explains one of your registered endpoints: give --endpoint ep_…")]
+    [InlineData("--server --endpoint ep_0123 --endpoint-model m", "--endpoint-model is part of the registered endpoint")]
+    [InlineData("--server --endpoint ep_0123 --html x.html", "--html and --faithfulness are for a local model")]
+    public async Task Server_and_endpoint_options_that_do_not_go_together_say_why(string options, string message)
+    {
+        using var dir = new TempDir();
+        var file = Path.Combine(dir.Path, "m.json");
+        await File.WriteAllTextAsync(file, """[{"role":"user","content":"hi"}]""");
+        var (code, output, err) = await CliHarness.RunRawAsync(["attribute", .. options.Split(' '), "--messages", file, "--api-url", "http://127.0.0.1:9"]);
+        Assert.Equal(1, code);
+        Assert.Contains(message, err);
+        Assert.Empty(output);   // refused before anything was sent
+    }
 }

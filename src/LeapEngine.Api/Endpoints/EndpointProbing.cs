@@ -40,7 +40,7 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
             await SettleAsync(db, row.TenantId, now, 0);
             return Problems.Conflict(e.Message);
         }
-        var secretValues = new[] { spec.ApiKey }.Concat(spec.Headers.Values).ToArray();
+        var secretValues = SecretRedaction.SecretsOf(spec);
         string Clean(string text) => SecretRedaction.Redact(text, secretValues);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(TimeSpan.FromSeconds(outbound.Value.ProbeTimeoutSeconds));
@@ -48,8 +48,8 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
         {
             var client = calls.Client(new TenantEndpoint(EndpointStore.PublicId(row.Id), spec, null), budget, ProbeRetries);
             var found = await EndpointProbe.RunAsync(client, deadline.Token);
-            found = found with { Notes = found.Notes.Select(Clean).ToList() };
-            if (!Usable(found))
+            found = SecretRedaction.Redact(found, spec);
+            if (!EndpointStore.Usable(found))
                 return Problems.EndpointFailed("no chat or completions route of the endpoint gave a usable answer; the first refusal: " +
                                                found.Notes.FirstOrDefault(), "endpoint_rejected", null, found.Notes);
             row.CapabilitiesJson = EndpointStore.WriteCapabilities(found);
@@ -77,10 +77,6 @@ public sealed class EndpointProbing(EndpointCalls calls, EndpointSecrets secrets
             await SettleAsync(db, row.TenantId, now, budget.Used);
         }
     }
-
-    /// <summary>Some route answered: chat (determinism was measured) or completions with the prompt's log-probs.</summary>
-    private static bool Usable(EndpointCapabilities c) =>
-        c.DeterministicAtTemperatureZero is not null || c.CompletionsEcho || c.PromptLogprobs;
 
     private static Task SettleAsync(LeapDbContext db, Guid tenantId, DateTime reservedAt, long used) =>
         QuotaLedger.SettleEndpointCallsAsync(db, tenantId, QuotaLedger.MonthOf(reservedAt), EndpointProbe.MaxCalls, used, CancellationToken.None);

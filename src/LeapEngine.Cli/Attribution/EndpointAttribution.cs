@@ -1,8 +1,6 @@
 using System.Text.Json;
 using LeapEngine.Core.BlackBox;
 using LeapEngine.Core.BlackBox.Client;
-using LeapEngine.Core.BlackBox.Outbound;
-using LeapEngine.Core.BlackBox.Probe;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Serialization;
 
@@ -11,8 +9,8 @@ namespace LeapEngine.Cli.Attribution;
 /// <summary>
 /// `leap attribute --endpoint`: black-box attribution of a model behind an OpenAI-compatible
 /// endpoint. The messages come from a JSON file; the key from an environment variable (never a
-/// flag, so it stays out of shell history). The CLI runs on its user's own machine and network,
-/// so it may call local and private addresses (the SSRF policy protects a server from its tenants).
+/// flag, so it stays out of shell history). The calls go out from this machine (<see cref="LocalEndpoint"/>);
+/// <c>--server</c> runs the same as a job against a registered endpoint (<see cref="ServerEndpointAttribution"/>).
 /// </summary>
 public static class EndpointAttribution
 {
@@ -56,14 +54,9 @@ public static class EndpointAttribution
 
     public static async Task<BlackBoxAttributionResult> RunAsync(EndpointSpec spec, BlackBoxAttributionRequest request, StatusLine status, CancellationToken ct)
     {
-        request.Validate();
-        using var http = new HttpClient(SafeHttpHandler.Create(OutboundPolicy.From(["0.0.0.0/0", "::/0"], null))) { Timeout = Timeout.InfiniteTimeSpan };
-        var probeClient = new EndpointClient(http, spec, new CallBudget(20));
-        var capabilities = await EndpointProbe.RunAsync(probeClient, ct);
-        var plan = BlackBoxAttribution.Plan(request, capabilities);
-        var client = new EndpointClient(http, spec, new CallBudget(plan.CallBudget), probeClient.Gate);
+        using var endpoint = new LocalEndpoint(spec);
         var progress = status.For<ProgressUpdate>(v => $"{v.Unit} {v.Done}/{v.Total}{(v.Message is { } m ? $"  {m}" : "")}");
-        return await BlackBoxAttribution.RunAsync(client, capabilities, request, progress, ct);
+        return await endpoint.AttributeAsync(request, progress, ct);
     }
 
     public static void Write(BlackBoxAttributionResult r, TextWriter o)

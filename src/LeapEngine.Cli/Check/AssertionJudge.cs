@@ -7,7 +7,8 @@ public static class AssertionJudge
         IReadOnlyDictionary<string, FigureStats> figures) =>
         c.Assertions.Select(a => a switch
         {
-            FigureAssertion f => Figure(config, c, f, figures[f.Key]),
+            FigureAssertion f => Figure(config, c, f, figures.TryGetValue(f.Key, out var stats) ? stats
+                : throw new InvalidOperationException($"{c.Name}: {f.Key} was not measured for this case; the result did not carry it")),
             CompletionAssertion t => Completion(c, t, completions),
             _ => throw new InvalidOperationException($"no judge for {a.GetType().Name}"),
         }).ToList();

@@ -15,14 +15,19 @@ public sealed class BaselineException(string message) : Exception(message);
 /// max(K × s, floor), where s is the larger of the baseline's and this run's standard deviation over the repeats. With
 /// deterministic figures (CPU, one repeat) s is 0 and the floor alone decides.
 /// </summary>
-public sealed record Baseline(string Target, CheckSettings Settings, string SystemPromptSha256, IReadOnlyDictionary<string, BaselineCase> Cases)
+/// <param name="ScoringMode">An endpoint target's scoring mode in the measured runs (null for a model): figures scored
+/// another way (the endpoint stopped offering prompt log-probs) are not comparable either.</param>
+public sealed record Baseline(string Target, CheckSettings Settings, string SystemPromptSha256, IReadOnlyDictionary<string, BaselineCase> Cases,
+    string? ScoringMode = null)
 {
     public const int FormatVersion = 1;
+    private const string EndpointPrefix = "endpoint:";
 
+    /// <summary>A model's id as it is (the format's first targets), an endpoint as "endpoint:ep_…" or "endpoint:URL model".</summary>
     public static string TargetOf(CheckConfig config) => config.Target switch
     {
         ServedModelTarget m => m.Model,
-        EndpointTarget e => e.EndpointId ?? $"{e.BaseUrl} {e.Model}",
+        EndpointTarget e => EndpointPrefix + (e.EndpointId ?? $"{e.BaseUrl} {e.Model}"),
         _ => "",
     };
 
@@ -30,7 +35,7 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
 
     public static Baseline Of(CheckConfig config, IReadOnlyList<CaseOutcome> cases) =>
         new(TargetOf(config), config.Settings, Hash(config.SystemPrompt.Text),
-            cases.ToDictionary(c => c.Case.Name, c => new BaselineCase(c.Completions, c.Figures)));
+            cases.ToDictionary(c => c.Case.Name, c => new BaselineCase(c.Completions, c.Figures)), CheckReport.ScoringOf(cases));
 
     public void Write(string path)
     {
@@ -53,10 +58,12 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
             {
                 ["method"] = Settings.Method, ["unit"] = Settings.Unit, ["perturbation"] = Settings.Perturbation,
                 ["template"] = Settings.Template, ["max_new_tokens"] = Settings.MaxNewTokens, ["repeats"] = Settings.Repeats,
+                ["scoring"] = Settings.Scoring,
             },
             ["system_prompt_sha256"] = SystemPromptSha256,
             ["cases"] = cases,
         };
+        if (ScoringMode is not null) root["scoring_mode"] = ScoringMode;
         File.WriteAllText(path, root.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
     }
 
@@ -69,7 +76,8 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
                 throw new BaselineException($"{path} is not a leap check baseline of format {FormatVersion}; rewrite it with leap check --update-baseline");
             var s = root["settings"]!;
             var settings = new CheckSettings(s["method"]!.GetValue<string>(), s["unit"]!.GetValue<string>(), s["perturbation"]!.GetValue<string>(),
-                s["template"]!.GetValue<string>(), s["max_new_tokens"]!.GetValue<int>(), s["repeats"]!.GetValue<int>());
+                s["template"]!.GetValue<string>(), s["max_new_tokens"]!.GetValue<int>(), s["repeats"]!.GetValue<int>(),
+                s["scoring"]?.GetValue<string>() ?? CheckSettings.AutoScoring);
             var cases = new Dictionary<string, BaselineCase>();
             foreach (var c in root["cases"]!.AsArray().OfType<JsonObject>())
             {
@@ -77,7 +85,8 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
                 cases[c["name"]!.GetValue<string>()] = new BaselineCase(
                     c["completions"]!.AsArray().Select(x => x!.GetValue<string>()).ToList(), figures);
             }
-            return new Baseline(root["target"]!.GetValue<string>(), settings, root["system_prompt_sha256"]!.GetValue<string>(), cases);
+            return new Baseline(root["target"]!.GetValue<string>(), settings, root["system_prompt_sha256"]!.GetValue<string>(), cases,
+                root["scoring_mode"]?.GetValue<string>());
         }
         catch (Exception e) when (e is JsonException or NullReferenceException or InvalidOperationException or FormatException)
         {
@@ -89,6 +98,11 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
     public void EnsureComparable(CheckConfig config, string path)
     {
         var now = config.Settings;
+        bool wasEndpoint = Target.StartsWith(EndpointPrefix, StringComparison.Ordinal), isEndpoint = config.Target is EndpointTarget;
+        if (wasEndpoint != isEndpoint)
+            throw new BaselineException($"the baseline {path} was measured against {(wasEndpoint ? "an endpoint" : "a model")} ('{Target}') and the " +
+                                        $"config now targets {(isEndpoint ? "an endpoint" : "a model")} ('{TargetOf(config)}'): a white-box and a " +
+                                        "black-box measurement are not comparable; run leap check --update-baseline to measure a new one");
         var differences = new List<string>();
         if (Target != TargetOf(config)) differences.Add($"target '{Target}' (now '{TargetOf(config)}')");
         if (Settings.Method != now.Method) differences.Add($"method {Settings.Method} (now {now.Method})");
@@ -96,9 +110,22 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
         if (Settings.Perturbation != now.Perturbation) differences.Add($"perturbation {Settings.Perturbation} (now {now.Perturbation})");
         if (Settings.Template != now.Template) differences.Add($"template {Settings.Template} (now {now.Template})");
         if (Settings.MaxNewTokens != now.MaxNewTokens) differences.Add($"max_new_tokens {Settings.MaxNewTokens} (now {now.MaxNewTokens})");
+        if (Settings.Scoring != now.Scoring) differences.Add($"scoring {Settings.Scoring} (now {now.Scoring})");
         if (differences.Count > 0)
             throw new BaselineException($"the baseline {path} was measured with {string.Join(", ", differences)}; its figures are not " +
                                         "comparable: run leap check --update-baseline to measure a new one");
+    }
+
+    /// <summary>
+    /// After the run: an endpoint scored another way than when the baseline was measured (scoring auto, and the endpoint
+    /// now offers other log-probs) gives figures in other terms — a stale baseline, not drift.
+    /// </summary>
+    public void EnsureSameScoring(CheckReport report, string path)
+    {
+        var now = report.ScoringMode;
+        if (ScoringMode != now)
+            throw new BaselineException($"the baseline {path} was scored {ScoringMode ?? "white-box"} and this run {now ?? "white-box"}; " +
+                                        "its figures are not comparable: run leap check --update-baseline to measure a new one");
     }
 
     /// <summary>One drift verdict per figure the baseline holds for the case (skipped when the baseline has no such case).</summary>

@@ -7,8 +7,8 @@ public sealed record SourceLocation(string File, int Line, int Column = 1)
 }
 
 /// <summary>
-/// A <c>leap.yaml</c> as read and validated by <see cref="CheckConfigReader"/>: what to run (a served model; a black-box
-/// endpoint is accepted and refused until the server supports it), one system prompt, the cases and their assertions.
+/// A <c>leap.yaml</c> as read and validated by <see cref="CheckConfigReader"/>: what to run (a served model or a black-box
+/// endpoint), one system prompt, the cases and their assertions.
 /// docs/ci.md is the reference for every field.
 /// </summary>
 public sealed record CheckConfig(
@@ -43,11 +43,19 @@ public sealed record NamedSpan(string Name, int Start, int Length, SourceLocatio
     public int End => Start + Length;
 }
 
-/// <summary>The attribution settings every case runs with, and how many times each case is measured.</summary>
-public sealed record CheckSettings(string Method, string Unit, string Perturbation, string Template, int MaxNewTokens, int Repeats)
+/// <summary>
+/// The attribution settings every case runs with, and how many times each case is measured. <see cref="Scoring"/> is an
+/// endpoint target's scoring mode (auto: the best the endpoint offers); a model is always scored exactly.
+/// </summary>
+public sealed record CheckSettings(string Method, string Unit, string Perturbation, string Template, int MaxNewTokens, int Repeats,
+    string Scoring = CheckSettings.AutoScoring)
 {
     public const int MaxRepeats = 20;
+    public const string AutoScoring = "auto";
     public static CheckSettings Default { get; } = new("itp", "word", "remove", "auto", 16, 1);
+
+    /// <summary>An endpoint's defaults: its messages are rendered with the plain template (auto needs the model's own tokenizer).</summary>
+    public static CheckSettings EndpointDefault { get; } = Default with { Template = "plain" };
 }
 
 /// <summary>

@@ -44,11 +44,13 @@ public static class CheckConfigReader
         var target = ReadTarget(y, root, top);
         var system = ReadSystemPrompt(y, root, path, top);
         var spans = top.TryGetValue("spans", out var s) ? ReadSpans(y, s.Value, system) : [];
-        var settings = top.TryGetValue("settings", out var st) ? ReadSettings(y, st.Value) : CheckSettings.Default;
+        bool blackBox = target is EndpointTarget;
+        var settings = top.TryGetValue("settings", out var st) ? ReadSettings(y, st.Value, blackBox)
+            : blackBox ? CheckSettings.EndpointDefault : CheckSettings.Default;
         var baseline = ReadBaseline(y, path, top.TryGetValue("baseline", out var b) ? b.Value : null);
-        var common = top.TryGetValue("assert", out var a) ? ReadAssertions(y, a.Value, spans, "assert") : [];
+        var common = top.TryGetValue("assert", out var a) ? ReadAssertions(y, a.Value, spans, "assert", blackBox) : [];
         if (!top.TryGetValue("cases", out var c)) throw y.Error(root, "cases is required: a list of cases, each with user: (or messages:)");
-        var cases = ReadCases(y, c.Value, spans, common);
+        var cases = ReadCases(y, c.Value, spans, common, blackBox);
         return new CheckConfig(path, target, system, spans, settings, baseline, cases);
     }
 
@@ -76,7 +78,7 @@ public static class CheckConfigReader
         if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
             throw y.Error(keyEnv.Value, $"endpoint.api_key_env must name an environment variable (letters, digits, _), got '{variable}'");
         if (!e.TryGetValue("model", out var m)) throw y.Error(endpoint.Value, "an inline endpoint needs model: the model name the endpoint serves");
-        return new EndpointTarget(null, uri, variable, y.NonEmpty(m.Value, "endpoint.model").Trim(), y.At(endpoint.Key));
+        return new EndpointTarget(null, uri, variable, y.NonEmpty(m.Value, "endpoint.model").Trim(), y.At(endpoint.Key), y.At(keyEnv.Value));
     }
 
     private static SystemPrompt ReadSystemPrompt(YamlNodes y, YamlNode root, string path, Dictionary<string, (YamlNode Key, YamlNode Value)> top)
@@ -112,26 +114,47 @@ public static class CheckConfigReader
         return spans;
     }
 
-    private static CheckSettings ReadSettings(YamlNodes y, YamlNode node)
+    private static CheckSettings ReadSettings(YamlNodes y, YamlNode node, bool blackBox)
     {
-        var e = y.Entries(y.Mapping(node, "settings"), "settings", "method", "unit", "perturbation", "template", "max_new_tokens", "repeats");
-        var d = CheckSettings.Default;
+        var e = y.Entries(y.Mapping(node, "settings"), "settings", "method", "unit", "perturbation", "template", "max_new_tokens", "repeats", "scoring");
+        var d = blackBox ? CheckSettings.EndpointDefault : CheckSettings.Default;
         string Text(string key, string fallback) => e.TryGetValue(key, out var v) ? y.NonEmpty(v.Value, $"settings.{key}").Trim() : fallback;
         var method = Text("method", d.Method).ToLowerInvariant();
         if (method is not ("itp" or "hipe")) throw y.Error(e["method"].Value, $"settings.method must be itp or hipe, got '{method}'");
         var unit = Text("unit", d.Unit);
-        if (unit.Equals("spans", StringComparison.OrdinalIgnoreCase))
-            throw y.Error(e["unit"].Value, "settings.unit takes token, word or chunk:K (named spans are measured from these units)");
-        // The engine's own parsers, so a typo is caught at its line rather than by the server for every case.
-        Parsed(y, e, "unit", () => UnitSpec.Parse(unit));
         var perturbation = Text("perturbation", d.Perturbation);
-        Parsed(y, e, "perturbation", () => PerturbationSpec.Parse(perturbation));
         var template = Text("template", d.Template);
-        if (!ChatTemplate.Names.Contains(template.ToLowerInvariant()) && !template.Equals("llama-3", StringComparison.OrdinalIgnoreCase))
-            throw y.Error(e["template"].Value, $"settings.template must be one of {string.Join(", ", ChatTemplate.Names)}, got '{template}'");
+        var scoring = Text("scoring", d.Scoring);
+        if (blackBox) ReadBlackBoxSettings(y, e, unit, perturbation, template, scoring);
+        else
+        {
+            if (unit.Equals("spans", StringComparison.OrdinalIgnoreCase))
+                throw y.Error(e["unit"].Value, "settings.unit takes token, word or chunk:K (named spans are measured from these units)");
+            // The engine's own parsers, so a typo is caught at its line rather than by the server for every case.
+            Parsed(y, e, "unit", () => UnitSpec.Parse(unit));
+            Parsed(y, e, "perturbation", () => PerturbationSpec.Parse(perturbation));
+            if (!ChatTemplate.Names.Contains(template.ToLowerInvariant()) && !template.Equals("llama-3", StringComparison.OrdinalIgnoreCase))
+                throw y.Error(e["template"].Value, $"settings.template must be one of {string.Join(", ", ChatTemplate.Names)}, got '{template}'");
+            if (e.TryGetValue("scoring", out var sc))
+                throw y.Error(sc.Key, "settings.scoring chooses how an endpoint target is scored; a model: target is always scored exactly (remove it)");
+        }
         return new CheckSettings(method, unit, perturbation, template,
             e.TryGetValue("max_new_tokens", out var m) ? y.Integer(m.Value, "settings.max_new_tokens", 1, 256) : d.MaxNewTokens,
-            e.TryGetValue("repeats", out var r) ? y.Integer(r.Value, "settings.repeats", 1, CheckSettings.MaxRepeats) : d.Repeats);
+            e.TryGetValue("repeats", out var r) ? y.Integer(r.Value, "settings.repeats", 1, CheckSettings.MaxRepeats) : d.Repeats, scoring);
+    }
+
+    /// <summary>An endpoint target's settings, checked with the black-box engine's own parsers (its units and perturbations
+    /// are over message text: the endpoint's tokens are not ours).</summary>
+    private static void ReadBlackBoxSettings(YamlNodes y, Dictionary<string, (YamlNode Key, YamlNode Value)> e, string unit, string perturbation,
+        string template, string scoring)
+    {
+        if (unit.Trim().ToLowerInvariant() is not ("word" or "sentence" or "message" or "endpoint_token"))
+            throw y.Error(e["unit"].Value, $"settings.unit of an endpoint target takes word, sentence, message or endpoint_token, got '{unit}' " +
+                                            "(token and chunk:K are the served model's tokens, which an endpoint does not share)");
+        Parsed(y, e, "perturbation", () => LeapEngine.Core.BlackBox.Prompt.TextPerturbation.Parse(perturbation));
+        var request = new LeapEngine.Core.BlackBox.BlackBoxAttributionRequest { Template = template, Scoring = scoring };
+        Parsed(y, e, "template", () => request.ParsedTemplate());
+        Parsed(y, e, "scoring", () => request.ParsedScoring());
     }
 
     private static void Parsed(YamlNodes y, Dictionary<string, (YamlNode Key, YamlNode Value)> e, string key, Action parse)
@@ -160,7 +183,8 @@ public static class CheckConfigReader
         return new BaselineSettings(file, k, drop, share);
     }
 
-    private static IReadOnlyList<CheckCase> ReadCases(YamlNodes y, YamlNode node, IReadOnlyList<NamedSpan> spans, IReadOnlyList<CheckAssertion> common)
+    private static IReadOnlyList<CheckCase> ReadCases(YamlNodes y, YamlNode node, IReadOnlyList<NamedSpan> spans, IReadOnlyList<CheckAssertion> common,
+        bool blackBox)
     {
         var list = y.Sequence(node, "cases");
         if (list.Children.Count == 0) throw y.Error(node, "cases is empty: give at least one case");
@@ -175,9 +199,11 @@ public static class CheckConfigReader
             if (!names.Add(name)) throw y.Error(e.TryGetValue("name", out var dup) ? dup.Value : item, $"two cases are named '{name}'; names identify cases in reports and baselines");
             var messages = ReadMessages(y, item, e, name);
             var completion = e.TryGetValue("completion", out var c) ? y.NonEmpty(c.Value, $"{name}: completion") : null;
-            var own = e.TryGetValue("assert", out var a) ? ReadAssertions(y, a.Value, spans, $"{name}: assert") : [];
+            var own = e.TryGetValue("assert", out var a) ? ReadAssertions(y, a.Value, spans, $"{name}: assert", blackBox) : [];
             var all = common.Concat(own).ToList();
             if (all.Count == 0) throw y.Error(item, $"{name} has no assertions: give assert: in the case, or assert: at the top for every case");
+            if (messages.All(m => m.Role != "user") && all.FirstOrDefault(x => x is FigureAssertion { Figure: Figures.ExplainedShare }) is { } needsUser)
+                throw new CheckConfigException(needsUser.At, $"{name}: explained_share measures the user's text, and this case has no user turn");
             cases.Add(new CheckCase(name, messages, completion, all, y.At(item)));
         }
         return cases;
@@ -205,22 +231,26 @@ public static class CheckConfigReader
         return turns;
     }
 
-    private static IReadOnlyList<CheckAssertion> ReadAssertions(YamlNodes y, YamlNode node, IReadOnlyList<NamedSpan> spans, string what)
+    private static IReadOnlyList<CheckAssertion> ReadAssertions(YamlNodes y, YamlNode node, IReadOnlyList<NamedSpan> spans, string what, bool blackBox)
     {
         var assertions = new List<CheckAssertion>();
         foreach (var item in y.Sequence(node, what).Children)
         {
             var map = y.Mapping(item, $"an assertion of {what}");
             if (map.Children.Count != 1)
-                throw y.Error(item, $"an assertion has one key (log_prob_drop, attribution_share, visible_share, span_share, contains or not_contains), got {map.Children.Count}");
+                throw y.Error(item, $"an assertion has one key (log_prob_drop, attribution_share, visible_share, explained_share, span_share, contains or not_contains), got {map.Children.Count}");
             var (key, value) = map.Children.Single();
             var kind = y.String(key, "an assertion");
+            // A figure the target cannot measure is a mistake in the config, never a silent pass.
+            if (kind == Figures.ExplainedShare && !blackBox)
+                throw y.Error(key, "explained_share is measured for endpoint targets only (the black-box user-text figure); " +
+                                   "for a model: target gate on visible_share");
             assertions.Add(kind switch
             {
                 "contains" or "not_contains" => new CompletionAssertion(y.NonEmpty(value, kind), kind == "contains", y.At(key)),
                 Figures.SpanShare => ReadSpanShare(y, value, spans, y.At(key)),
                 _ when Figures.Names.Contains(kind) => new FigureAssertion(kind, ReadRange(y, y.Entries(y.Mapping(value, kind), kind, "min", "max"), value, kind), y.At(key)),
-                _ => throw y.Error(key, $"unknown assertion '{kind}'; use log_prob_drop, attribution_share, visible_share, span_share, contains or not_contains"),
+                _ => throw y.Error(key, $"unknown assertion '{kind}'; use log_prob_drop, attribution_share, visible_share, explained_share, span_share, contains or not_contains"),
             });
         }
         return assertions;

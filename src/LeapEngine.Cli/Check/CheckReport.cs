@@ -21,9 +21,10 @@ public sealed record AssertionOutcome(
     public bool Failed => Verdict == Verdict.Failed;
 }
 
-/// <summary>A case's measurements (over its repeats) and its verdicts.</summary>
+/// <summary>A case's measurements (over its repeats) and its verdicts; an endpoint target's also the scoring mode(s) that
+/// ran and the endpoint calls the repeats made.</summary>
 public sealed record CaseOutcome(CheckCase Case, IReadOnlyList<string> Completions, IReadOnlyDictionary<string, FigureStats> Figures,
-    IReadOnlyList<AssertionOutcome> Outcomes, TimeSpan Elapsed);
+    IReadOnlyList<AssertionOutcome> Outcomes, TimeSpan Elapsed, IReadOnlyList<string>? ScoringModes = null, long? EndpointCalls = null);
 
 /// <summary>A whole check: what ran where, each case's outcome, and what happened to the baseline.</summary>
 public sealed record CheckReport(CheckConfig Config, string Source, IReadOnlyList<CaseOutcome> Cases, string BaselineNote, TimeSpan Elapsed)
@@ -33,4 +34,16 @@ public sealed record CheckReport(CheckConfig Config, string Source, IReadOnlyLis
     public int FailedCount => All.Count(o => o.Verdict == Verdict.Failed);
     public int SkippedCount => All.Count(o => o.Verdict == Verdict.Skipped);
     public bool Passed => FailedCount == 0;
+
+    /// <summary>The scoring mode(s) of an endpoint target's runs ("teacher_forced"; "a/b" if they differed), null for a model.</summary>
+    public string? ScoringMode => ScoringOf(Cases);
+
+    /// <summary>Endpoint calls over all cases and repeats (null for a model).</summary>
+    public long? EndpointCalls => Cases.Any(c => c.EndpointCalls is not null) ? Cases.Sum(c => c.EndpointCalls ?? 0) : null;
+
+    public static string? ScoringOf(IEnumerable<CaseOutcome> cases)
+    {
+        var modes = cases.SelectMany(c => c.ScoringModes ?? []).Distinct().Order(StringComparer.Ordinal).ToList();
+        return modes.Count == 0 ? null : string.Join("/", modes);
+    }
 }

@@ -5,9 +5,11 @@ public sealed record UnitScore(string Segment, int Start, int Length, double Sco
 
 /// <summary>
 /// One measurement of one case, from the server's attribution job or the engine in-process: the completion and the
-/// engine's system-prompt figures, and the units (for the visible and span shares).
+/// engine's system-prompt figures, and the units (for the visible and span shares). An endpoint target's run also
+/// carries the user text's explained share, the scoring mode that ran and the endpoint calls it made.
 /// </summary>
-public sealed record CaseRun(string Completion, double LogProbDrop, double AttributionShare, IReadOnlyList<UnitScore> Units);
+public sealed record CaseRun(string Completion, double LogProbDrop, double AttributionShare, IReadOnlyList<UnitScore> Units,
+    double? ExplainedShare = null, string? ScoringMode = null, long? EndpointCalls = null);
 
 /// <summary>A figure over a case's repeats: mean, sample standard deviation (0 for one repeat), count.</summary>
 public sealed record FigureStats(double Mean, double StdDev, int N)
@@ -31,12 +33,12 @@ public sealed record FigureStats(double Mean, double StdDev, int N)
 public static class Figures
 {
     public const string LogProbDrop = "log_prob_drop", AttributionShare = "attribution_share", VisibleShare = "visible_share",
-        SpanShare = "span_share";
+        SpanShare = "span_share", ExplainedShare = "explained_share";
 
     public const string SystemSegment = "system";
 
     /// <summary>The figures an assertion may name (span_share also needs a span).</summary>
-    public static IReadOnlyList<string> Names { get; } = [LogProbDrop, AttributionShare, VisibleShare, SpanShare];
+    public static IReadOnlyList<string> Names { get; } = [LogProbDrop, AttributionShare, VisibleShare, ExplainedShare, SpanShare];
 
     public static bool IsShare(string figure) => figure != LogProbDrop;
 
@@ -53,6 +55,7 @@ public static class Figures
             [AttributionShare] = run.AttributionShare,
             [VisibleShare] = Share(u => !IsSystem(u)),
         };
+        if (run.ExplainedShare is { } explained) figures[ExplainedShare] = explained;
         foreach (var span in spans)
             figures[SpanKey(span.Name)] = Share(u => IsSystem(u) && u.Start < span.End && u.Start + u.Length > span.Start);
         return figures;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using LeapEngine.Cli.Attribution;
+using LeapEngine.Cli.Server;
 using LeapEngine.Core.Attribution;
 using LeapEngine.Core.Attribution.Methods;
 using LeapEngine.Core.BlackBox;
@@ -16,9 +17,21 @@ public static class AttributeCommand
     {
         var model = new Option<string?>("--model", "-m") { Description = "Model id or path (a local model); or use --endpoint" };
         var text = CommonOptions.Text("Prompt text (the user segment)");
-        var endpoint = new Option<string?>("--endpoint") { Description = "Explain a model behind an OpenAI-compatible endpoint: its base URL, e.g. https://api.openai.com/v1" };
+        var endpoint = new Option<string?>("--endpoint")
+        {
+            Description = "Explain a model behind an OpenAI-compatible endpoint: its base URL, e.g. https://api.openai.com/v1 (with --server: a registered endpoint's id, ep_…)",
+        };
+        var server = new Option<bool>("--server")
+        {
+            Description = "Run as a job on a LeapEngine server (LEAP_API_URL or --api-url; the key from LEAP_API_KEY or the variable --api-key-env names) " +
+                          "against one of your registered endpoints (--endpoint ep_…); the server holds the endpoint's key and makes the calls",
+        };
         var endpointModel = new Option<string?>("--endpoint-model") { Description = "The model name the endpoint serves (with --endpoint)" };
-        var apiKeyEnv = new Option<string?>("--api-key-env") { Description = "The environment variable holding the endpoint's API key (with --endpoint)" };
+        var apiKeyEnv = new Option<string?>("--api-key-env")
+        {
+            Description = "The environment variable holding the key of where the calls go: the endpoint's (with --endpoint URL), the LeapEngine server's " +
+                          $"(with --server; default {ServerOptions.KeyVariable})",
+        };
         var messages = new Option<string?>("--messages") { Description = "JSON file: [{\"role\", \"content\"}...] or {\"messages\": [...], \"completion\": \"...\"} (with --endpoint)" };
         var scoring = new Option<string>("--scoring") { Description = "With --endpoint: auto, teacher_forced, regenerate_top_logprobs or text_similarity", DefaultValueFactory = _ => "auto" };
         var system = new Option<string?>("--system") { Description = "System prompt: attributed too, with its influence reported" };
@@ -42,16 +55,31 @@ public static class AttributeCommand
         var command = new Command("attribute", "Which parts of the prompt caused the completion? Perturbation attribution (ItP/HiPe)")
         {
             model, text, system, method, unit, perturb, template, completion, maxTokens, faithfulness, json, html, chunk, threshold, hipeMode, mode, noColor,
-            endpoint, endpointModel, apiKeyEnv, messages, scoring,
+            endpoint, endpointModel, apiKeyEnv, messages, scoring, server, ServerOptions.ApiUrl, ServerOptions.Retries,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
+            bool onServer = parse.GetValue(server);
+            if (onServer && parse.GetValue(endpoint) is null)
+                throw new ArgumentException("--server explains one of your registered endpoints: give --endpoint ep_… (GET /v1/endpoints lists them); " +
+                                            "for a served model use leap check or POST /v1/attributions");
             if (parse.GetValue(endpoint) is { } url)
             {
                 if (parse.GetValue(model) is not null) throw new ArgumentException("give --model (a local model) or --endpoint, not both");
+                if (parse.GetValue(html) is not null || parse.GetValue(faithfulness))
+                    throw new ArgumentException("--html and --faithfulness are for a local model; an endpoint's result is the terminal report and --json");
+                bool registered = url.StartsWith("ep_", StringComparison.Ordinal);
+                if (onServer && !registered)
+                    throw new ArgumentException($"with --server, --endpoint is one of your registered endpoints' ids (ep_…), got '{url}': register it with " +
+                                                "POST /v1/endpoints (the server stores its key; docs/black-box.md), or leave out --server to call it from this machine");
+                if (!onServer && registered)
+                    throw new ArgumentException($"--endpoint {url} is an endpoint registered on a LeapEngine server, which holds its key: add --server " +
+                                                $"(the server from ${ServerOptions.UrlVariable} or --api-url, its key from ${ServerOptions.KeyVariable})");
+                if (onServer && parse.GetValue(endpointModel) is not null)
+                    throw new ArgumentException("--endpoint-model is part of the registered endpoint (POST or PATCH /v1/endpoints); leave it out with --server");
                 var file = EndpointAttribution.ReadMessages(parse.GetValue(messages)
                     ?? throw new ArgumentException("--endpoint needs --messages FILE (the chat messages to explain)"));
-                var spec = EndpointAttribution.Spec(url, parse.GetValue(endpointModel)
+                var spec = onServer ? null : EndpointAttribution.Spec(url, parse.GetValue(endpointModel)
                     ?? throw new ArgumentException("--endpoint needs --endpoint-model NAME (the model name the endpoint serves)"), parse.GetValue(apiKeyEnv));
                 var blackBox = new BlackBoxAttributionRequest
                 {
@@ -61,12 +89,28 @@ public static class AttributeCommand
                     MaxNewTokens = parse.GetValue(maxTokens), Hipe = ParseHipe(parse.GetValue(chunk), parse.GetValue(threshold), EnumOption.Parse<HipeMode>(parse.GetValue(hipeMode), "--hipe-mode")),
                 };
                 var line = new StatusLine();
-                var found = await EndpointAttribution.RunAsync(spec, blackBox, line, ct);
+                BlackBoxAttributionResult found;
+                string written;
+                if (spec is null)
+                {
+                    blackBox.Validate();
+                    using var client = ServerOptions.CreateClient(parse.GetValue(ServerOptions.ApiUrl), parse.GetValue(apiKeyEnv) ?? ServerOptions.KeyVariable,
+                        parse.GetValue(ServerOptions.Retries));
+                    var (id, sent, read) = await ServerEndpointAttribution.RunAsync(client, line, url, blackBox, "the black-box attribution job", ct);
+                    line.Clear();
+                    Console.WriteLine($"job {id} on {client.BaseAddress}");
+                    (found, written) = (read, sent.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));   // the API's result, as sent
+                }
+                else
+                {
+                    found = await EndpointAttribution.RunAsync(spec, blackBox, line, ct);
+                    written = EndpointAttribution.Json(found);
+                }
                 line.Clear();
                 EndpointAttribution.Write(found, Console.Out);
                 if (parse.GetValue(json) is { } path)
                 {
-                    await File.WriteAllTextAsync(path, EndpointAttribution.Json(found), ct);
+                    await File.WriteAllTextAsync(path, written, ct);
                     Console.WriteLine($"wrote {Path.GetFullPath(path)}");
                 }
                 return 0;

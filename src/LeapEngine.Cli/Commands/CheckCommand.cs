@@ -1,8 +1,10 @@
 using System.CommandLine;
+using LeapEngine.Cli.Attribution;
 using LeapEngine.Cli.Check;
 using LeapEngine.Cli.Check.Reports;
 using LeapEngine.Cli.Check.Runners;
 using LeapEngine.Cli.Server;
+using LeapEngine.Core.BlackBox.Client;
 using LeapEngine.Core.Store;
 
 namespace LeapEngine.Cli.Commands;
@@ -43,13 +45,11 @@ public static class CheckCommand
                 if (seconds < 0 || double.IsNaN(seconds)) throw new ServerException("--timeout must be 0 (no limit) or a number of seconds");
                 if (seconds > 0) deadline.CancelAfter(TimeSpan.FromSeconds(seconds));
                 var config = CheckConfigReader.Load(parse.GetValue(file)!);
-                if (config.Target is EndpointTarget endpoint)
-                    throw new CheckConfigException(endpoint.At, "black-box endpoints (endpoint:) are not supported by this server yet: " +
-                                                                "leap check measures a served model (model:) for now");
                 bool updating = parse.GetValue(update);
                 var (baseline, note) = updating ? (null, $"updated {config.Baseline.File}") : ReadBaseline(config);
                 using var runner = await CreateRunnerAsync(parse, parse.GetValue(local), config, status, deadline.Token);
                 var report = await new CheckRun(config, runner, status, Console.Error).RunAsync(baseline, note, deadline.Token);
+                baseline?.EnsureSameScoring(report, config.Baseline.File);
                 if (updating) Baseline.Of(config, report.Cases).Write(config.Baseline.File);
                 int code = report.Passed ? ServerOptions.Succeeded : ServerOptions.Failed;
                 TerminalSummary.Write(report, Console.Out);
@@ -75,7 +75,7 @@ public static class CheckCommand
                     Console.WriteLine(GitHubReport.Error(e.At, "leap check: the config", e.Message));
                 return CouldNotRun(status, e.Message);
             }
-            catch (Exception e) when (e is ServerException or BaselineException or ModelNotAvailableException or IOException
+            catch (Exception e) when (e is ServerException or BaselineException or ModelNotAvailableException or EndpointException or IOException
                                           or UnauthorizedAccessException or ArgumentException or InvalidDataException
                                           or InvalidOperationException or NotSupportedException)
             {
@@ -104,21 +104,49 @@ public static class CheckCommand
 
     private static async Task<ICaseRunner> CreateRunnerAsync(ParseResult parse, bool local, CheckConfig config, StatusLine status, CancellationToken ct)
     {
-        var model = ((ServedModelTarget)config.Target).Model;
-        if (!local)
+        switch (config.Target)
         {
-            LeapApiClient client;
-            try
-            {
-                client = ServerOptions.CreateClient(parse);
-            }
-            catch (ServerException e)
-            {
-                throw new ServerException($"{e.Message} (or run the engine on this machine: leap check --local)", e.Status);
-            }
-            return new ServerCaseRunner(config, model, client, status);
+            case EndpointTarget { IsRegistered: true } e when local:
+                throw new CheckConfigException(e.At, $"endpoint: {e.EndpointId} is registered on a LeapEngine server, which holds its key; --local " +
+                                                     "runs on this machine and cannot use it: drop --local (the server from LEAP_API_URL/LEAP_API_KEY " +
+                                                     "runs it), or give the endpoint inline as {base_url, api_key_env, model}");
+            case EndpointTarget { IsRegistered: false } e when !local:
+                throw new CheckConfigException(e.At, "an inline endpoint runs only with --local (the calls go out from this machine with the key " +
+                                                     $"from ${e.ApiKeyEnv}); a server's jobs take a registered endpoint, whose key it stores encrypted: " +
+                                                     "register it with POST /v1/endpoints (docs/black-box.md) and give endpoint: ep_…, or add --local");
+            case EndpointTarget e when local:
+                return new EndpointLocalCaseRunner(config, new LocalEndpoint(InlineSpec(e)), status);
+            case EndpointTarget e:
+                return new EndpointServerCaseRunner(config, e.EndpointId!, ServerClient(parse), status);
         }
+        var model = ((ServedModelTarget)config.Target).Model;
+        if (!local) return new ServerCaseRunner(config, model, ServerClient(parse), status);
         var loaded = await CliRunner.LoadModelAsync(parse, model, ct);
         return new LocalCaseRunner(config, loaded, status);
+    }
+
+    private static LeapApiClient ServerClient(ParseResult parse)
+    {
+        try
+        {
+            return ServerOptions.CreateClient(parse);
+        }
+        catch (ServerException e)
+        {
+            throw new ServerException($"{e.Message} (or run the engine on this machine: leap check --local)", e.Status);
+        }
+    }
+
+    /// <summary>An inline endpoint's call spec, its key from the variable the config names (never the file).</summary>
+    private static EndpointSpec InlineSpec(EndpointTarget e)
+    {
+        var key = Environment.GetEnvironmentVariable(e.ApiKeyEnv!);
+        if (string.IsNullOrEmpty(key))
+            throw new CheckConfigException(e.ApiKeyEnvAt ?? e.At, $"endpoint.api_key_env: the environment variable {e.ApiKeyEnv} is not set or is empty; " +
+                                                                  "export the endpoint's key in it (the key is never written in the config)");
+        var spec = new EndpointSpec { BaseUrl = e.BaseUrl!, Model = e.Model!, ApiKey = key };
+        try { spec.Validate(); }
+        catch (ArgumentException x) { throw new CheckConfigException(e.At, $"endpoint: {x.Message}"); }
+        return spec;
     }
 }

@@ -24,7 +24,8 @@ public static class CliRunner
             }
             catch (Exception e) when (e is ArgumentException or InvalidDataException or NotSupportedException
                                           or FileNotFoundException or DirectoryNotFoundException or ModelNotAvailableException
-                                          or IOException or InvalidOperationException or FormatException or UnauthorizedAccessException)
+                                          or IOException or InvalidOperationException or FormatException or UnauthorizedAccessException
+                                          or LeapEngine.Cli.Server.ServerException or LeapEngine.Core.BlackBox.Client.EndpointException)
             {
                 Console.Error.WriteLine($"leap: error: {e.Message}");
                 return 1;

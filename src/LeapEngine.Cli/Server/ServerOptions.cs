@@ -36,20 +36,22 @@ public static class ServerOptions
     public const int Succeeded = 0, Failed = 1, CouldNotRun = 2;
 
     /// <summary>A client for the server the options (or the environment) name; a missing URL or key is a <see cref="ServerException"/>.</summary>
-    public static LeapApiClient CreateClient(ParseResult parse)
+    public static LeapApiClient CreateClient(ParseResult parse) =>
+        CreateClient(parse.GetValue(ApiUrl), parse.GetValue(ApiKeyEnv) ?? KeyVariable, parse.GetValue(Retries));
+
+    /// <param name="url">The server's URL (null: $LEAP_API_URL).</param>
+    /// <param name="keyVariable">The environment variable that holds the key.</param>
+    public static LeapApiClient CreateClient(string? url, string keyVariable, int retries)
     {
-        var url = parse.GetValue(ApiUrl);
         if (string.IsNullOrWhiteSpace(url)) url = Environment.GetEnvironmentVariable(UrlVariable);
         if (string.IsNullOrWhiteSpace(url))
             throw new ServerException($"no server: set {UrlVariable} (e.g. http://127.0.0.1:8080) or give --api-url");
         if (!Uri.TryCreate(url.Trim(), UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw new ServerException($"the server URL '{url}' is not an http(s) URL");
-        var keyVariable = parse.GetValue(ApiKeyEnv) ?? KeyVariable;
         var key = Environment.GetEnvironmentVariable(keyVariable);
         if (string.IsNullOrWhiteSpace(key))
             throw new ServerException($"no API key: ${keyVariable} is not set (the key the server printed at its first start, or one an operator created)");
         if (!uri.AbsoluteUri.EndsWith('/')) uri = new Uri(uri.AbsoluteUri + "/");
-        var retries = parse.GetValue(Retries);
         if (retries is < 0 or > 20) throw new ServerException("--retries must be between 0 and 20");
         return new LeapApiClient(uri, key.Trim(), Console.Error, retries);
     }

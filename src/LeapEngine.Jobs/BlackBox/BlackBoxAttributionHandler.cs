@@ -32,7 +32,7 @@ public sealed class BlackBoxAttributionHandler : IEndpointJobHandler<BlackBoxAtt
         var client = BlackBoxJobSupport.Client(job, endpoint);
         return await BlackBoxJobSupport.CallingAsync(async () =>
         {
-            var (capabilities, probeCalls) = await BlackBoxJobSupport.CapabilitiesAsync(client, endpoint, progress, ct);
+            var (capabilities, probeCalls) = await BlackBoxJobSupport.CapabilitiesAsync(job, client, endpoint, progress, ct);
             var result = await BlackBoxAttribution.RunAsync(client, capabilities, r.ToEngine(), progress, ct);
             return new JobOutput(BlackBoxAttributionJobResult.From(result, endpoint.Id, probeCalls, client.Budget.Limit));
         });

@@ -42,7 +42,7 @@ public sealed class BlackBoxInfluenceCheckHandler : IEndpointJobHandler<BlackBox
         var client = BlackBoxJobSupport.Client(job, endpoint);
         return await BlackBoxJobSupport.CallingAsync(async () =>
         {
-            var (capabilities, _) = await BlackBoxJobSupport.CapabilitiesAsync(client, endpoint, progress, ct);
+            var (capabilities, _) = await BlackBoxJobSupport.CapabilitiesAsync(job, client, endpoint, progress, ct);
             var cases = r.Cases!;
             var results = new List<InfluenceCaseResult>();
             for (int i = 0; i < cases.Count; i++)

@@ -52,13 +52,18 @@ internal static class BlackBoxJobSupport
         job.Services.GetRequiredService<EndpointCalls>().Client(endpoint, new CallBudget(job.Usage.Limit, () => job.Usage.Add(1)),
             job.Services.GetRequiredService<IOptions<OutboundOptions>>().Value.ClientOptions());
 
-    /// <summary>The endpoint's stored capabilities, or a probe now (its calls are the job's).</summary>
-    public static async Task<(EndpointCapabilities Capabilities, long ProbeCalls)> CapabilitiesAsync(EndpointClient client, TenantEndpoint endpoint,
-        IProgress<ProgressUpdate> progress, CancellationToken ct)
+    /// <summary>
+    /// The endpoint's stored capabilities, or a probe now (its calls are the job's), written back to the endpoint so the
+    /// next job finds it probed (<see cref="ITenantEndpoints.StoreProbeAsync"/>: first write wins).
+    /// </summary>
+    public static async Task<(EndpointCapabilities Capabilities, long ProbeCalls)> CapabilitiesAsync(JobExecution job, EndpointClient client,
+        TenantEndpoint endpoint, IProgress<ProgressUpdate> progress, CancellationToken ct)
     {
         if (endpoint.Capabilities is { } known) return (known, 0);
         progress.Report(new ProgressUpdate(0, EndpointProbe.MaxCalls, "calls", "probing the endpoint (it was never probed)"));
         var probed = await EndpointProbe.RunAsync(client, ct);
+        // Stored even if the job is cancelled from here on: the calls were made and billed, their answer is still true.
+        await job.Services.GetRequiredService<ITenantEndpoints>().StoreProbeAsync(job.TenantId, endpoint, probed, CancellationToken.None);
         return (probed, probed.Calls);
     }
 

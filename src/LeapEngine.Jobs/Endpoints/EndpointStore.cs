@@ -29,6 +29,11 @@ public static class EndpointStore
 
     public static string[] HeaderNames(EndpointRecord row) => JsonSerializer.Deserialize<string[]>(row.HeaderNamesJson) ?? [];
 
+    /// <summary>Some route answered: chat (determinism was measured) or completions with the prompt's log-probs. A probe that
+    /// found nothing usable is not stored: the next job (or probe) should try again.</summary>
+    public static bool Usable(EndpointCapabilities c) =>
+        c.DeterministicAtTemperatureZero is not null || c.CompletionsEcho || c.PromptLogprobs;
+
     public static string WriteCapabilities(EndpointCapabilities capabilities) => JsonSerializer.Serialize(capabilities, LeapJson.Options);
 
     // The stored JSON carries the computed best_mode too; it is recomputed on read, not bound. One instance: options

@@ -31,6 +31,14 @@ public sealed class TestEndpoints(ITenantEndpoints stored) : ITenantEndpoints
     public Task<TenantEndpoint?> FindAsync(Guid tenantId, string endpointId, CancellationToken ct) =>
         _endpoints.TryGetValue((tenantId, endpointId), out var endpoint) ? Task.FromResult<TenantEndpoint?>(endpoint) : stored.FindAsync(tenantId, endpointId, ct);
 
+    /// <summary>An in-memory endpoint keeps a job's probe as the store does (first write wins); a stored one goes to the store.</summary>
+    public Task<bool> StoreProbeAsync(Guid tenantId, TenantEndpoint probed, EndpointCapabilities found, CancellationToken ct)
+    {
+        var key = (tenantId, probed.Id);
+        if (!_endpoints.TryGetValue(key, out var current)) return stored.StoreProbeAsync(tenantId, probed, found, ct);
+        return Task.FromResult(current.Capabilities is null && _endpoints.TryUpdate(key, current with { Capabilities = found }, current));
+    }
+
     public static Guid TenantGuid(string publicId) => Guid.ParseExact(publicId["ten_".Length..], "N");
 }
 

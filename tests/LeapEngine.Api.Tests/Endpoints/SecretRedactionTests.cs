@@ -1,4 +1,4 @@
-using LeapEngine.Api.Endpoints;
+using LeapEngine.Jobs.Endpoints;
 
 namespace LeapEngine.Api.Tests.Endpoints;
 

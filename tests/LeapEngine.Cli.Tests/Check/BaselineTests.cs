@@ -105,6 +105,47 @@ public sealed class BaselineTests : IDisposable
         (stale with { Settings = config.Settings with { Repeats = 5 } }).EnsureComparable(config, "b.json");   // repeats only sharpen the band
     }
 
+    private CheckConfig EndpointConfig(string target = "ep_0123", string settings = "scoring: auto") => CheckConfigReader.Load(_dir.Write($$"""
+        endpoint: {{target}}
+        system_prompt: Be brief.
+        settings: {{{settings}}}
+        cases:
+          - name: a
+            user: Hi
+            assert: [explained_share: {min: 0}]
+        """, "endpoint.yaml"));
+
+    private static CaseRun BlackBox(string mode, double explained = 0.6) =>
+        FakeRunner.Measured(1, 0.3) with { ExplainedShare = explained, ScoringMode = mode, EndpointCalls = 17 };
+
+    [Fact]
+    public async Task An_endpoint_baseline_keeps_its_target_kind_and_scoring_mode_and_refuses_a_model_or_another_mode()
+    {
+        var config = EndpointConfig();
+        var report = await RunAsync(config, null, BlackBox("teacher_forced"));
+        Assert.Equal(("teacher_forced", 17L), (report.ScoringMode, report.EndpointCalls));
+        Assert.Equal(0.6, report.Cases[0].Figures[Figures.ExplainedShare].Mean);
+        Baseline.Of(config, report.Cases).Write(config.Baseline.File);
+        var read = Baseline.Read(config.Baseline.File);
+        Assert.Equal(("endpoint:ep_0123", "teacher_forced", "auto"), (read.Target, read.ScoringMode, read.Settings.Scoring));
+        read.EnsureComparable(config, "b.json");
+        read.EnsureSameScoring(report, "b.json");
+        Assert.Contains(read.Compare(config, config.Cases[0], report.Cases[0].Figures), o => o.Figure == Figures.ExplainedShare && o.Verdict == Verdict.Passed);
+
+        // The endpoint now offers only chat top log-probs: the same settings scored another way are not comparable.
+        var regenerated = await RunAsync(config, read, BlackBox("regenerate_top_logprobs"));
+        var e = Assert.Throws<BaselineException>(() => read.EnsureSameScoring(regenerated, "b.json"));
+        Assert.Contains("was scored teacher_forced and this run regenerate_top_logprobs", e.Message);
+        // A model target (white-box) against this endpoint baseline, and the other way round.
+        e = Assert.Throws<BaselineException>(() => read.EnsureComparable(Config(), "b.json"));
+        Assert.Contains("measured against an endpoint ('endpoint:ep_0123') and the config now targets a model ('stories260K')", e.Message);
+        var modelBaseline = new Baseline("stories260K", CheckSettings.EndpointDefault, "", new Dictionary<string, BaselineCase>());
+        Assert.Contains("measured against a model", Assert.Throws<BaselineException>(() => modelBaseline.EnsureComparable(config, "b.json")).Message);
+        // Another registered endpoint, or another scoring asked for: the usual list of differences.
+        e = Assert.Throws<BaselineException>(() => read.EnsureComparable(EndpointConfig("ep_4567", "scoring: teacher_forced"), "b.json"));
+        Assert.Contains("target 'endpoint:ep_0123' (now 'endpoint:ep_4567'), scoring auto (now teacher_forced)", e.Message);
+    }
+
     [Fact]
     public void An_unreadable_baseline_says_how_to_rewrite_it()
     {

@@ -8,7 +8,7 @@ namespace LeapEngine.Cli.Tests.Check;
 /// `leap check` against a live standalone server started for this class, the way a pipeline runs it: a system prompt that
 /// really drives stories260K's answer fails a max-share gate (exit 1) where an irrelevant one passes (exit 0), with JUnit,
 /// JSON, GitHub annotations and the step summary; a changed system prompt drifts from the baseline; --local measures the
-/// same figures; and what stops a check (wrong key, no server, bad config, an endpoint target, --timeout) is exit 2.
+/// same figures; and what stops a check (wrong key, no server, bad config, an unknown endpoint, --timeout) is exit 2.
 /// The prompts were found by measuring stories260K (greedy, 8 tokens, CPU: deterministic): the driving one moves the
 /// completion to its cat (attribution_share ≈ 0.20, log_prob_drop ≈ 6.3), the irrelevant "Ok." barely registers (≈ 0.03).
 /// </summary>
@@ -217,7 +217,7 @@ public sealed class CheckCommandTests(StandaloneServer server) : IClassFixture<S
 
         (code, _, err) = await Leap(_dir.Write("endpoint: ep_123\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n", "endpoint.yaml"));
         Assert.Equal(2, code);
-        Assert.Contains("black-box endpoints (endpoint:) are not supported by this server yet", err);
+        Assert.Contains("endpoint 'ep_123' was not found", err);   // endpoint targets: CheckEndpointTests
 
         var slow = _dir.Write($"model: stories260K\nsystem_prompt: \"{Driving}\"\nsettings: {{repeats: 20, max_new_tokens: 64}}\n" +
                               "cases:\n  - user: One day, she\n    assert: [contains: a]\n", "slow.yaml");

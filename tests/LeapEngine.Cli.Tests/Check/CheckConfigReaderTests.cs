@@ -118,6 +118,13 @@ public sealed class CheckConfigReaderTests : IDisposable
     [InlineData("endpoint: {base_url: 'https://x/v1', api_key_env: 'my key', model: m}\nsystem_prompt: x\ncases: []\n", 1, 51, "endpoint.api_key_env must name an environment variable")]
     [InlineData("endpoint: {base_url: 'https://x/v1', model: m}\nsystem_prompt: x\ncases: []\n", 1, 11, "an inline endpoint needs api_key_env")]
     [InlineData("endpoint: gpt-4o\nsystem_prompt: x\ncases: []\n", 1, 11, "endpoint must be a registered endpoint's id (ep_…)")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {unit: token}\ncases: []\n", 3, 18, "settings.unit of an endpoint target takes word, sentence, message or endpoint_token, got 'token'")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {perturbation: hide}\ncases: []\n", 3, 26, "settings.perturbation: ")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {template: auto}\ncases: []\n", 3, 22, "settings.template: unknown template 'auto'")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {scoring: exact}\ncases: []\n", 3, 21, "settings.scoring: unknown scoring 'exact'")]
+    [InlineData("model: m\nsystem_prompt: x\nsettings: {scoring: auto}\ncases: []\n", 3, 12, "settings.scoring chooses how an endpoint target is scored")]
+    [InlineData("model: m\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert:\n      - explained_share: {min: 0.5}\n", 6, 9, "explained_share is measured for endpoint targets only")]
+    [InlineData("endpoint: ep_1\nsystem_prompt: x\nassert: [explained_share: {min: 0.5}]\ncases:\n  - messages: [{role: assistant, content: a}]\n", 3, 10, "case 1: explained_share measures the user's text, and this case has no user turn")]
     [InlineData("- just\n- a list\n", 1, 1, "the config must be a mapping")]
     public void A_mistake_is_refused_at_its_line_and_column(string yaml, int line, int column, string message)
     {
@@ -128,10 +135,16 @@ public sealed class CheckConfigReaderTests : IDisposable
     }
 
     [Fact]
-    public void An_endpoint_target_is_validated_and_kept_for_when_the_server_supports_it()
+    public void An_endpoint_target_is_validated_with_the_black_box_settings_and_figures()
     {
         var registered = CheckConfigReader.Load(_dir.Write("endpoint: ep_123\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n"));
         Assert.Equal("ep_123", Assert.IsType<EndpointTarget>(registered.Target).EndpointId);
+        Assert.Equal(CheckSettings.EndpointDefault, registered.Settings);   // template plain, scoring auto
+        var set = CheckConfigReader.Load(_dir.Write("endpoint: ep_123\nsystem_prompt: x\nsettings: {unit: sentence, perturbation: 'replace:[X]', " +
+                                                    "template: chatml, scoring: regenerate_top_logprobs}\ncases:\n  - user: Hi\n    assert: [explained_share: {min: 0.5}]\n"));
+        Assert.Equal(("sentence", "replace:[X]", "chatml", "regenerate_top_logprobs"),
+            (set.Settings.Unit, set.Settings.Perturbation, set.Settings.Template, set.Settings.Scoring));
+        Assert.Equal(Figures.ExplainedShare, Assert.IsType<FigureAssertion>(Assert.Single(set.Cases[0].Assertions)).Key);
         var inline = CheckConfigReader.Load(_dir.Write(
             "endpoint: {base_url: 'https://llm.example.com/v1', api_key_env: OPENAI_API_KEY, model: gpt-x}\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n"));
         var target = Assert.IsType<EndpointTarget>(inline.Target);

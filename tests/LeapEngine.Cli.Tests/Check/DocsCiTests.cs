@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using LeapEngine.Cli.Check;
 using YamlDotNet.RepresentationModel;
 
 namespace LeapEngine.Cli.Tests.Check;
@@ -108,6 +109,19 @@ public sealed class DocsCiTests : IDisposable
         Assert.Equal(documented["system_prompt_sha256"]!.GetValue<string>(), written["system_prompt_sha256"]!.GetValue<string>());
         var documentedShare = documented["cases"]![0]!["figures"]![0]!["mean"]!.GetValue<double>();
         Assert.Equal(documentedShare, written["cases"]![0]!["figures"]![0]!["mean"]!.GetValue<double>(), 6);
+    }
+
+    [Fact]
+    public void The_endpoint_example_is_a_valid_endpoint_config()
+    {
+        var example = Blocks().Single(b => b.Label.StartsWith("leap-endpoint.yaml"));
+        Directory.CreateDirectory(_dir.Path("prompts"));
+        File.WriteAllText(_dir.Path("prompts/system.txt"), "Lily loved her cat.\n");
+        var config = CheckConfigReader.Load(_dir.Write(example.Body, "leap-endpoint.yaml"));
+        var target = Assert.IsType<EndpointTarget>(config.Target);
+        Assert.True(target.IsRegistered);
+        Assert.Contains(config.Cases[0].Assertions, a => a is FigureAssertion { Figure: Figures.ExplainedShare });
+        Assert.Equal("auto", config.Settings.Scoring);
     }
 
     [Fact]

@@ -14,7 +14,7 @@ namespace LeapEngine.Cli.Tests.Server;
 /// once for a test class as a separate process, the way a pipeline's `leap` meets a server. Its free-tier key is read
 /// from the first start's banner.
 /// </summary>
-public sealed class StandaloneServer : IAsyncLifetime
+public class StandaloneServer : IAsyncLifetime
 {
     private readonly string _dataDir = Directory.CreateTempSubdirectory("leap-cli-server-").FullName;
     private ChildProcess? _process;
@@ -23,22 +23,27 @@ public sealed class StandaloneServer : IAsyncLifetime
     public string Key { get; private set; } = "";
     public HttpClient Http { get; private set; } = null!;
 
-    public async Task InitializeAsync()
+    public virtual async Task InitializeAsync()
     {
         int port = FreePort();
         Url = $"http://127.0.0.1:{port}";
-        _process = ChildProcess.Start("LeapEngine.Api", new Dictionary<string, string>
+        var environment = new Dictionary<string, string>
         {
             ["LEAP_DATA_DIR"] = _dataDir,
             ["LEAP_MODELS_DIR"] = SharedFiles.ModelsDir,
             ["ASPNETCORE_URLS"] = Url,
-        });
+        };
+        foreach (var (name, value) in Settings()) environment[name] = value;
+        _process = ChildProcess.Start("LeapEngine.Api", environment);
         await _process.WaitForOutputAsync("Application started", TimeSpan.FromSeconds(120));
         Key = Regex.Match(_process.Output(), @"free-tier key:\s+(\S+)").Groups[1].Value;
         Assert.False(string.IsNullOrEmpty(Key), $"the first start printed no key: {_process.Output()}");
         Http = new HttpClient { BaseAddress = new Uri(Url) };
         Http.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", Key);
     }
+
+    /// <summary>Operator settings a derived server adds (environment variables, e.g. Leap__Outbound__AllowedRanges__0).</summary>
+    protected virtual IReadOnlyDictionary<string, string> Settings() => new Dictionary<string, string>();
 
     /// <summary>Submits a job the way a pipeline would (curl, an SDK) and returns its id.</summary>
     public async Task<string> SubmitAsync(string route, object body)

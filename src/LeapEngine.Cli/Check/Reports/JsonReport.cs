@@ -6,7 +6,25 @@ namespace LeapEngine.Cli.Check.Reports;
 /// <summary>--json FILE: the whole check in the product's JSON dialect (snake_case), for scripts and dashboards.</summary>
 public static class JsonReport
 {
-    public static JsonObject Build(CheckReport report, int exitCode) => new()
+    public static JsonObject Build(CheckReport report, int exitCode)
+    {
+        var json = Common(report, exitCode);
+        if (report.ScoringMode is { } mode)
+        {
+            // Endpoint targets: how the figures were scored and what they cost, overall and per case.
+            json["scoring_mode"] = mode;
+            json["endpoint_calls"] = report.EndpointCalls;
+            var cases = json["cases"]!.AsArray();
+            for (int i = 0; i < report.Cases.Count; i++)
+            {
+                cases[i]!["scoring_mode"] = string.Join("/", report.Cases[i].ScoringModes ?? []);
+                cases[i]!["endpoint_calls"] = report.Cases[i].EndpointCalls;
+            }
+        }
+        return json;
+    }
+
+    private static JsonObject Common(CheckReport report, int exitCode) => new()
     {
         ["config"] = report.Config.Path,
         ["source"] = report.Source,

@@ -8,6 +8,8 @@ public static class TerminalSummary
         var s = report.Config.Settings;
         o.WriteLine($"leap check {report.Config.Path}: {report.Source} ({s.Method}, unit {s.Unit}, perturbation {s.Perturbation}, " +
                     $"{s.Repeats} repeat{(s.Repeats == 1 ? "" : "s")})");
+        if (report.ScoringMode is { } mode)
+            o.WriteLine($"black-box: scoring {mode} (asked: {s.Scoring}), {report.EndpointCalls} endpoint calls");
         foreach (var c in report.Cases)
         {
             o.WriteLine();

@@ -6,8 +6,7 @@ using LeapEngine.Core.Serialization;
 namespace LeapEngine.Cli.Check.Runners;
 
 /// <summary>
-/// Measures a case on a LeapEngine server: one attribution job (POST /v1/attributions, with an Idempotency-Key so a
-/// retried submission never starts a second job), followed over the event stream to its end. The job's result carries
+/// Measures a case on a LeapEngine server: one attribution job (POST /v1/attributions, <see cref="SubmittedJob"/>). The job's result carries
 /// the system-prompt figures and the units the visible and span shares are computed from.
 /// </summary>
 public sealed class ServerCaseRunner(CheckConfig config, string model, LeapApiClient client, StatusLine status) : ICaseRunner
@@ -28,28 +27,8 @@ public sealed class ServerCaseRunner(CheckConfig config, string model, LeapApiCl
             ["max_new_tokens"] = request.MaxNewTokens,
         };
         if (request.Completion is not null) body["completion"] = request.Completion;
-        var submitted = await client.PostJsonAsync("v1/attributions", body, $"leap-check-{Guid.NewGuid():N}", ct);
-        var id = JobsApi.Str(submitted, "id");
-        if (id.Length == 0) throw new ServerException($"the server at {client.BaseAddress} accepted the attribution but sent no job id");
-        JsonObject job;
-        try
-        {
-            job = await new JobFollower(client, status).FollowAsync(id, ct);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            // The check is over (--timeout or Ctrl+C): stop the job rather than leave it spending the tenant's quota.
-            using var quick = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            try { await client.PostJsonAsync($"v1/jobs/{id}/cancel", quick.Token); } catch (Exception e) when (e is ServerException or OperationCanceledException) { }
-            throw;
-        }
-        if (JobsApi.Str(job, "status") != "succeeded")
-        {
-            var error = job["error"] as JsonObject;
-            throw new ServerException($"{c.Name}: the attribution job {id} {JobsApi.Str(job, "status")}" +
-                                      (error is null ? "" : $" ({error["code"]}: {error["message"]})"));
-        }
-        return Parse(job["result"] as JsonObject ?? throw new ServerException($"{c.Name}: job {id} succeeded without a result"), id);
+        var (id, result) = await SubmittedJob.RunAsync(client, status, "v1/attributions", body, $"{c.Name}: the attribution job", ct);
+        return Parse(result, id);
     }
 
     /// <summary>The figures from an attribution job's result (the API's snake_case contract).</summary>

@@ -1,4 +1,7 @@
-namespace LeapEngine.Api.Endpoints;
+using LeapEngine.Core.BlackBox.Client;
+using LeapEngine.Core.BlackBox.Probe;
+
+namespace LeapEngine.Jobs.Endpoints;
 
 /// <summary>
 /// Removes an endpoint's secrets from text it sent back (error messages, probe notes) before the text is stored or
@@ -10,6 +13,16 @@ public static class SecretRedaction
     /// <summary>Shorter runs occur by chance in ordinary text ("https://"); longer ones are taken to be the secret.</summary>
     public const int MinRun = 6;
     public const string Mark = "[redacted]";
+
+    /// <summary>The secrets of <paramref name="spec"/>: its key and every extra header's value.</summary>
+    public static IReadOnlyList<string?> SecretsOf(EndpointSpec spec) => [spec.ApiKey, .. spec.Headers.Values];
+
+    /// <summary>A probe's findings with the endpoint's secrets taken out of its notes (the endpoint's own words), as they are stored.</summary>
+    public static EndpointCapabilities Redact(EndpointCapabilities found, EndpointSpec spec)
+    {
+        var secrets = SecretsOf(spec);
+        return found with { Notes = found.Notes.Select(n => Redact(n, secrets)).ToList() };
+    }
 
     public static string Redact(string text, IEnumerable<string?> secrets)
     {
