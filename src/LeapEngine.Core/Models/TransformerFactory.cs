@@ -1,5 +1,6 @@
 using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Models.Gemma2;
 using LeapEngine.Core.Models.Gpt2;
 using LeapEngine.Core.Models.Llama;
 using LeapEngine.Core.Models.Loading;
@@ -15,6 +16,7 @@ public static class TransformerFactory
     {
         Architecture.Gpt2 => new Gpt2Model(config),
         Architecture.Llama => new LlamaModel(config),
+        Architecture.Gemma2 => new Gemma2Model(config),
         _ => throw new NotSupportedException($"architecture {config.Architecture} is not supported"),
     };
 
