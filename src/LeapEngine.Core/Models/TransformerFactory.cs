@@ -39,7 +39,7 @@ public static class TransformerFactory
     }
 
     /// <summary>
-    /// A model with random weights (normal, std 0.02; norms at 1), for benchmarks and tests
+    /// A model with random weights (normal, std 0.02; norm weights at 1, so a Gemma 2 norm, which scales by 1 + weight, doubles), for benchmarks and tests
     /// of shapes that no checkpoint on this machine has.
     /// </summary>
     public static TransformerModel CreateRandom(ModelConfig config, long seed, Device? device = null)
