@@ -102,6 +102,26 @@ public class AttentionLayoutTests
     }
 
     [Theory]
+    [InlineData(false, null)]
+    [InlineData(false, 20)]
+    [InlineData(true, null)]
+    [InlineData(true, 20)]
+    public void LongSoftCappedPassesAttendChunkByChunkAsOneNaiveSoftmax(bool padded, int? window)
+    {
+        // 70 queries: the capped path runs them in chunks of 32 over the keys each chunk sees.
+        using var scope = NewDisposeScope();
+        const int tokens = 70;
+        const double cap = 1.5;
+        var mask = ones(2, tokens, dtype: ScalarType.Int64);
+        if (padded) mask[0].narrow(0, 0, 5).fill_(0);
+        var pass = ForwardContext.Create(2, tokens, CPU, new ForwardOptions { AttentionMask = padded ? mask : null });
+        Assert.IsType(padded ? typeof(MaskedLayout) : typeof(CausalLayout), pass.Layout);
+        var (q, k, v) = Random(2, tokens, seed: 5);
+        var z = pass.Layer(0, window).Attend(q, k, v, Pattern(false), cap);
+        TensorAssert.Close(Naive(q, k, v, Visibility(mask, window), cap), z, 1e-5, $"{tokens} capped queries, padded {padded}, window {window}");
+    }
+
+    [Theory]
     [InlineData(null)]
     [InlineData(2)]
     public void SoftCappedPackedSequencesAttendAsEachSequenceAlone(int? window)

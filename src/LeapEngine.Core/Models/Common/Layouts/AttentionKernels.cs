@@ -31,18 +31,39 @@ internal static class AttentionKernels
     /// <paramref name="hookPattern"/> (when given), then mixed with v; a null bias is the plain causal mask
     /// (query j sees keys 0..j). With a <paramref name="softCap"/> (Gemma 2's attn_logit_softcapping) the
     /// scores become tanh(s / cap) * cap before the mask, which no fused kernel computes. The path taken
-    /// when something watches the pattern or the scores are capped.
+    /// when something watches the pattern (see <see cref="Capped"/> for capped scores nobody watches).
     /// </summary>
     public static Tensor Explicit(Tensor q, Tensor k, Tensor v, Tensor? bias, HookPoint? hookPattern, double? softCap = null)
     {
+        // Unwatched, the [batch, head, query, key] intermediates are needed by nobody once z exists: free them
+        // now rather than at the end of the pass (autograd keeps what it needs itself).
+        bool watched = hookPattern is { HasHooks: true };
+        using var scope = watched ? null : NewDisposeScope();
         var scores = q.matmul(k.transpose(-2, -1)).DividedBy(Math.Sqrt(q.shape[3]));     // [batch, head, query, key]
-        if (softCap is { } cap) scores = scores.DividedBy(cap).tanh().Times(cap);
+        if (softCap is { } cap) scores = scores.DividedBy(cap).tanh_().Times(cap);
         scores = bias is null
             ? scores.MaskedFill(ones(q.shape[2], k.shape[2], dtype: ScalarType.Bool, device: q.device).triu(1), double.NegativeInfinity)
             : scores.Plus(bias);
         var pattern = scores.softmax(-1);
-        if (hookPattern is not null) pattern = hookPattern.call(pattern);
-        return pattern.matmul(v);                                                // [batch, head, query, d_head]
+        if (watched) pattern = hookPattern!.call(pattern);
+        var z = pattern.matmul(v);                                               // [batch, head, query, d_head]
+        return scope is null ? z : z.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Soft-capped attention that nothing watches: the explicit path per chunk of <see cref="QueryChunk"/>
+    /// queries over the keys the chunk can see, as <see cref="FusedWithBias"/> chunks the fused kernel, so a
+    /// long pass neither computes the scores of keys no query sees nor holds more than a chunk's scores at a
+    /// time. <paramref name="bias"/> [batch|1, 1, query, key] as for <see cref="FusedWithBias"/>; null: the
+    /// plain causal pass of a fresh sequence (queries = keys).
+    /// </summary>
+    public static Tensor Capped(Tensor q, Tensor k, Tensor v, Tensor? bias, long past, double softCap)
+    {
+        long queries = q.shape[2], keys = k.shape[2];
+        if (bias is null)
+            return CausalAfter(q, k, v, (count, visible) => CausalBias(count, visible, window: null, q.device), softCap);
+        if (queries <= QueryChunk || keys != past + queries) return Explicit(q, k, v, bias, hookPattern: null, softCap);
+        return Chunked(q, k, v, past, (j0, count, visible) => bias.narrow(2, j0, count).narrow(3, 0, visible), softCap);
     }
 
     /// <summary>

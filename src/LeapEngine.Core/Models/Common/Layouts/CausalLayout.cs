@@ -20,7 +20,8 @@ public sealed class CausalLayout : AttentionLayout
     {
         (k, v) = (AttentionKernels.ForEveryHead(k, q.shape[1]), AttentionKernels.ForEveryHead(v, q.shape[1]));
         var bias = _windows.For(window);
-        if (hookPattern.HasHooks || softCap is not null) return AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap);
+        if (hookPattern.HasHooks) return AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap);
+        if (softCap is { } cap) return AttentionKernels.Capped(q, k, v, bias, past: 0, cap);
         return bias is null
             ? AttentionKernels.FusedCausal(q, k, v)
             : AttentionKernels.FusedWithBias(q, k, v, bias, past: 0);

@@ -36,8 +36,9 @@ public sealed class MaskedLayout : AttentionLayout
         if (_cache is not null) (k, v) = _cache.Append(layer, k, v);
         (k, v) = (AttentionKernels.ForEveryHead(k, q.shape[1]), AttentionKernels.ForEveryHead(v, q.shape[1]));
         var bias = _windows.For(window)!;
-        return hookPattern.HasHooks || softCap is not null
-            ? AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap)
+        if (hookPattern.HasHooks) return AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap);
+        return softCap is { } cap
+            ? AttentionKernels.Capped(q, k, v, bias, _past, cap)
             : AttentionKernels.FusedWithBias(q, k, v, bias, _past);
     }
 
