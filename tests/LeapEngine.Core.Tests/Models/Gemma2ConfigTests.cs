@@ -90,6 +90,26 @@ public class Gemma2ConfigTests
     }
 
     [Theory]
+    [InlineData("gemma2")]
+    [InlineData("llama")]
+    public void Transformers5RopeParametersAreReadAndTheirTypesRefusedAsRopeScalingIs(string modelType)
+    {
+        var json = $$"""
+            {"model_type":"{{modelType}}","hidden_size":24,"intermediate_size":48,"num_hidden_layers":2,"num_attention_heads":4,
+             "head_dim":8,"num_key_value_heads":2,"vocab_size":96,"rope_parameters":ROPE}
+            """;
+        var plain = Parse(json.Replace("ROPE", """{"rope_type":"default","rope_theta":500000.0}"""));
+        Assert.Equal(500000.0, plain.RopeTheta);
+        Assert.Null(plain.RopeScaling);
+        var llama3 = Parse(json.Replace("ROPE", """
+            {"rope_type":"llama3","rope_theta":10000.0,"factor":8.0,"low_freq_factor":1.0,"high_freq_factor":4.0,"original_max_position_embeddings":8}
+            """));
+        Assert.Equal(new RopeScaling(8, 1, 4, 8), llama3.RopeScaling);
+        var error = Assert.Throws<NotSupportedException>(() => Parse(json.Replace("ROPE", """{"rope_type":"yarn","rope_theta":10000.0,"factor":4.0}""")));
+        Assert.Contains("'yarn'", error.Message);
+    }
+
+    [Theory]
     [InlineData("\"attn_logit_softcapping\":0", "attn_logit_softcapping")]
     [InlineData("\"final_logit_softcapping\":-30", "final_logit_softcapping")]
     [InlineData("\"query_pre_attn_scalar\":0", "query_pre_attn_scalar")]

@@ -64,7 +64,7 @@ public static class HuggingFaceConfig
                 ContextLength = OptInt(c, "max_position_embeddings") ?? 2048,
                 NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
                 Activation = Str(c, "hidden_act") ?? "silu",
-                RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
+                RopeTheta = RopeTheta(c),
                 RopeScaling = ReadRopeScaling(c, source, modelType),
                 SlidingWindow = window,
                 SlidingLayers = slidingLayers,
@@ -153,7 +153,7 @@ public static class HuggingFaceConfig
             ContextLength = OptInt(c, "max_position_embeddings") ?? 8192,
             NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
             Activation = activation,
-            RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
+            RopeTheta = RopeTheta(c),
             RopeScaling = ReadRopeScaling(c, source, "gemma2"),
             SlidingWindow = window,
             SlidingLayers = window is null ? null : sliding,
@@ -198,7 +198,9 @@ public static class HuggingFaceConfig
     /// <summary>rope_scaling: null or "default" is plain rotary; "llama3" is Llama 3.1's scaling; any other type is refused by name.</summary>
     private static RopeScaling? ReadRopeScaling(JsonElement c, string source, string modelType)
     {
-        if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null) return null;
+        // transformers 5 writes rope_parameters (rope_type, rope_theta and the scaling keys in one object) instead.
+        if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null)
+            if (!c.TryGetProperty("rope_parameters", out s) || s.ValueKind == JsonValueKind.Null) return null;
         if (s.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{source}: rope_scaling must be an object, got {s.GetRawText()}");
         var type = Str(s, "rope_type") ?? Str(s, "type");
@@ -222,6 +224,12 @@ public static class HuggingFaceConfig
                     $"{source}: rope_scaling type '{type ?? "(none)"}' is not supported (supported: llama3, default); got {s.GetRawText()}");
         }
     }
+
+    /// <summary>rope_theta, or transformers 5's rope_parameters.rope_theta; 10000 when neither is given.</summary>
+    private static double RopeTheta(JsonElement c) =>
+        OptDouble(c, "rope_theta")
+        ?? (c.TryGetProperty("rope_parameters", out var p) && p.ValueKind == JsonValueKind.Object ? OptDouble(p, "rope_theta") : null)
+        ?? 10000.0;
 
     private static Exception Missing(string source, string key) => new InvalidDataException($"{source}: missing '{key}'");
 
