@@ -121,6 +121,26 @@ public class AttentionLayoutTests
         TensorAssert.Close(Naive(q, k, v, Visibility(mask, window), cap), z, 1e-5, $"{tokens} capped queries, padded {padded}, window {window}");
     }
 
+    [Fact]
+    public void GradientsFlowThroughTheChunkedSoftCappedPathAsThroughTheWatchedOne()
+    {
+        // The unwatched capped path frees its scores chunk by chunk; autograd must still have what it needs
+        // (prompt optimisation differentiates through Gemma 2's attention).
+        using var scope = NewDisposeScope();
+        var (q0, k, v) = Random(2, 40, seed: 6);
+        Tensor Gradient(bool watched)
+        {
+            var q = q0.clone().requires_grad_(true);
+            var pass = ForwardContext.Create(2, 40, CPU, null);
+            var z = pass.Layer(0, window: 7).Attend(q, k, v, Pattern(watched), softCap: 1.5);
+            z.pow(2).sum().backward();
+            return q.grad!.clone();
+        }
+        var chunked = Gradient(watched: false);
+        Assert.True(chunked.abs().max().item<float>() > 1e-3);
+        TensorAssert.Close(Gradient(watched: true), chunked, 1e-5, "d z^2 / d q");
+    }
+
     [Theory]
     [InlineData(null)]
     [InlineData(2)]
