@@ -124,6 +124,25 @@ public class Gemma2ConfigTests
     }
 
     [Fact]
+    public void InputEmbeddingsAreScaledAsTokenIdsAre()
+    {
+        // transformers multiplies inputs_embeds by sqrt(hidden_size) too, so prompt optimisation, which feeds rows of
+        // W_E, must see the logits of the tokens themselves; hook_embed holds the scaled rows.
+        using var model = TransformerFactory.LoadHuggingFace(Path.Combine(AppContext.BaseDirectory, "Models", "References", "gemma2-window"));
+        using var noGrad = no_grad();
+        var ids = tensor(new long[] { 2, 40, 7, 9, 61, 33 }).unsqueeze(0);
+        var (fromIds, cache) = model.RunWithCache(ids, ["hook_embed"]);
+        using (fromIds)
+        using (cache)
+        {
+            var rows = model.TokenEmbeddings.index_select(0, ids[0]).unsqueeze(0);
+            using var fromRows = model.ForwardEmbeddings(rows);
+            TensorAssert.Close(fromIds, fromRows, 1e-6, "logits from ids and from their embedding rows");
+            TensorAssert.Close(rows.mul(tensor(Math.Sqrt(24))), cache["hook_embed"], 1e-5, "hook_embed = W_E[ids] * sqrt(24)");
+        }
+    }
+
+    [Fact]
     public void ItsBlocksHaveFourNormsWithTransformerLensNames()
     {
         using var model = TransformerFactory.CreateRandom(With("\"head_dim\":4,\"num_key_value_heads\":2"), seed: 1);
