@@ -1,6 +1,6 @@
 namespace LeapEngine.Core.Models;
 
-public enum Architecture { Gpt2, Llama }
+public enum Architecture { Gpt2, Llama, Gemma2 }
 
 /// <summary>
 /// The shape of a transformer, independent of the checkpoint format it came from.
@@ -9,7 +9,7 @@ public enum Architecture { Gpt2, Llama }
 public sealed record ModelConfig
 {
     public required Architecture Architecture { get; init; }
-    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "mistral", "phi3", "llama2c").</summary>
+    /// <summary>The checkpoint's own model_type ("gpt2", "llama", "qwen2", "mistral", "phi3", "gemma2", "llama2c").</summary>
     public required string ModelType { get; init; }
     public required int VocabSize { get; init; }
     public required int DModel { get; init; }
@@ -22,7 +22,7 @@ public sealed record ModelConfig
     /// <summary>Longest sequence the model accepts (learned positions or trained context).</summary>
     public required int ContextLength { get; init; }
     public required double NormEps { get; init; }
-    /// <summary>GPT-2: "gelu_new" etc.; Llama: "silu".</summary>
+    /// <summary>GPT-2: "gelu_new" etc.; Llama: "silu"; Gemma 2: "gelu_pytorch_tanh" (its hidden_activation).</summary>
     public required string Activation { get; init; }
     public double RopeTheta { get; init; } = 10000.0;
     /// <summary>Bias on the q, k and v projections (Qwen2-style Llama).</summary>
@@ -45,8 +45,24 @@ public sealed record ModelConfig
     /// less than this many positions before it (itself included). Null: full causal attention.
     /// </summary>
     public int? SlidingWindow { get; init; }
-    /// <summary>Which layers use <see cref="SlidingWindow"/> (Qwen2's max_window_layers / layer_types); null = every layer.</summary>
+    /// <summary>Which layers use <see cref="SlidingWindow"/> (Qwen2's max_window_layers / layer_types, Gemma 2's even layers); null = every layer.</summary>
     public IReadOnlyList<bool>? SlidingLayers { get; init; }
+
+    /// <summary>
+    /// Gemma 2's <c>query_pre_attn_scalar</c>: attention scores are q k^T / sqrt(this) instead of / sqrt(d_head)
+    /// (gemma-2-27b: 144 with d_head 128). Null: sqrt(d_head).
+    /// </summary>
+    public double? QueryPreAttnScalar { get; init; }
+    /// <summary>Gemma 2's <c>attn_logit_softcapping</c>: scores become tanh(s / cap) * cap before the mask and softmax. Null: none.</summary>
+    public double? AttnLogitSoftcapping { get; init; }
+    /// <summary>Gemma 2's <c>final_logit_softcapping</c>: logits become tanh(l / cap) * cap. Null: none.</summary>
+    public double? FinalLogitSoftcapping { get; init; }
+
+    /// <summary>
+    /// Whether prompts start with BOS by default: the Llama family and Gemma 2 were trained that way; GPT-2 was
+    /// not (it only uses &lt;|endoftext|&gt; between documents). A new family says which here.
+    /// </summary>
+    public bool TrainedWithBos => Architecture != Architecture.Gpt2;
 
     public int DKv => NKvHeads * DHead;
 
@@ -73,11 +89,18 @@ public sealed record ModelConfig
             throw new InvalidDataException($"model config: n_heads ({NHeads}) must be a multiple of n_kv_heads ({NKvHeads})");
         if (Architecture == Architecture.Gpt2 && NHeads * DHead != DModel)
             throw new InvalidDataException($"model config: n_heads ({NHeads}) x d_head ({DHead}) must equal d_model ({DModel})");
-        if (Architecture == Architecture.Llama && DHead % 2 != 0)
+        if (Architecture != Architecture.Gpt2 && DHead % 2 != 0)
             throw new InvalidDataException($"model config: rotary embeddings need an even head size, got {DHead}");
         if (SlidingWindow is { } window) Positive(window, "sliding_window");
         if (SlidingLayers is not null && SlidingLayers.Count != NLayers)
             throw new InvalidDataException($"model config: {SlidingLayers.Count} layer types for {NLayers} layers");
+        void PositiveOrNull(double? v, string name)
+        {
+            if (v is { } x && !(x > 0)) throw new InvalidDataException($"model config: {name} must be positive or null, got {x}");
+        }
+        PositiveOrNull(QueryPreAttnScalar, "query_pre_attn_scalar");
+        PositiveOrNull(AttnLogitSoftcapping, "attn_logit_softcapping");
+        PositiveOrNull(FinalLogitSoftcapping, "final_logit_softcapping");
         RopeScaling?.Validate();
     }
 }

@@ -1,5 +1,6 @@
 using LeapEngine.Core.Tensors;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Models.Gemma2;
 using LeapEngine.Core.Models.Gpt2;
 using LeapEngine.Core.Models.Llama;
 using LeapEngine.Core.Models.Loading;
@@ -15,6 +16,7 @@ public static class TransformerFactory
     {
         Architecture.Gpt2 => new Gpt2Model(config),
         Architecture.Llama => new LlamaModel(config),
+        Architecture.Gemma2 => new Gemma2Model(config),
         _ => throw new NotSupportedException($"architecture {config.Architecture} is not supported"),
     };
 
@@ -37,7 +39,7 @@ public static class TransformerFactory
     }
 
     /// <summary>
-    /// A model with random weights (normal, std 0.02; norms at 1), for benchmarks and tests
+    /// A model with random weights (normal, std 0.02; norm weights at 1, so a Gemma 2 norm, which scales by 1 + weight, doubles), for benchmarks and tests
     /// of shapes that no checkpoint on this machine has.
     /// </summary>
     public static TransformerModel CreateRandom(ModelConfig config, long seed, Device? device = null)

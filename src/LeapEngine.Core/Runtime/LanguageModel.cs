@@ -26,11 +26,8 @@ public sealed class LanguageModel : IDisposable
     public ModelConfig Config => Network.Config;
     public Device Device => Network.Device;
 
-    /// <summary>
-    /// Whether prompts start with BOS by default: Llama-family models were trained that way;
-    /// GPT-2 was not (it only uses &lt;|endoftext|&gt; between documents).
-    /// </summary>
-    public bool AddsBosByDefault => Config.Architecture == Architecture.Llama && BosId is not null;
+    /// <summary>Whether prompts start with BOS by default: when the family was trained that way (<see cref="ModelConfig.TrainedWithBos"/>) and there is one.</summary>
+    public bool AddsBosByDefault => Config.TrainedWithBos && BosId is not null;
 
     public int? BosId => Tokenizer.BosId ?? Config.BosTokenId;
     public int? EosId => Tokenizer.EosId ?? Config.EosTokenId;

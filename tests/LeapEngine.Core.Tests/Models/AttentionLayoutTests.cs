@@ -8,7 +8,8 @@ namespace LeapEngine.Core.Tests.Models;
 /// <summary>
 /// Each attention layout against a naive softmax written here in plain arrays (no torch
 /// kernel): which keys a query sees (causal order, padding, cache, window in positions) and
-/// which queries a layer keeps, on both the fused path and the explicit path a pattern hook takes.
+/// which queries a layer keeps, on both the fused path and the explicit path a pattern hook takes;
+/// and Gemma 2's soft-capped scores (tanh(s / cap) * cap before the mask) on every layout.
 /// </summary>
 public class AttentionLayoutTests
 {
@@ -73,6 +74,105 @@ public class AttentionLayoutTests
         var visible = Visibility(cat([firstMask, ones(2, 3, dtype: ScalarType.Int64)], 1), window);
         var expected = Naive(q, cat([k1, k2], 2), cat([v1, v2], 2), visible).narrow(2, 4, 3);
         TensorAssert.Close(expected, z, 1e-5, $"cached, window {window}, watched {watched}");
+    }
+
+    public static TheoryData<bool, int?, long, bool> SoftCapCases() => new()
+    {
+        { false, null, 0, false }, { false, 2, 4, false }, { true, null, 4, false }, { true, 2, 0, true }, { false, null, 0, true },
+    };
+
+    [Theory]
+    [MemberData(nameof(SoftCapCases))]
+    public void SoftCappedScoresAreCappedBeforeTheMaskOnCausalAndMaskedLayouts(bool padded, int? window, long queryStart, bool watched)
+    {
+        using var scope = NewDisposeScope();
+        const double cap = 1.5;
+        var mask = padded ? tensor(LeftPadded) : null;
+        var pass = ForwardContext.Create(2, 6, CPU, new ForwardOptions { AttentionMask = mask });
+        var layer = pass.Layer(0, window, queryStart);
+        var (q, k, v) = Random(2, 6, seed: 4);
+        var z = layer.Attend(q.narrow(2, queryStart, 6 - queryStart), k, v, Pattern(watched), cap);
+
+        var visible = Visibility(mask, window);
+        var expected = Naive(q, k, v, visible, cap).narrow(2, queryStart, 6 - queryStart);
+        TensorAssert.Close(expected, z, 1e-5, $"soft cap, padded {padded}, window {window}, queries from {queryStart}, watched {watched}");
+        // The cap must matter for these scores, or this test could not tell it was ignored.
+        var uncapped = Naive(q, k, v, visible).narrow(2, queryStart, 6 - queryStart);
+        Assert.True((uncapped - expected).abs().max().item<double>() > 1e-2);
+    }
+
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(false, 20)]
+    [InlineData(true, null)]
+    [InlineData(true, 20)]
+    public void LongSoftCappedPassesAttendChunkByChunkAsOneNaiveSoftmax(bool padded, int? window)
+    {
+        // 70 queries: the capped path runs them in chunks of 32 over the keys each chunk sees.
+        using var scope = NewDisposeScope();
+        const int tokens = 70;
+        const double cap = 1.5;
+        var mask = ones(2, tokens, dtype: ScalarType.Int64);
+        if (padded) mask[0].narrow(0, 0, 5).fill_(0);
+        var pass = ForwardContext.Create(2, tokens, CPU, new ForwardOptions { AttentionMask = padded ? mask : null });
+        Assert.IsType(padded ? typeof(MaskedLayout) : typeof(CausalLayout), pass.Layout);
+        var (q, k, v) = Random(2, tokens, seed: 5);
+        var z = pass.Layer(0, window).Attend(q, k, v, Pattern(false), cap);
+        TensorAssert.Close(Naive(q, k, v, Visibility(mask, window), cap), z, 1e-5, $"{tokens} capped queries, padded {padded}, window {window}");
+    }
+
+    [Fact]
+    public void GradientsFlowThroughTheChunkedSoftCappedPathAsThroughTheWatchedOne()
+    {
+        // The unwatched capped path frees its scores chunk by chunk; autograd must still have what it needs
+        // (prompt optimisation differentiates through Gemma 2's attention).
+        using var scope = NewDisposeScope();
+        var (q0, k, v) = Random(2, 40, seed: 6);
+        Tensor Gradient(bool watched)
+        {
+            var q = q0.clone().requires_grad_(true);
+            var pass = ForwardContext.Create(2, 40, CPU, null);
+            var z = pass.Layer(0, window: 7).Attend(q, k, v, Pattern(watched), softCap: 1.5);
+            z.pow(2).sum().backward();
+            return q.grad!.clone();
+        }
+        var chunked = Gradient(watched: false);
+        Assert.True(chunked.abs().max().item<float>() > 1e-3);
+        TensorAssert.Close(Gradient(watched: true), chunked, 1e-5, "d z^2 / d q");
+    }
+
+    [Theory]
+    [InlineData(null)]
+    [InlineData(2)]
+    public void SoftCappedPackedSequencesAttendAsEachSequenceAlone(int? window)
+    {
+        using var scope = NewDisposeScope();
+        const double cap = 1.5;
+        int[] lengths = [4, 3];
+        var packed = new PackedSequences(lengths, [0, 0], tail: 1);
+        var own = lengths.Select((n, s) => Random(1, n, seed: 10 + s)).ToArray();
+        // Each sequence's tokens at their row indices (bodies first, then the tails).
+        Tensor Row(Func<(Tensor Q, Tensor K, Tensor V), Tensor> part, long heads)
+        {
+            var row = zeros(1, heads, packed.Tokens, DHead);
+            for (int s = 0; s < lengths.Length; s++)
+                for (int j = 0; j < lengths[s]; j++)
+                    row.narrow(2, packed.RowIndex(s, j), 1).copy_(part(own[s]).narrow(2, j, 1));
+            return row;
+        }
+        var positions = new long[1, packed.Tokens];
+        for (int s = 0; s < lengths.Length; s++)
+            for (int j = 0; j < lengths[s]; j++) positions[0, packed.RowIndex(s, j)] = j;
+        var pass = ForwardContext.Create(1, packed.Tokens, CPU, new ForwardOptions { Packed = packed, Positions = tensor(positions) });
+        var z = pass.Layer(0, window).Attend(Row(t => t.Q, Heads), Row(t => t.K, KvHeads), Row(t => t.V, KvHeads), Pattern(false), cap);
+
+        for (int s = 0; s < lengths.Length; s++)
+        {
+            var (q, k, v) = own[s];
+            var alone = Naive(q, k, v, Visibility(ones(1, lengths[s], dtype: ScalarType.Int64), window), cap);   // [1, head, token, d_head]
+            for (int j = 0; j < lengths[s]; j++)
+                TensorAssert.Close(alone.narrow(2, j, 1), z.narrow(2, packed.RowIndex(s, j), 1), 1e-5, $"sequence {s} token {j}, window {window}");
+        }
     }
 
     [Fact]
@@ -150,8 +250,11 @@ public class AttentionLayoutTests
         return result;
     }
 
-    /// <summary>softmax(q k^T / sqrt(d)) v over the visible keys, in doubles; kv head h / (heads / kv heads) serves query head h.</summary>
-    private static Tensor Naive(Tensor q, Tensor k, Tensor v, bool[][][] visible)
+    /// <summary>
+    /// softmax(q k^T / sqrt(d)) v over the visible keys, in doubles; kv head h / (heads / kv heads) serves query head h.
+    /// With <paramref name="softCap"/>, each score s is cap * tanh(s / cap) first.
+    /// </summary>
+    private static Tensor Naive(Tensor q, Tensor k, Tensor v, bool[][][] visible, double? softCap = null)
     {
         long batch = q.shape[0], tokens = q.shape[2];
         var qa = q.to(ScalarType.Float64).contiguous().data<double>().ToArray();
@@ -174,6 +277,7 @@ public class AttentionLayoutTests
                         double dot = 0;
                         for (long d = 0; d < DHead; d++) dot += qa[QIndex(b, h, i, d)] * ka[KIndex(b, kvh, j, d)];
                         scores[j] = dot / Math.Sqrt(DHead);
+                        if (softCap is { } cap) scores[j] = cap * Math.Tanh(scores[j] / cap);
                         max = Math.Max(max, scores[j]);
                     }
                     double total = 0;

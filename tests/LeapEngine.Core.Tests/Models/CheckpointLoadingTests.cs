@@ -131,6 +131,49 @@ public sealed class CheckpointLoadingTests : IDisposable
         TensorAssert.Close(expected, LoadAndRun(), 1e-5, "qwen2 logits");
     }
 
+    private static Dictionary<string, object> Gemma2Config(bool tied = true, bool bias = false) => new()
+    {
+        ["model_type"] = "gemma2", ["hidden_size"] = 32, ["intermediate_size"] = 48, ["num_hidden_layers"] = 2,
+        ["num_attention_heads"] = 4, ["num_key_value_heads"] = 2, ["head_dim"] = 16, ["vocab_size"] = 64,
+        ["max_position_embeddings"] = 64, ["sliding_window"] = 4, ["query_pre_attn_scalar"] = 24, ["attn_logit_softcapping"] = 5.0,
+        ["final_logit_softcapping"] = 3.0, ["tie_word_embeddings"] = tied, ["attention_bias"] = bias,
+    };
+
+    [Theory]
+    [InlineData("model.", true, false)]
+    [InlineData("", false, true)]
+    public void Gemma2RoundTripsWithItsFourNormsPerBlock(string prefix, bool tied, bool bias)
+    {
+        var config = Gemma2Config(tied, bias);
+        using (var model = TransformerFactory.CreateRandom(HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)), 1))
+        {
+            var exported = model.WeightNames().Export();
+            foreach (var norm in new[] { "input_layernorm", "post_attention_layernorm", "pre_feedforward_layernorm", "post_feedforward_layernorm" })
+                Assert.Equal([32], exported[$"layers.1.{norm}.weight"].shape);
+            Assert.Equal([4 * 16, 32], exported["layers.0.self_attn.q_proj.weight"].shape);   // heads x head_dim != hidden_size
+            Assert.Equal([32, 4 * 16], exported["layers.0.self_attn.o_proj.weight"].shape);
+            Assert.Equal(!tied, exported.ContainsKey("lm_head.weight"));
+            Assert.Equal(bias, exported.ContainsKey("layers.0.self_attn.o_proj.bias"));
+            foreach (var t in exported.Values) t.Dispose();
+        }
+        var expected = WriteRandom(config, prefix);
+        TensorAssert.Close(expected, LoadAndRun(), 1e-5, "gemma2 logits");
+    }
+
+    [Fact]
+    public void AGemma2NormOfTheWrongSizeOrALlamaLayoutIsNamed()
+    {
+        WriteRandom(Gemma2Config(), "model.", edit: t => { t["model.layers.1.pre_feedforward_layernorm.weight"] = zeros(31); return t; });
+        var shape = Assert.Throws<InvalidDataException>(LoadAndRun);
+        Assert.Contains("'layers.1.pre_feedforward_layernorm.weight' has shape [31], the config implies [32]", shape.Message);
+
+        // A Llama checkpoint under a gemma2 config lacks the extra norms.
+        WriteRandom(Gemma2Config(), "model.", edit: t =>
+            t.Where(kv => !kv.Key.Contains("feedforward")).ToDictionary(kv => kv.Key, kv => kv.Value));
+        var missing = Assert.Throws<InvalidDataException>(LoadAndRun);
+        Assert.Contains("missing tensors: layers.0.pre_feedforward_layernorm.weight", missing.Message);
+    }
+
     [Theory]
     [InlineData("transformer.", true)]
     [InlineData("", false)]

@@ -12,18 +12,19 @@ namespace LeapEngine.Core.Tests.Models;
 
 /// <summary>
 /// Mistral's sliding_window, Qwen2's use_sliding_window (with max_window_layers), Llama 3.1's
-/// llama3 rope_scaling and Phi-3 (fused projections, windowed) against an independent PyTorch reference (References/make_fixtures.py),
+/// llama3 rope_scaling, Phi-3 (fused projections, windowed) and Gemma 2 (soft caps, alternating windows) against an
+/// independent PyTorch reference (References/make_fixtures.py),
 /// and every padded, cached and packed path of a windowed model against the plain pass.
 /// </summary>
 public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 {
-    public static TheoryData<string> Cases => new() { "mistral-window", "qwen2-window", "llama3-rope", "phi3-window" };
-    public static TheoryData<string> Windowed => new() { "mistral-window", "qwen2-window", "phi3-window" };
+    public static TheoryData<string> Cases => new() { "mistral-window", "qwen2-window", "llama3-rope", "phi3-window", "gemma2-window" };
+    public static TheoryData<string> Windowed => new() { "mistral-window", "qwen2-window", "phi3-window", "gemma2-window" };
 
     private static string Dir(string name) => Path.Combine(AppContext.BaseDirectory, "Models", "References", name);
     private static TransformerModel Load(string name) => TransformerFactory.LoadHuggingFace(Dir(name));
 
-    // Vocab 96; every sequence but the short one is longer than the windows (4, 3 and 5).
+    // Vocab 96; every sequence but the short one is longer than the windows (4, 3, 5 and Gemma 2's 4).
     private static readonly int[][] Sequences = [[1, 40, 47, 61, 78, 32, 83, 90, 12, 40, 7], [1, 40, 47], [5, 9, 30, 12, 40, 3, 77]];
 
     [Theory]

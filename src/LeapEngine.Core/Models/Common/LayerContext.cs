@@ -50,8 +50,9 @@ public sealed class LayerContext
     /// <summary>
     /// Attention of the kept queries q [batch, head, query, d_head] over k, v [batch, kv_head,
     /// token, d_head] of every new token, as the pass's layout says (see
-    /// <see cref="AttentionLayout.Attend"/>). Returns z [batch, head, query, d_head].
+    /// <see cref="AttentionLayout.Attend"/>; <paramref name="softCap"/>: Gemma 2's attention logit soft cap).
+    /// Returns z [batch, head, query, d_head].
     /// </summary>
-    public Tensor Attend(Tensor q, Tensor k, Tensor v, HookPoint hookPattern) =>
-        _layout.Attend(q, k, v, Index, Window, hookPattern);
+    public Tensor Attend(Tensor q, Tensor k, Tensor v, HookPoint hookPattern, double? softCap = null) =>
+        _layout.Attend(q, k, v, Index, Window, hookPattern, softCap);
 }

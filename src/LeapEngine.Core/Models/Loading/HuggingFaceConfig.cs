@@ -64,7 +64,7 @@ public static class HuggingFaceConfig
                 ContextLength = OptInt(c, "max_position_embeddings") ?? 2048,
                 NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
                 Activation = Str(c, "hidden_act") ?? "silu",
-                RopeTheta = OptDouble(c, "rope_theta") ?? 10000.0,
+                RopeTheta = RopeTheta(c),
                 RopeScaling = ReadRopeScaling(c, source, modelType),
                 SlidingWindow = window,
                 SlidingLayers = slidingLayers,
@@ -80,10 +80,14 @@ public static class HuggingFaceConfig
             if (config.Activation != "silu")
                 throw new NotSupportedException($"{source}: hidden_act '{config.Activation}' is not supported (only silu)");
         }
+        else if (modelType == "gemma2")
+        {
+            config = ReadGemma2(c, source);
+        }
         else
         {
             throw new NotSupportedException(
-                $"{source}: model_type '{modelType}' is not supported; supported: gpt2, {string.Join(", ", LlamaFamily)}");
+                $"{source}: model_type '{modelType}' is not supported; supported: gpt2, {string.Join(", ", LlamaFamily)}, gemma2");
         }
         config.Validate();
         return config;
@@ -112,32 +116,91 @@ public static class HuggingFaceConfig
                 if (!(OptBool(c, "use_sliding_window") ?? false)) return (null, null);
                 window ??= c.TryGetProperty("sliding_window", out _) ? null : 4096;
                 if (window is null) return (null, null);
-                bool[] sliding;
-                if (c.TryGetProperty("layer_types", out var types) && types.ValueKind == JsonValueKind.Array)
-                {
-                    sliding = types.EnumerateArray().Select(t => t.GetString() switch
-                    {
-                        "sliding_attention" => true,
-                        "full_attention" => false,
-                        var other => throw new NotSupportedException(
-                            $"{source}: layer type '{other}' is not supported (sliding_attention, full_attention)"),
-                    }).ToArray();
-                }
-                else
-                {
-                    int from = OptInt(c, "max_window_layers") ?? 28;
-                    sliding = Enumerable.Range(0, layers).Select(i => i >= from).ToArray();
-                }
-                return (window, sliding);
+                int from = OptInt(c, "max_window_layers") ?? 28;
+                return (window, ReadLayerTypes(c, source) ?? Enumerable.Range(0, layers).Select(i => i >= from).ToArray());
             default:
                 return (null, null);
         }
     }
 
+    /// <summary>
+    /// Gemma 2 as transformers' Gemma2Config reads it, defaults included (head_dim 256, query_pre_attn_scalar 256,
+    /// soft caps 50 and 30, sliding_window 4096 on the even layers unless layer_types says otherwise, tied
+    /// embeddings). The MLP's activation is hidden_activation (Gemma2MLP ignores hidden_act).
+    /// </summary>
+    private static ModelConfig ReadGemma2(JsonElement c, string source)
+    {
+        int layers = Int(c, source, "num_hidden_layers");
+        if (OptBool(c, "use_bidirectional_attention") == true)
+            throw new NotSupportedException(
+                $"{source}: use_bidirectional_attention true (an encoder-style Gemma, every token seeing every other) is not supported; only causal Gemma 2");
+        var activation = Str(c, "hidden_activation") ?? "gelu_pytorch_tanh";
+        if (activation != "gelu_pytorch_tanh")
+            throw new NotSupportedException($"{source}: gemma2 hidden_activation '{activation}' is not supported (only gelu_pytorch_tanh)");
+        int? window = NumberOrNull(c, source, "sliding_window", 4096) is { } w ? (int)w : null;
+        var sliding = ReadLayerTypes(c, source) ?? Enumerable.Range(0, layers).Select(i => i % 2 == 0).ToArray();
+        return new ModelConfig
+        {
+            Architecture = Architecture.Gemma2,
+            ModelType = "gemma2",
+            VocabSize = Int(c, source, "vocab_size"),
+            DModel = Int(c, source, "hidden_size"),
+            NLayers = layers,
+            NHeads = Int(c, source, "num_attention_heads"),
+            NKvHeads = OptInt(c, "num_key_value_heads") ?? 4,
+            DHead = OptInt(c, "head_dim") ?? 256,
+            DMlp = Int(c, source, "intermediate_size"),
+            ContextLength = OptInt(c, "max_position_embeddings") ?? 8192,
+            NormEps = OptDouble(c, "rms_norm_eps") ?? 1e-6,
+            Activation = activation,
+            RopeTheta = RopeTheta(c),
+            RopeScaling = ReadRopeScaling(c, source, "gemma2"),
+            SlidingWindow = window,
+            SlidingLayers = window is null ? null : sliding,
+            QueryPreAttnScalar = OptDouble(c, "query_pre_attn_scalar") ?? 256,
+            AttnLogitSoftcapping = NumberOrNull(c, source, "attn_logit_softcapping", 50.0),
+            FinalLogitSoftcapping = NumberOrNull(c, source, "final_logit_softcapping", 30.0),
+            AttentionBias = OptBool(c, "attention_bias") ?? false,
+            TiedEmbeddings = OptBool(c, "tie_word_embeddings") ?? true,
+            BosTokenId = OptInt(c, "bos_token_id") ?? 2,
+            EosTokenId = OptInt(c, "eos_token_id") ?? 1,
+        };
+    }
+
+    /// <summary>
+    /// layer_types ("sliding_attention" / "full_attention" per layer) as which layers slide, or null when the
+    /// config has none; any other type is refused by name.
+    /// </summary>
+    private static bool[]? ReadLayerTypes(JsonElement c, string source)
+    {
+        if (!c.TryGetProperty("layer_types", out var types) || types.ValueKind != JsonValueKind.Array) return null;
+        return types.EnumerateArray().Select(t => t.GetString() switch
+        {
+            "sliding_attention" => true,
+            "full_attention" => false,
+            var other => throw new NotSupportedException(
+                $"{source}: layer type '{other}' is not supported (sliding_attention, full_attention)"),
+        }).ToArray();
+    }
+
+    /// <summary>A key whose absence means <paramref name="absent"/> and whose null turns the feature off (transformers' defaults).</summary>
+    private static double? NumberOrNull(JsonElement c, string source, string key, double absent)
+    {
+        if (!c.TryGetProperty(key, out var v)) return absent;
+        return v.ValueKind switch
+        {
+            JsonValueKind.Null => null,
+            JsonValueKind.Number => v.GetDouble(),
+            _ => throw new InvalidDataException($"{source}: {key} must be a number or null, got {v.GetRawText()}"),
+        };
+    }
+
     /// <summary>rope_scaling: null or "default" is plain rotary; "llama3" is Llama 3.1's scaling; any other type is refused by name.</summary>
     private static RopeScaling? ReadRopeScaling(JsonElement c, string source, string modelType)
     {
-        if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null) return null;
+        // transformers 5 writes rope_parameters (rope_type, rope_theta and the scaling keys in one object) instead.
+        if (!c.TryGetProperty("rope_scaling", out var s) || s.ValueKind == JsonValueKind.Null)
+            if (!c.TryGetProperty("rope_parameters", out s) || s.ValueKind == JsonValueKind.Null) return null;
         if (s.ValueKind != JsonValueKind.Object)
             throw new InvalidDataException($"{source}: rope_scaling must be an object, got {s.GetRawText()}");
         var type = Str(s, "rope_type") ?? Str(s, "type");
@@ -161,6 +224,12 @@ public static class HuggingFaceConfig
                     $"{source}: rope_scaling type '{type ?? "(none)"}' is not supported (supported: llama3, default); got {s.GetRawText()}");
         }
     }
+
+    /// <summary>rope_theta, or transformers 5's rope_parameters.rope_theta; 10000 when neither is given.</summary>
+    private static double RopeTheta(JsonElement c) =>
+        OptDouble(c, "rope_theta")
+        ?? (c.TryGetProperty("rope_parameters", out var p) && p.ValueKind == JsonValueKind.Object ? OptDouble(p, "rope_theta") : null)
+        ?? 10000.0;
 
     private static Exception Missing(string source, string key) => new InvalidDataException($"{source}: missing '{key}'");
 

@@ -28,10 +28,11 @@ public abstract class AttentionLayout
     /// is appended to first). Grouped-query heads are expanded here. With a
     /// <paramref name="window"/> a query sees only the keys less than window positions before it.
     /// The pattern passes through <paramref name="hookPattern"/> when something watches it;
-    /// otherwise the fused kernel computes the same result without materialising it.
-    /// Returns z [batch, head, query, d_head].
+    /// otherwise the fused kernel computes the same result without materialising it. With a
+    /// <paramref name="softCap"/> the scores become tanh(s / cap) * cap before the mask (Gemma 2),
+    /// on the explicit path. Returns z [batch, head, query, d_head].
     /// </summary>
-    public abstract Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern);
+    public abstract Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern, double? softCap = null);
 
     /// <summary>
     /// This layout as seen by its queries from <paramref name="from"/> on only (keys and values

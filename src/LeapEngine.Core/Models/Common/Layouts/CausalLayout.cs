@@ -16,11 +16,12 @@ public sealed class CausalLayout : AttentionLayout
     public CausalLayout(Tensor positions) : base(positions) =>
         _windows = new WindowedBias(positions, positions, bias: null);
 
-    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern)
+    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern, double? softCap = null)
     {
         (k, v) = (AttentionKernels.ForEveryHead(k, q.shape[1]), AttentionKernels.ForEveryHead(v, q.shape[1]));
         var bias = _windows.For(window);
-        if (hookPattern.HasHooks) return AttentionKernels.Explicit(q, k, v, bias, hookPattern);
+        if (hookPattern.HasHooks) return AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap);
+        if (softCap is { } cap) return AttentionKernels.Capped(q, k, v, bias, past: 0, cap);
         return bias is null
             ? AttentionKernels.FusedCausal(q, k, v)
             : AttentionKernels.FusedWithBias(q, k, v, bias, past: 0);

@@ -31,13 +31,14 @@ public sealed class MaskedLayout : AttentionLayout
         _windows = new WindowedBias(positions, keyPositions, bias);
     }
 
-    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern)
+    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern, double? softCap = null)
     {
         if (_cache is not null) (k, v) = _cache.Append(layer, k, v);
         (k, v) = (AttentionKernels.ForEveryHead(k, q.shape[1]), AttentionKernels.ForEveryHead(v, q.shape[1]));
         var bias = _windows.For(window)!;
-        return hookPattern.HasHooks
-            ? AttentionKernels.Explicit(q, k, v, bias, hookPattern)
+        if (hookPattern.HasHooks) return AttentionKernels.Explicit(q, k, v, bias, hookPattern, softCap);
+        return softCap is { } cap
+            ? AttentionKernels.Capped(q, k, v, bias, _past, cap)
             : AttentionKernels.FusedWithBias(q, k, v, bias, _past);
     }
 

@@ -59,7 +59,7 @@ public sealed class PackedLayout : AttentionLayout
     }
 
     /// <summary>Returns z in the row's layout (bodies, then tails; tails only in the tails-only view).</summary>
-    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern)
+    public override Tensor Attend(Tensor q, Tensor k, Tensor v, int layer, int? window, HookPoint hookPattern, double? softCap = null)
     {
         if (hookPattern.HasHooks)
             throw new NotSupportedException("attention-pattern hooks see [batch, head, query, key] patterns, which a packed pass does not have: run the sequences padded");
@@ -84,11 +84,11 @@ public sealed class PackedLayout : AttentionLayout
             var values = AttentionKernels.ForEveryHead(Own(v, prefixValues), heads);
             if (_tailsOnly)
             {
-                tails.Add(CausalAfter(q.narrow(2, s * packed.Tail, packed.Tail), keys, values, window));
+                tails.Add(CausalAfter(q.narrow(2, s * packed.Tail, packed.Tail), keys, values, window, softCap));
             }
             else
             {
-                var z = CausalAfter(Own(q, null), keys, values, window);           // [1, head, length, d_head]
+                var z = CausalAfter(Own(q, null), keys, values, window, softCap);           // [1, head, length, d_head]
                 if (body > 0) bodies.Add(z.narrow(2, 0, body));
                 tails.Add(z.narrow(2, body, packed.Tail));
             }
@@ -100,8 +100,8 @@ public sealed class PackedLayout : AttentionLayout
     /// q [1, head, query, d_head] are the LAST queries of one sequence's k/v, whose keys are its
     /// positions in order (so a window is a band of indices).
     /// </summary>
-    private Tensor CausalAfter(Tensor q, Tensor k, Tensor v, int? window) =>
-        AttentionKernels.CausalAfter(q, k, v, (queries, keys) => CausalBias(queries, keys, window, q.device));
+    private Tensor CausalAfter(Tensor q, Tensor k, Tensor v, int? window, double? softCap) =>
+        AttentionKernels.CausalAfter(q, k, v, (queries, keys) => CausalBias(queries, keys, window, q.device), softCap);
 
     private Tensor CausalBias(long queries, long keys, int? window, Device device)
     {
