@@ -63,7 +63,9 @@ public static class OptimiseBenchRows
         }
         var runsPerCell = rows.Select(r => r.Runs).Distinct().Order().ToList();
         var path = Path.Combine(folder, $"{prefix}-success-vs-budget.png");
-        BenchPlot.SaveLines(path, $"prompt optimisation against the planted trigger ({string.Join("/", runsPerCell)} runs per point)",
+        // A log axis labels only powers of ten: the title names the budgets the points stand at.
+        var budgets = string.Join(", ", rows.Select(r => r.MaxWork).Distinct().Order().Select(b => b.ToString("N0", CultureInfo.InvariantCulture)));
+        BenchPlot.SaveLines(path, $"budgets {budgets}; {string.Join("/", runsPerCell)} runs a point",
             "work budget (forward-token equivalents)", "share of runs", series, logX: true, yRange: (-0.02, 1.02));
         return Path.GetFullPath(path);
     }

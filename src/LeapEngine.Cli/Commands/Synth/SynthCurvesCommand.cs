@@ -113,7 +113,7 @@ public static class SynthCurvesCommand
             var prompts = string.Join("/", cell.Select(c => c.Prompts).Distinct().Order());
             var path = Path.Combine(folder, $"{prefix}-{Slug(cell.Key.Perturbation)}-{Slug(cell.Key.Density)}.png");
             BenchPlot.SaveLines(path,
-                $"key density {cell.Key.Density}, perturbation {cell.Key.Perturbation.Trim()}; lengths {lengths} (seeds {seeds}; {prompts} prompts a point)",
+                $"density {cell.Key.Density}, {cell.Key.Perturbation.Trim()}; lengths {lengths}; seeds {seeds}, {prompts} prompts",
                 "mean forward passes per prompt", "recall@k of the planted key", series, logX: true, yRange: (-0.02, 1.02));
             written.Add(Path.GetFullPath(path));
         }
