@@ -54,6 +54,20 @@ public sealed class SynthCurvesCommandTests : IDisposable
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json, "--plots", plots, "--name", "again");
         Assert.True(code == 0, err);
         AssertPng(Path.Combine(plots, "again-remove-50pct.png"));
+        (code, output, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json);
+        Assert.True(code == 0, err);
+        Assert.Contains("| remove | 6 | 50% (3) | pizza |", output);   // the cells pooled over seeds
+        // A subset redrawn from rows that hold all nine: only its cells are printed.
+        (code, output, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json, "--configs", "itp");
+        Assert.True(code == 0, err);
+        Assert.Contains("| remove | 6 | 1% (1) | itp |", output);
+        Assert.DoesNotContain("| pizza |", output);
+        (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", subset, "--configs", "default chunks of 8");
+        Assert.Equal(1, code);
+        Assert.Contains("the rows hold none of these configurations", err);
+        (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json, json);
+        Assert.Equal(1, code);
+        Assert.Contains("seed 4 appears twice", err);
 
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "-m", dir, "--rows", json);
         Assert.Equal(1, code);
@@ -87,7 +101,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
     }
 
     /// <summary>A PNG of the helper's size with drawn content: more than a handful of colours (not a blank canvas).</summary>
-    private static void AssertPng(string path)
+    internal static void AssertPng(string path)
     {
         Assert.True(File.Exists(path), path);
         using var bitmap = SKBitmap.Decode(path);

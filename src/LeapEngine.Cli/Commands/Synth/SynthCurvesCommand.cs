@@ -31,7 +31,7 @@ public static class SynthCurvesCommand
         var plots = new Option<string?>("--plots") { Description = "Write one PNG per perturbation and density into this folder" };
         var configs = new Option<string?>("--configs")
         {
-            Description = $"Run only these configurations, comma-separated (default all: {string.Join(", ", AttributionCurves.Configs.Select(c => c.Label))})",
+            Description = $"Run (or, with --rows, redraw) only these configurations, comma-separated (default all: {string.Join(", ", AttributionCurves.Configs.Select(c => c.Label))})",
         };
         var name = new Option<string>("--name") { Description = "File name prefix of the PNGs", DefaultValueFactory = _ => "attribution-curves" };
         var command = new Command("curves", "Forward passes vs recall of the planted key: ItP, HiPe default and HiPe PIZZA at key densities 1%, 10%, 50%")
@@ -45,6 +45,13 @@ public static class SynthCurvesCommand
             {
                 if (parse.GetValue(model) is not null) throw new ArgumentException("give --model (run the benchmark) or --rows (redraw from rows), not both");
                 rows = files.SelectMany(ReadRows).ToList();
+                if (parse.GetValue(configs) is { } only)
+                {
+                    // Redraw a subset (e.g. the declared configurations) from rows that hold more.
+                    var keep = Select(only).Select(c => c.Label).ToHashSet();
+                    rows = rows.Where(r => keep.Contains(r.Config)).ToList();
+                    if (rows.Count == 0) throw new ArgumentException("--configs: the rows hold none of these configurations");
+                }
             }
             else
             {
@@ -77,6 +84,7 @@ public static class SynthCurvesCommand
                 if (jsonPath is not null) Console.WriteLine($"wrote {Path.GetFullPath(jsonPath)}");
             }
             WriteSummary(rows);
+            WriteCells(rows);
             if (parse.GetValue(plots) is { } folder)
                 foreach (var file in Draw(rows, folder, parse.GetValue(name)!)) Console.WriteLine($"wrote {file}");
             return 0;
@@ -84,29 +92,42 @@ public static class SynthCurvesCommand
         return command;
     }
 
-    /// <summary>One PNG per perturbation and density: a line per configuration through its lengths (x: mean forward passes, y: recall@k), averaged over seeds.</summary>
+    /// <summary>
+    /// One PNG per perturbation and density: a line per configuration through its lengths (x: mean forward passes,
+    /// y: recall@k), pooled over seeds weighted by their prompts (<see cref="AttributionCurves.Pool"/>).
+    /// </summary>
     public static List<string> Draw(IReadOnlyList<AttributionCurveRow> rows, string folder, string prefix)
     {
         if (rows.Count == 0) throw new ArgumentException("no rows to draw");
         var written = new List<string>();
-        foreach (var cell in rows.GroupBy(r => (r.Perturbation, r.Density)))
+        foreach (var cell in AttributionCurves.Pool(rows).GroupBy(c => (c.Perturbation, c.Density)))
         {
-            var series = cell.GroupBy(r => r.Config)
+            var series = cell.GroupBy(c => c.Config)
                 .Select(config =>
                 {
-                    var points = config.GroupBy(r => r.Length).OrderBy(g => g.Key)
-                        .Select(g => (X: g.Average(r => r.MeanEvaluations), Y: g.Average(r => r.RecallAtK))).ToList();
-                    return new PlotSeries(config.Key, points.Select(p => p.X).ToList(), points.Select(p => p.Y).ToList());
+                    var points = config.OrderBy(c => c.Length).ToList();
+                    return new PlotSeries(config.Key, points.Select(p => p.MeanEvaluations).ToList(), points.Select(p => p.RecallAtK).ToList());
                 }).ToList();
-            var lengths = string.Join(", ", cell.Select(r => r.Length).Distinct().Order());
-            var seeds = string.Join(", ", cell.Select(r => r.Seed).Distinct().Order());
+            var lengths = string.Join(", ", cell.Select(c => c.Length).Distinct().Order());
+            var seeds = string.Join(", ", cell.SelectMany(c => c.Seeds).Distinct().Order());
+            var prompts = string.Join("/", cell.Select(c => c.Prompts).Distinct().Order());
             var path = Path.Combine(folder, $"{prefix}-{Slug(cell.Key.Perturbation)}-{Slug(cell.Key.Density)}.png");
             BenchPlot.SaveLines(path,
-                $"key density {cell.Key.Density}, perturbation {cell.Key.Perturbation.Trim()}; lengths {lengths} (seeds {seeds})",
+                $"density {cell.Key.Density}, {cell.Key.Perturbation.Trim()}; lengths {lengths}; seeds {seeds}, {prompts} prompts",
                 "mean forward passes per prompt", "recall@k of the planted key", series, logX: true, yRange: (-0.02, 1.02));
             written.Add(Path.GetFullPath(path));
         }
         return written;
+    }
+
+    /// <summary>Every cell pooled over seeds, with each seed's own recall@k beside the pooled mean.</summary>
+    private static void WriteCells(IReadOnlyList<AttributionCurveRow> rows)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| perturbation | length | key density (copies) | configuration | recall@k | recall@k per seed | top is planted | mean best rank | mean forward passes | prompts | model correct |");
+        Console.WriteLine("| --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var c in AttributionCurves.Pool(rows))
+            Console.WriteLine($"| {c.Perturbation} | {c.Length} | {c.Density} ({c.Planted}) | {c.Config} | {c.RecallAtK:F2} | {string.Join(" / ", c.SeedRecalls.Select(r => r.ToString("F2")))} | {c.TopIsPlanted * c.Prompts:F0}/{c.Prompts} | {c.MeanBestRank:F1} | {c.MeanEvaluations:F1} | {c.Prompts} | {c.ModelCorrect}/{c.Prompts} |");
     }
 
     private static void WriteSummary(IReadOnlyList<AttributionCurveRow> rows)

@@ -15,6 +15,16 @@ public sealed record AttributionCurveRow(
 }
 
 /// <summary>
+/// One cell (perturbation, length, density, configuration) pooled over the benchmark seeds that ran it: every mean
+/// weighted by the seed's prompts, so seeds with more prompts count for more. <see cref="Seeds"/> lists them and
+/// <see cref="SeedRecalls"/> holds each seed's own recall@k, in the same order (the spread a pooled mean hides).
+/// </summary>
+public sealed record AttributionCurveCell(
+    string Perturbation, int Length, string Density, int Planted, string Config, string Family, int Prompts,
+    IReadOnlyList<int> Seeds, IReadOnlyList<double> SeedRecalls,
+    double RecallAtK, double TopIsPlanted, double MeanBestRank, double MeanEvaluations, int ModelCorrect);
+
+/// <summary>
 /// Issue 20's curves: forward passes against recall of the planted key, for ItP, HiPe's default mode and its
 /// PIZZA mode over thresholds and first chunk sizes, at key densities of 1%, 10% and 50% of the words, on every
 /// prompt length and perturbation asked, for each benchmark seed (the seed draws the prompts, paired across
@@ -75,6 +85,28 @@ public static class AttributionCurves
             .Select(g => (Config: g.Key.Config, Family: g.Key.Family, RecallAtK: g.Average(r => r.RecallAtK),
                 MeanEvaluations: g.Average(r => r.MeanEvaluations), Cells: g.Count()))
             .OrderBy(s => s.Family).ThenByDescending(s => s.RecallAtK).ThenBy(s => s.MeanEvaluations).ToList();
+
+    /// <summary>
+    /// Pools rows of the same cell over seeds (prompt-weighted means), in the order cells first appear. Refuses a seed
+    /// given twice for a cell (a file passed twice would double its prompts) and rows of one cell that disagree on the
+    /// planted copies (rows of another model or density rule).
+    /// </summary>
+    public static List<AttributionCurveCell> Pool(IEnumerable<AttributionCurveRow> rows) =>
+        rows.GroupBy(r => (r.Perturbation, r.Length, r.Density, r.Config))
+            .Select(g =>
+            {
+                var list = g.ToList();
+                if (list.GroupBy(r => r.Seed).FirstOrDefault(s => s.Count() > 1) is { } twice)
+                    throw new ArgumentException($"seed {twice.Key} appears twice for {g.Key.Config} at {g.Key.Length} words, {g.Key.Density}, {g.Key.Perturbation} (is a rows file given twice?)");
+                if (list.Select(r => r.Planted).Distinct().Count() > 1)
+                    throw new ArgumentException($"rows for {g.Key.Config} at {g.Key.Length} words, {g.Key.Density} plant different numbers of copies: {string.Join(", ", list.Select(r => r.Planted).Distinct())}");
+                int prompts = list.Sum(r => r.Prompts);
+                double Mean(Func<AttributionCurveRow, double> value) => list.Sum(r => value(r) * r.Prompts) / prompts;
+                var bySeed = list.OrderBy(r => r.Seed).ToList();
+                return new AttributionCurveCell(g.Key.Perturbation, g.Key.Length, g.Key.Density, list[0].Planted, g.Key.Config, list[0].Family,
+                    prompts, bySeed.Select(r => r.Seed).ToList(), bySeed.Select(r => r.RecallAtK).ToList(),
+                    Mean(r => r.RecallAtK), Mean(r => r.TopIsPlanted), Mean(r => r.MeanBestRank), Mean(r => r.MeanEvaluations), list.Sum(r => r.ModelCorrect));
+            }).ToList();
 
     /// <summary>Reports on the caller's thread (Progress&lt;T&gt; would post to the thread pool and reorder lines).</summary>
     private sealed class Prefixed(IProgress<string> inner, string prefix) : IProgress<string>
