@@ -79,6 +79,15 @@ public static class SyntheticModelFolder
         return SyntheticTasks.Create(name, seed.GetInt32());
     }
 
+    /// <summary>The seed a synthetic model folder was trained with (its synth.json): the label of its benchmark rows.</summary>
+    public static int ReadSeed(string directory)
+    {
+        using var card = ReadCard(directory);
+        return card.RootElement.TryGetProperty("seed", out var seed) && seed.TryGetInt32(out int value)
+            ? value
+            : throw new InvalidDataException($"{Path.Combine(directory, CardFile)}: no seed");
+    }
+
     /// <summary>Reads synth.json from a model folder.</summary>
     public static JsonDocument ReadCard(string directory)
     {

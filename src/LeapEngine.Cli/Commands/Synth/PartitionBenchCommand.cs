@@ -9,14 +9,22 @@ namespace LeapEngine.Cli.Commands.Synth;
 
 /// <summary>
 /// leap synth bench partition — Exemplar Partitioning against the planted categories of a latent-categories model:
-/// purity and AMI of regions, ablation specificity, and out-of-set AUROC against easy, hard and null contrasts.
+/// purity and AMI of regions, ablation specificity, and out-of-set AUROC against easy, hard and null contrasts; its
+/// figures (<see cref="PartitionBenchFigures"/>) from the run, or with <c>--rows</c> redrawn from several models' results.
 /// </summary>
 public static class PartitionBenchCommand
 {
     public static Command Create()
     {
         var defaults = new PartitionBenchOptions();
-        var model = new Option<string>("--model", "-m") { Description = "A latent-categories model folder (leap synth train --task latent-categories)", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "A latent-categories model folder (leap synth train --task latent-categories)" };
+        var rowsIn = new Option<string[]>("--rows")
+        {
+            Description = "Redraw the figures from these JSON results (written by --json) instead of running a model: FILE or LABEL=FILE (default label: the file name)",
+            AllowMultipleArgumentsPerToken = true,
+        };
+        var plots = new Option<string?>("--plots") { Description = "Write the figures (agreement, ablation, out-of-set AUROC) into this folder" };
+        var name = new Option<string>("--name") { Description = "File name prefix of the PNGs", DefaultValueFactory = _ => "partition" };
         var hooks = new Option<string>("--hooks") { Description = "Hook points, comma-separated: one dictionary each", DefaultValueFactory = _ => string.Join(",", defaults.Hooks) };
         var corpus = new Option<int>("--corpus-prompts") { Description = "Task prompts the dictionary is built on", DefaultValueFactory = _ => defaults.CorpusPrompts };
         var length = new Option<int>("--length") { Description = "Words per prompt", DefaultValueFactory = _ => defaults.Length };
@@ -29,11 +37,20 @@ public static class PartitionBenchCommand
         var json = new Option<string?>("--json") { Description = "Also write the results as JSON to this file" };
         var command = new Command("partition", "Exemplar Partitioning against planted categories: purity/AMI, ablation specificity, out-of-set AUROC")
         {
-            model, hooks, corpus, length, percentile, probes, ablation, maxRegions, ood, seed, json,
+            model, hooks, corpus, length, percentile, probes, ablation, maxRegions, ood, seed, json, rowsIn, plots, name,
         };
         CliRunner.SetAction(command, async (parse, ct) =>
         {
-            var dir = parse.GetValue(model)!;
+            if (parse.GetValue(rowsIn) is { Length: > 0 } files)
+            {
+                if (parse.GetValue(model) is not null) throw new ArgumentException("give --model (run the benchmark) or --rows (redraw from results), not both");
+                var folder = parse.GetValue(plots) ?? throw new ArgumentException("--rows redraws figures: give --plots FOLDER");
+                var models = files.Select(BenchRows.Labelled)
+                    .Select(f => (f.Label, (IReadOnlyList<PartitionBenchResult>)BenchRows.Read<List<PartitionBenchResult>>(f.File, "partition results"))).ToList();
+                foreach (var file in PartitionBenchFigures.Draw(models, folder, parse.GetValue(name)!)) Console.WriteLine($"wrote {file}");
+                return 0;
+            }
+            var dir = parse.GetValue(model) ?? throw new ArgumentException("give --model DIR (a latent-categories model) or --rows FILE (results to redraw)");
             if (SyntheticModelFolder.ReadTask(dir) is not LatentCategoryTask task)
                 throw new ArgumentException($"{dir} is not a latent-categories model (see its synth.json)");
             var options = new PartitionBenchOptions
@@ -50,6 +67,9 @@ public static class PartitionBenchCommand
             status.Clear();
             Print(results);
             if (parse.GetValue(json) is { } path) File.WriteAllText(path, JsonSerializer.Serialize(results, SnakeCase.Indented));
+            if (parse.GetValue(plots) is { } plotFolder)
+                foreach (var file in PartitionBenchFigures.Draw([($"seed {SyntheticModelFolder.ReadSeed(dir)}", results)], plotFolder, parse.GetValue(name)!))
+                    Console.WriteLine($"wrote {file}");
             return 0;
         });
         return command;

@@ -18,11 +18,12 @@ public static class SynthBenchCommand
     {
         var command = new Command("bench", "Score methods against the planted answers of synthetic models");
         command.Subcommands.Add(Attribution());
-        command.Subcommands.Add(SystemPrompt());
+        command.Subcommands.Add(SystemBenchCommand.Create());
         command.Subcommands.Add(OptimiseBenchCommand.Create());
         command.Subcommands.Add(GlitchBenchCommand.Create());
         command.Subcommands.Add(SynthCurvesCommand.Create());
         command.Subcommands.Add(PartitionBenchCommand.Create());
+        command.Subcommands.Add(PlantedBenchCommand.Create());
         return command;
     }
 
@@ -57,37 +58,6 @@ public static class SynthBenchCommand
                 }, ct);
             status.Clear();
             if (parse.GetValue(json) is { } path) File.WriteAllText(path, System.Text.Json.JsonSerializer.Serialize(rows, SnakeCase.Indented));
-            return 0;
-        });
-        return command;
-    }
-
-    private static Command SystemPrompt()
-    {
-        var rule = new Option<string>("--rule") { Description = "A system-rule model folder", Required = true };
-        var control = new Option<string>("--control") { Description = "A system-control model folder", Required = true };
-        var length = new Option<int>("--length") { Description = "User words per prompt", DefaultValueFactory = _ => 32 };
-        var prompts = new Option<int>("--prompts") { Description = "Prompts per model", DefaultValueFactory = _ => 20 };
-        var seed = new Option<int>("--seed") { Description = "Seed of the benchmark prompts", DefaultValueFactory = _ => 7 };
-        var command = new Command("system", "System-prompt influence on a model that reads its system word and on a control that cannot")
-        {
-            rule, control, length, prompts, seed,
-        };
-        CliRunner.SetAction(command, async (parse, ct) =>
-        {
-            int n = Count(parse.GetValue(prompts));
-            int words = parse.GetValue(length);
-            Console.WriteLine("| model | user words | mean log-prob drop without the system turn | mean system share of attribution | system word ranked first | model correct |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: |");
-            foreach (var dir in new[] { parse.GetValue(rule)!, parse.GetValue(control)! })
-            {
-                if (SyntheticModelFolder.ReadTask(dir) is not SystemRuleTask task)
-                    throw new ArgumentException($"{dir} is not a system-rule or system-control model (see its synth.json)");
-                using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
-                if (words < 1 || words + 4 > lm.Config.ContextLength) throw new ArgumentException($"--length must be in [1, {lm.Config.ContextLength - 4}]");
-                var r = SystemPromptBench.Run(lm, task, words, n, parse.GetValue(seed), ct);
-                Console.WriteLine($"| {r.Model} | {r.Length} | {r.MeanLogProbDrop:F2} | {r.MeanAttributionShare:F2} | {r.SystemWordTopRate:F2} | {r.ModelCorrect}/{r.Prompts} |");
-            }
             return 0;
         });
         return command;

@@ -6,7 +6,7 @@ namespace LeapEngine.Core.Synthetic.Bench;
 
 /// <summary>Mean system-prompt influence figures of one model on prompts of one length.</summary>
 public sealed record SystemPromptBenchRow(
-    string Model, int Length, int Prompts, double MeanLogProbDrop, double MeanAttributionShare,
+    string Model, int ModelSeed, int Length, int Prompts, double MeanLogProbDrop, double MeanAttributionShare,
     double SystemWordTopRate, int ModelCorrect);
 
 /// <summary>
@@ -16,7 +16,8 @@ public sealed record SystemPromptBenchRow(
 /// </summary>
 public static class SystemPromptBench
 {
-    public static SystemPromptBenchRow Run(LanguageModel model, SystemRuleTask task, int length, int prompts, int seed, CancellationToken ct = default)
+    /// <param name="modelSeed">The model's training seed: the row's label, so rows of several models can be drawn together.</param>
+    public static SystemPromptBenchRow Run(LanguageModel model, SystemRuleTask task, int modelSeed, int length, int prompts, int seed, CancellationToken ct = default)
     {
         var rng = BenchRandom.For(seed, length);
         var examples = Enumerable.Range(0, prompts).Select(_ => task.Sample(rng, length, rng.Next(2) == 0 ? task.RuleA : task.RuleB)).ToList();
@@ -36,6 +37,6 @@ public static class SystemPromptBench
             share += influence.AttributionShare;
             top += result.Units.OrderByDescending(u => u.Score).First().Segment == "system" ? 1 : 0;
         }
-        return new SystemPromptBenchRow(task.Name, length, prompts, drop / prompts, share / prompts, top / prompts, correct);
+        return new SystemPromptBenchRow(task.Name, modelSeed, length, prompts, drop / prompts, share / prompts, top / prompts, correct);
     }
 }
