@@ -29,6 +29,16 @@ public sealed class ApiServerProcess : IAsyncDisposable
     /// <summary>A key of a tenant on the bench plan.</summary>
     public string Key { get; }
 
+    /// <summary>The server process's id (for a profiler: dotnet-trace collect -p ID).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>CPU time the server process has used so far (user + system, all its threads; /proc/PID/stat on Linux).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
     public static async Task<ApiServerProcess> StartAsync()
     {
         var dll = Path.Combine(RepositoryRoot(), "src", "LeapEngine.Api", "bin", "Release", "net10.0", "linux-x64", "LeapEngine.Api.dll");
