@@ -18,7 +18,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class OwnEndpointBenchmark : IBenchmark
 {
     public string Name => "own-endpoint";
-    public string Description => "black-box ItP vs HiPe against LeapEngine's own /v1 server, 200 words, concurrency 1/4/16 (--latency-ms 0,50 --words 200 --concurrency 1,4,16)";
+    public string Description => "black-box ItP vs HiPe against LeapEngine's own /v1 server, 200 words, concurrency 1/4/16 (--latency-ms 0,50 --words 200 --concurrency 1,4,16 --database sqlite|postgres)";
 
     private static readonly string[] Sentences =
     [
@@ -38,8 +38,13 @@ public sealed class OwnEndpointBenchmark : IBenchmark
         var text = Prompt(words);
         const string completion = " They were very happy.";
 
-        await using var server = await ApiServerProcess.StartAsync();
-        Console.WriteLine($"LeapEngine API (separate process {server.ProcessId}, standalone SQLite) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
+        bool postgres = Measure.WordArg(args, "--database", "sqlite") switch
+        {
+            "sqlite" => false, "postgres" => true,
+            var other => throw new ArgumentException($"--database is sqlite or postgres, not '{other}'"),
+        };
+        await using var server = await ApiServerProcess.StartAsync(postgres);
+        Console.WriteLine($"LeapEngine API (separate process {server.ProcessId}, {(postgres ? "PostgreSQL, a throwaway local cluster" : "standalone SQLite")}) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
                           $"load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {Environment.ProcessorCount} cores");
         foreach (int latencyMs in latencies)
         {
