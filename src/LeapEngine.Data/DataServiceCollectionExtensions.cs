@@ -30,7 +30,7 @@ public static class DataServiceCollectionExtensions
         }
         else
         {
-            services.AddDbContextFactory<SqliteLeapDbContext>(o => o.UseSqlite(connection));
+            services.AddDbContextFactory<SqliteLeapDbContext>(o => o.UseSqlite(connection).AddInterceptors(SqliteSettings));
             services.AddSingleton<IDbContextFactory<LeapDbContext>, ContextFactory<SqliteLeapDbContext>>();
         }
         services.AddScoped(sp => sp.GetRequiredService<IDbContextFactory<LeapDbContext>>().CreateDbContext());
@@ -38,6 +38,8 @@ public static class DataServiceCollectionExtensions
         services.AddLeapDataProtection();
         return services;
     }
+
+    private static readonly SqliteConnectionSettings SqliteSettings = new();
 
     /// <summary>Plans from configuration (Leap:Plans, Leap:DefaultPlan), validated at start.</summary>
     public static IServiceCollection AddLeapPlans(this IServiceCollection services)

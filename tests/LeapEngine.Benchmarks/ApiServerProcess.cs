@@ -3,23 +3,26 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using LeapEngine.Api.Tests.Infrastructure;
 
 namespace LeapEngine.Benchmarks;
 
 /// <summary>
-/// LeapEngine's own API, started as a separate process in standalone mode (SQLite in a temporary folder, the embedded
-/// stories260K), with a "bench" plan whose limits stay out of the way, and one tenant key on it. The benchmark talks
+/// LeapEngine's own API, started as a separate process in standalone mode (the embedded stories260K; SQLite in a
+/// temporary folder, or a throwaway PostgreSQL cluster as the tests start one: the production shape), with a "bench" plan whose limits stay out of the way, and one tenant key on it. The benchmark talks
 /// to it over real loopback HTTP, as a client would. Needs the Release build: dotnet build src/LeapEngine.Api -c Release.
 /// </summary>
 public sealed class ApiServerProcess : IAsyncDisposable
 {
     private readonly Process _process;
     private readonly string _dataDir;
+    private readonly PostgresServer? _postgres;
 
-    private ApiServerProcess(Process process, string dataDir, Uri baseUrl, string key)
+    private ApiServerProcess(Process process, string dataDir, PostgresServer? postgres, Uri baseUrl, string key)
     {
         _process = process;
         _dataDir = dataDir;
+        _postgres = postgres;
         BaseUrl = baseUrl;
         Key = key;
     }
@@ -29,7 +32,18 @@ public sealed class ApiServerProcess : IAsyncDisposable
     /// <summary>A key of a tenant on the bench plan.</summary>
     public string Key { get; }
 
-    public static async Task<ApiServerProcess> StartAsync()
+    /// <summary>The server process's id (for a profiler: dotnet-trace collect -p ID).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>CPU time the server process has used so far (user + system, all its threads; /proc/PID/stat on Linux).</summary>
+    public TimeSpan CpuTime()
+    {
+        _process.Refresh();
+        return _process.TotalProcessorTime;
+    }
+
+    /// <param name="postgres">Run the API on a throwaway PostgreSQL cluster (the local server binaries) instead of SQLite.</param>
+    public static async Task<ApiServerProcess> StartAsync(bool postgres = false)
     {
         var dll = Path.Combine(RepositoryRoot(), "src", "LeapEngine.Api", "bin", "Release", "net10.0", "linux-x64", "LeapEngine.Api.dll");
         if (!File.Exists(dll))
@@ -42,6 +56,13 @@ public sealed class ApiServerProcess : IAsyncDisposable
             RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(dll)!,
         };
         start.Environment["LEAP_DATA_DIR"] = dataDir;
+        PostgresServer? cluster = null;
+        if (postgres)
+        {
+            cluster = await PostgresServer.StartLocalAsync();
+            start.Environment["Leap__Database__Provider"] = "postgres";
+            start.Environment["Leap__Database__ConnectionString"] = await cluster.CreateDatabaseAsync("leapbench");
+        }
         start.Environment["Leap__Api__OperatorKey"] = operatorKey;
         start.Environment["Leap__Api__BootstrapFreeKey"] = "false";
         start.Environment["Logging__LogLevel__Default"] = "Warning";
@@ -77,7 +98,7 @@ public sealed class ApiServerProcess : IAsyncDisposable
             .Content.ReadFromJsonAsync<JsonObject>();
         var key = await (await http.PostAsJsonAsync($"v1/admin/tenants/{tenant!["id"]}/keys", new { name = "bench" })).EnsureSuccessStatusCode()
             .Content.ReadFromJsonAsync<JsonObject>();
-        return new ApiServerProcess(process, dataDir, root, key!["key"]!.GetValue<string>());
+        return new ApiServerProcess(process, dataDir, cluster, root, key!["key"]!.GetValue<string>());
     }
 
     public async ValueTask DisposeAsync()
@@ -88,6 +109,7 @@ public sealed class ApiServerProcess : IAsyncDisposable
             await _process.WaitForExitAsync();
         }
         _process.Dispose();
+        if (_postgres is not null) await _postgres.DisposeAsync();
         try { Directory.Delete(_dataDir, recursive: true); } catch (IOException) { }
     }
 

@@ -19,5 +19,6 @@ public static class BenchmarkRegistry
         new PromptOptimisationBenchmark(),
         new EndpointConcurrencyBenchmark(),
         new OwnEndpointBenchmark(),
+        new ServePassBenchmark(),
     ];
 }

@@ -74,4 +74,11 @@ public static class Measure
         var text = i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
         return text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(int.Parse).ToArray();
     }
+
+    /// <summary>The word after <paramref name="name"/> (e.g. --database postgres), or <paramref name="fallback"/>.</summary>
+    public static string WordArg(string[] args, string name, string fallback)
+    {
+        int i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+    }
 }

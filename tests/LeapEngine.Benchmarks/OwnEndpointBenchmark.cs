@@ -18,7 +18,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class OwnEndpointBenchmark : IBenchmark
 {
     public string Name => "own-endpoint";
-    public string Description => "black-box ItP vs HiPe against LeapEngine's own /v1 server, 200 words, concurrency 1/4/16 (--latency-ms 0,50 --words 200 --concurrency 1,4,16)";
+    public string Description => "black-box ItP vs HiPe against LeapEngine's own /v1 server, 200 words, concurrency 1/4/16 (--latency-ms 0,50 --words 200 --concurrency 1,4,16 --database sqlite|postgres)";
 
     private static readonly string[] Sentences =
     [
@@ -38,19 +38,26 @@ public sealed class OwnEndpointBenchmark : IBenchmark
         var text = Prompt(words);
         const string completion = " They were very happy.";
 
-        await using var server = await ApiServerProcess.StartAsync();
-        Console.WriteLine($"LeapEngine API (separate process, standalone SQLite) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
+        bool postgres = Measure.WordArg(args, "--database", "sqlite") switch
+        {
+            "sqlite" => false, "postgres" => true,
+            var other => throw new ArgumentException($"--database is sqlite or postgres, not '{other}'"),
+        };
+        await using var server = await ApiServerProcess.StartAsync(postgres);
+        Console.WriteLine($"LeapEngine API (separate process {server.ProcessId}, {(postgres ? "PostgreSQL, a throwaway local cluster" : "standalone SQLite")}) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
                           $"load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {Environment.ProcessorCount} cores");
         foreach (int latencyMs in latencies)
         {
             // The probe warms the model up and says what the endpoint offers (teacher forcing through echo).
             var caps = await EndpointProbe.RunAsync(Client(server, latencyMs, 4));
             var messages = new[] { new ChatMessage("user", text) };
-            double latency = await OneCallSecondsAsync(Client(server, latencyMs, 1), messages, completion);
+            var one = await OneCallAsync(server, Client(server, latencyMs, 1), messages, completion);
+            double latency = one.MedianSeconds;
             Console.WriteLine();
-            Console.WriteLine($"added round-trip latency {latencyMs} ms; one call (median of 21 sequential, after 40 warm-up calls): {latency * 1000:F1} ms; scoring {caps.BestMode}");
-            Console.WriteLine("| method | concurrency | units | calls | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | calls/s |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine($"added round-trip latency {latencyMs} ms; one call (median of {OneCall.Measured} sequential, after 40 warm-up calls): " +
+                              $"{latency * 1000:F1} ms; server CPU {one.ServerCpuMs:F1} ms per call, client CPU {one.ClientCpuMs:F1} ms per call; scoring {caps.BestMode}");
+            Console.WriteLine("| method | concurrency | units | calls | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | calls/s | server CPU ms/call | client CPU ms/call |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var method in new[] { "itp", "hipe" })
                 foreach (int concurrency in levels)
                 {
@@ -59,36 +66,53 @@ public sealed class OwnEndpointBenchmark : IBenchmark
                     {
                         Messages = messages, Completion = completion, Method = method, Unit = "word", NoiseSamples = 0,
                     };
+                    var serverCpu = server.CpuTime();
+                    var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var watch = Stopwatch.StartNew();
                     var result = await BlackBoxAttribution.RunAsync(client, caps, request);
                     double wall = watch.Elapsed.TotalSeconds;
+                    double serverMs = (server.CpuTime() - serverCpu).TotalMilliseconds / result.Calls;
+                    double clientMs = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMilliseconds / result.Calls;
                     double ideal = CallSchedule.IdealSeconds(result, concurrency, latency);
                     double floor = CallSchedule.FloorSeconds(result, concurrency, latency);
-                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | {result.Calls / wall:F1} |");
+                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | {result.Calls / wall:F1} | {serverMs:F1} | {clientMs:F1} |");
                 }
         }
         Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         return 0;
     }
 
+    /// <summary>One sequential call: its median wall time, and the CPU the server and this client spent per call.</summary>
+    private sealed record OneCall(double MedianSeconds, double ServerCpuMs, double ClientCpuMs)
+    {
+        public const int Measured = 41;
+    }
+
     /// <summary>
     /// Median seconds of one teacher-forced call on the unperturbed prompt, calls made one after another, after 40
     /// unmeasured ones: .NET compiles hot paths again after their first 30 calls (tiered compilation), in the server
-    /// as in the client, and the first calls measured a cold server (122 ms against 77 ms warm).
+    /// as in the client, and the first calls measured a cold server (122 ms against 77 ms warm). CPU per call is the
+    /// processes' CPU time over the measured calls divided by their number: under load, wall time includes waiting
+    /// for a core, CPU time does not.
     /// </summary>
-    private static async Task<double> OneCallSecondsAsync(EndpointClient client, IReadOnlyList<ChatMessage> messages, string completion)
+    private static async Task<OneCall> OneCallAsync(ApiServerProcess server, EndpointClient client, IReadOnlyList<ChatMessage> messages,
+        string completion)
     {
         var reader = new TeacherForcedReader(client, ChatTemplate.Plain, PromptLogprobRoute.Echo);
         for (int i = 0; i < 40; i++) await reader.EstablishAsync(messages, completion, 1, CancellationToken.None);
         var times = new List<double>();
-        for (int i = 0; i < 21; i++)
+        var serverCpu = server.CpuTime();
+        var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
+        for (int i = 0; i < OneCall.Measured; i++)
         {
             var watch = Stopwatch.StartNew();
             await reader.EstablishAsync(messages, completion, 1, CancellationToken.None);
             times.Add(watch.Elapsed.TotalSeconds);
         }
+        double serverMs = (server.CpuTime() - serverCpu).TotalMilliseconds / OneCall.Measured;
+        double clientMs = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMilliseconds / OneCall.Measured;
         times.Sort();
-        return times[times.Count / 2];
+        return new OneCall(times[times.Count / 2], serverMs, clientMs);
     }
 
     private static EndpointClient Client(ApiServerProcess server, int latencyMs, int concurrency)

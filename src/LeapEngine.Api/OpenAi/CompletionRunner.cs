@@ -7,12 +7,13 @@ namespace LeapEngine.Api.OpenAi;
 
 /// <summary>
 /// Runs a plan synchronously on an instance leased from the same <see cref="ModelPool"/> the job
-/// handlers use (so a completion never shares an instance with a job), on a thread of its own: the
-/// model's seconds of CPU or GPU work hold no thread-pool thread that other requests need. Events
+/// handlers use (so a completion never shares an instance with a job), on a long-lived thread of its own
+/// (<see cref="ServeThreads"/>, with Leap:OpenAi:IntraOpThreads libtorch threads): the model's seconds of
+/// CPU or GPU work hold no thread-pool thread that other requests need. Events
 /// cross to the request through a channel. Cancelling (the client went away) stops generation at the
 /// next token, and the lease is given back only once the generation thread has let go of the model.
 /// </summary>
-public sealed class CompletionRunner(ModelPool pool, IOptions<OpenAiOptions> options)
+public sealed class CompletionRunner(ModelPool pool, ServeThreads threads, IOptions<OpenAiOptions> options)
 {
     /// <param name="usage">Counts the model tokens run and refuses a pass past the reservation (its limit).</param>
     /// <param name="leased">Runs once an instance is leased, before generation: a stream starts here, so that a busy model
@@ -38,7 +39,7 @@ public sealed class CompletionRunner(ModelPool pool, IOptions<OpenAiOptions> opt
             if (leased is not null) await leased();
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
             var events = Channel.CreateUnbounded<ServeEvent>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
-            var work = Task.Factory.StartNew(() =>
+            var work = threads.RunAsync(() =>
             {
                 try
                 {
@@ -51,7 +52,7 @@ public sealed class CompletionRunner(ModelPool pool, IOptions<OpenAiOptions> opt
                 {
                     events.Writer.TryComplete(e);
                 }
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            });
             try
             {
                 await foreach (var e in events.Reader.ReadAllAsync(ct)) await sink(e);

@@ -16,6 +16,7 @@ public static class OpenAiApi
         services.AddOptions<OpenAiOptions>().BindConfiguration(OpenAiOptions.Section).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<IValidateOptions<OpenAiOptions>, AliasValidation>();
         services.AddSingleton<ServedTargets>();
+        services.AddSingleton<ServeThreads>();
         services.AddSingleton<CompletionRunner>();
         services.AddScoped<ServeAdmission>();
         return services;

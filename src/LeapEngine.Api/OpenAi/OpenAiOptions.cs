@@ -23,6 +23,13 @@ public sealed class OpenAiOptions
     [Range(1, 600)] public int ModelWaitSeconds { get; set; } = 30;
 
     /// <summary>
+    /// libtorch intra-op threads for each completion's model work. One by default: a served model's ops on one prompt
+    /// are too small for more to help much, their idle threads spin, and concurrent requests then each keep a core busy.
+    /// More can lower one request's latency on a large model served to few clients at once.
+    /// </summary>
+    [Range(1, 64)] public int IntraOpThreads { get; set; } = 1;
+
+    /// <summary>
     /// Models served under another name with a hidden system prompt, by alias
     /// (Leap:OpenAi:Aliases:&lt;alias&gt;:Model and :HiddenSystemPrompt).
     /// </summary>

@@ -167,6 +167,34 @@ public sealed class CompletionsWireTests(ApiFixture api)
     }
 
     [Fact]
+    public async Task A_concurrent_burst_of_scoring_calls_equals_single_forward_passes_and_settles_usage_exactly()
+    {
+        // What a black-box ItP sends at concurrency 16: the prompt with one word removed, each scored by echo at once.
+        var tenant = await api.NewTenantAsync();
+        var before = await UsedTokensAsync(tenant.Http);
+        var words = Text.Split(' ');
+        var prompts = Enumerable.Range(0, words.Length).Select(i => string.Join(' ', words.Where((_, j) => j != i))).ToArray();
+        var answers = await Task.WhenAll(prompts.Select(p => PostAsync(tenant.Http, "/v1/completions",
+            new { model = "stories260K", prompt = p, echo = true, logprobs = 1, max_tokens = 0 })));
+        long expectedTokens = 0;
+        for (int k = 0; k < prompts.Length; k++)
+        {
+            var (response, body) = answers[k];
+            Assert.True(response.IsSuccessStatusCode, body.ToJsonString());
+            var ids = Encode(prompts[k]);
+            expectedTokens += ids.Length;
+            var expected = ForwardLogProbs(ids);
+            var served = body["choices"]![0]!["logprobs"]!["token_logprobs"]!.AsArray();
+            Assert.Equal(ids.Length, served.Count);
+            for (int i = 1; i < ids.Length; i++)
+                Assert.True(Math.Abs(expected[i - 1][ids[i]] - served[i]!.GetValue<float>()) < 1e-4, $"prompt {k}, token {i}");
+        }
+        // Every prompt ran once and was charged once; no reservation is left behind.
+        Assert.Equal(expectedTokens, await UsedTokensAsync(tenant.Http) - before);
+        Assert.Equal(0, await ReservedTokensAsync(tenant.Http));
+    }
+
+    [Fact]
     public async Task The_tokens_run_are_charged_and_the_reservation_is_returned()
     {
         var tenant = await api.NewTenantAsync();
