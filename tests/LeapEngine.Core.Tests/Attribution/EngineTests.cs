@@ -10,7 +10,7 @@ public class EngineTests
     [Fact]
     public void SystemPromptInfluenceIsTheDropWithoutTheSystemTurn()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var request = new AttributionRequest { System = "Lily had a red ball.", Text = "One day, Lily", MaxNewTokens = 6 };
         var result = AttributionEngine.Run(model, request);
         var influence = result.SystemPrompt!;
@@ -30,7 +30,7 @@ public class EngineTests
     [Fact]
     public void ProgressCountsForwardPassesUpToThePlan()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var updates = new List<ProgressUpdate>();
         var result = AttributionEngine.Run(model, new AttributionRequest { Text = "The cat sat on the mat.", MaxNewTokens = 3 },
             new SyncProgress(updates.Add));
@@ -43,7 +43,7 @@ public class EngineTests
     [Fact]
     public void CancellationStopsTheRun()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
@@ -53,7 +53,7 @@ public class EngineTests
     [Fact]
     public void ResultRoundTripsThroughSnakeCaseJson()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = AttributionEngine.Run(model, new AttributionRequest
         {
             System = "Be brief.", Text = "The cat sat.", Completion = " The cat was happy.", Method = "hipe", Faithfulness = true,
@@ -87,7 +87,7 @@ public class EngineTests
     [MemberData(nameof(BadRequests))]
     public void BadRequestsGetAClearArgumentException(string what, string message)
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var request = what switch
         {
             "empty" => new AttributionRequest { Text = "  " },

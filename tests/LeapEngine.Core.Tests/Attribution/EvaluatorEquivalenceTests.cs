@@ -22,7 +22,7 @@ public class EvaluatorEquivalenceTests
     [MemberData(nameof(Cases))]
     public void AllModesAgreeForSingleUnitsAndUnitSets(string name, string perturbation)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
         var completion = model.Generate(Prompt, new GenerationOptions { MaxNewTokens = 6 });
         var perturber = new Perturber(model, prompt, PerturbationSpec.Parse(perturbation));
@@ -67,7 +67,7 @@ public class EvaluatorEquivalenceTests
     [MemberData(nameof(AttributionModels.Both), MemberType = typeof(AttributionModels))]
     public void PrefixCacheRunsFewerTokensThanNaive(string name)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[2], prompt[3], prompt[4]];
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
@@ -114,7 +114,7 @@ public class EvaluatorEquivalenceTests
     [Fact]
     public void ConcurrentBatchesCountAndReportEveryRowOnce()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[5], prompt[6]];
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
@@ -136,7 +136,7 @@ public class EvaluatorEquivalenceTests
     [Fact]
     public void CancellationStopsConcurrentBatches()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
         var items = Enumerable.Range(1, prompt.Length - 1).Select(p => perturber.Apply([p])).ToList();
@@ -151,7 +151,7 @@ public class EvaluatorEquivalenceTests
     [Fact]
     public void HiddenTokensKeepTheirPositions()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[5]];
         var hide = new Perturber(model, prompt, PerturbationSpec.Parse("hide")).Apply([3]);

@@ -14,7 +14,7 @@ public class HipeSearchTests
     [Fact]
     public void TheReportedSearchAccountsForEveryEvaluationAndEverySplit()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var hipe = Run(model, "hipe");
         var chunks = hipe.HipeChunks!;
         // Each distinct chunk is scored once; the unperturbed prompt is the one more evaluation.
@@ -32,7 +32,7 @@ public class HipeSearchTests
     [Fact]
     public void RelativeThresholdAlwaysReachesSingleUnitsWhereAStaticOneStops()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // A static threshold above every chunk's score splits nothing: all units tie inside the first-stage chunks.
         var stalled = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 1e6 });
@@ -49,7 +49,7 @@ public class HipeSearchTests
     [Fact]
     public void MaxSplitsPerStageKeepsOnlyTheStrongestChunksOfEachStage()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         // Static 0 with |score| admits every chunk; the beam then decides alone.
         var all = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Saliency = HipeSaliency.Absolute, MinSaliency = 0, MaxSplitsPerStage = null };
         var wide = Run(model, "hipe", all);

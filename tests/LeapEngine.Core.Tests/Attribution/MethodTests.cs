@@ -17,7 +17,7 @@ public class MethodTests
     [Fact]
     public void ItpScoresAreTheDropWhenEachUnitIsRemoved()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = Run(model, "itp");
         Assert.Equal(1 + result.Units.Count, result.Evaluations);
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -36,7 +36,7 @@ public class MethodTests
     [Fact]
     public void HipeSplittingEverythingDownToSingleUnitsReproducesItp()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // Static threshold 0 splits every chunk; "finest" then reads the single-unit chunks.
         // (|score| saliency: with the default Positive, chunks whose removal raises the completion would stay whole.)
@@ -50,7 +50,7 @@ public class MethodTests
     [Fact]
     public void HipeCostsLessThanItpAndFindsTheTopUnit()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         int Top(AttributionResult r) => r.Units.OrderByDescending(u => u.Score).First().Index;
         // The default (Relative 0.25, Positive, Finest, 3 splits per stage) and the rule (MidRange, |score|, Mean, no limit).
@@ -72,7 +72,7 @@ public class MethodTests
     [Fact]
     public void HipePositiveSaliencyRefinesOnlySupportingChunks()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // Static threshold 0: Absolute splits every chunk (down to single units); Positive only those whose removal lowers the completion.
         var full = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute, MaxSplitsPerStage = null };
@@ -90,7 +90,7 @@ public class MethodTests
     [Fact]
     public void FaithfulnessCurvesAndEraserAgreeWithTheScores()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = Run(model, "itp", faithfulness: true);
         var f = result.Faithfulness!;
         int n = result.Units.Count;

@@ -8,7 +8,7 @@ public class PerturberTests
     [Fact]
     public void RemoveReplaceAndHideChangeWhatTheySay()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode("The cat sat on the mat.").Ids.ToArray();
         var removed = new Perturber(model, prompt, PerturbationSpec.Remove).Apply([2, 3]);
         Assert.Equal(prompt.Where((_, i) => i is not (2 or 3)), removed.Ids);
@@ -33,7 +33,7 @@ public class PerturberTests
     [Fact]
     public void ReplacementTokenMustBeOneToken()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         Assert.Throws<ArgumentException>(() => Perturber.ResolveToken(model, "extraordinary"));
         Assert.Throws<ArgumentException>(() => Perturber.ResolveToken(model, "100000"));
         Assert.Equal(model.Encode("the", addBos: false).Ids.Single(), Perturber.ResolveToken(model, "the"));
@@ -42,7 +42,7 @@ public class PerturberTests
     [Fact]
     public void NearestAndFarthestMatchABruteForceCosine()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         using var scope = NewDisposeScope();
         var table = model.Network.TokenEmbeddings.to(ScalarType.Float64);
         int[] ids = [403, 261, 57, 378];

@@ -137,7 +137,7 @@ public class PizzaHipeTests
     [Fact]
     public void TheEngineRunsThePizzaModeOnAModelAndReportsItsSearch()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = AttributionEngine.Run(model, new AttributionRequest
         {
             Text = "Once upon a time, there was a little girl named Lily. She loved to play with her red ball.",

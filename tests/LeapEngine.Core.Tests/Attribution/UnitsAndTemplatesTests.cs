@@ -31,7 +31,7 @@ public class UnitsAndTemplatesTests
     [InlineData("gpt2", "token")]
     public void UnitsPointIntoTheirSegmentsOwnText(string name, string unit)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         foreach (var template in new[] { ChatTemplate.Plain, ChatTemplate.ChatMl, ChatTemplate.Llama3 })
         {
             var rendered = template.Render(Chat);
@@ -55,7 +55,7 @@ public class UnitsAndTemplatesTests
     [Fact]
     public void ChunksAndCallerSpans()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var rendered = ChatTemplate.Plain.Render([new PromptSegment("user", "The cat sat on the mat.")]);
         var encoded = model.Encode(rendered.Text);
         var chunks = UnitBuilder.Build(encoded, rendered, UnitSpec.Parse("chunk:2"));
@@ -86,7 +86,7 @@ public class UnitsAndTemplatesTests
     [Fact]
     public void AutoTemplateIsPlainForBaseModels()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         Assert.Same(ChatTemplate.Plain, ChatTemplate.Resolve("auto", model));
         Assert.Same(ChatTemplate.ChatMl, ChatTemplate.Resolve("ChatML", model));
         Assert.Throws<ArgumentException>(() => ChatTemplate.Resolve("alpaca", model));

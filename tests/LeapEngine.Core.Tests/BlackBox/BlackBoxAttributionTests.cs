@@ -7,11 +7,10 @@ using LeapEngine.Core.Tests.Attribution;
 
 namespace LeapEngine.Core.Tests.BlackBox;
 
-/// <summary>One stories260K for the black-box tests that need a real model behind the endpoint.</summary>
-public sealed class StoriesFixture : IDisposable
+/// <summary>The shared stories260K for the black-box tests that need a real model behind the endpoint (forward passes only).</summary>
+public sealed class StoriesFixture
 {
-    public LanguageModel Model { get; } = AttributionModels.Stories();
-    public void Dispose() => Model.Dispose();
+    public LanguageModel Model => AttributionModels.Stories();
 }
 
 /// <summary>

@@ -13,7 +13,7 @@ public class BatchingAndCacheTests
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
     public void PaddedBatchesMatchSingleSequences(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         foreach (bool left in new[] { false, true })
         {
@@ -34,7 +34,7 @@ public class BatchingAndCacheTests
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
     public void CachedIncrementalPassesMatchOneFullPass(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         var ids = tensor(Sequences[0].Select(i => (long)i).ToArray()).unsqueeze(0);
         using var full = model.Forward(ids);
@@ -54,7 +54,7 @@ public class BatchingAndCacheTests
     {
         // LogitsFrom runs the last block only for the tail positions (keys/values for all):
         // the tail must not change, plain, padded, or after a cache.
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         var (ids, mask) = TokenBatch.LeftPadded(Sequences, model.Device);
         using var full = model.Forward(ids, new ForwardOptions { AttentionMask = mask });
@@ -80,7 +80,7 @@ public class BatchingAndCacheTests
     [Fact]
     public void AHookOnTheLastBlockStillSeesEveryPositionWhenLogitsAreTrimmed()
     {
-        using var model = TestModels.Stories();
+        using var model = TestModels.Stories();   // own: it hooks the last block
         using var noGrad = no_grad();
         var ids = tensor(Sequences[0].Select(i => (long)i).ToArray()).unsqueeze(0);
         string last = $"blocks.{model.Config.NLayers - 1}.hook_resid_post";
@@ -93,7 +93,7 @@ public class BatchingAndCacheTests
     [Fact]
     public void ExpandedPrefixCacheServesABatchOfSuffixes()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         using var noGrad = no_grad();
         int[] prefix = [1, 403, 407, 261];
         int[][] suffixes = [[378, 432], [300, 12], [40, 41]];
@@ -113,7 +113,7 @@ public class BatchingAndCacheTests
     [Fact]
     public void ContinuationLogProbsMatchFullSoftmaxAndBatchAgrees()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         int[] prompt = [1, 403, 407];
         int[] continuation = [261, 378, 432];
         var scores = Scoring.ContinuationLogProbs(model, prompt, continuation);

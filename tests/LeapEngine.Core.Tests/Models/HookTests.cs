@@ -1,10 +1,12 @@
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Tests.ModelSharing;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Tests.Models;
 
-public class HookTests
+/// <summary>Hook points and hooked runs, on this class's own models (hooks on the shared ones would reach other classes' passes).</summary>
+public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 {
     private static Tensor Ids() => tensor(new long[] { 1, 403, 407, 261, 378 }).unsqueeze(0);
 
@@ -12,7 +14,7 @@ public class HookTests
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
     public void EveryTransformerLensHookPointExistsWithItsShape(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         var c = model.Config;
         var (logits, cache) = model.RunWithCache(Ids());
         using (logits)
@@ -52,7 +54,7 @@ public class HookTests
     [Fact]
     public void AReplacingHookChangesTheOutputAndIsRemovedAfterwards()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         using var noGrad = no_grad();
         using var clean = model.Forward(Ids());
         using var ablated = model.RunWithHooks(Ids(), null, ("blocks.*.hook_mlp_out", (x, _) => zeros_like(x)));
@@ -65,7 +67,7 @@ public class HookTests
     [Fact]
     public void HooksAreRemovedWhenAHookThrows()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         Assert.Throws<InvalidOperationException>(() =>
             model.RunWithHooks(Ids(), null, ("blocks.2.hook_resid_post", (_, _) => throw new InvalidOperationException("boom"))));
         Assert.All(model.HookPoints.Values, h => Assert.False(h.HasHooks));
@@ -74,7 +76,7 @@ public class HookTests
     [Fact]
     public void AHookReturningTheWrongShapeIsAClearError()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         var e = Assert.Throws<InvalidOperationException>(() =>
             model.RunWithHooks(Ids(), null, ("blocks.0.hook_resid_pre", (x, _) => x.narrow(1, 0, 2))));
         Assert.Contains("blocks.0.hook_resid_pre", e.Message);
@@ -84,7 +86,7 @@ public class HookTests
     [Fact]
     public void UnknownHookNamesAreRejectedBeforeRunning()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         var e = Assert.Throws<ArgumentException>(() => model.RunWithCache(Ids(), ["blocks.9.hook_resid_post"]));
         Assert.Contains("blocks.9.hook_resid_post", e.Message);
         Assert.Contains("blocks.0.hook_resid_post", e.Message);
@@ -93,7 +95,7 @@ public class HookTests
     [Fact]
     public void EmbeddingsInputMatchesIdsAndCarriesGradients()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");   // no hook: gradients go to the input embeddings only
         var ids = Ids();
         using var fromIds = model.Forward(ids);
         using var embeds = model.TokenEmbeddings.index_select(0, ids[0]).unsqueeze(0).detach().requires_grad_(true);

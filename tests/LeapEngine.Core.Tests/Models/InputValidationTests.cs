@@ -10,7 +10,7 @@ public class InputValidationTests
     [Fact]
     public void OutOfVocabularyIdsAreRejected()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { 1, 512 }).unsqueeze(0)));
         Assert.Contains("[0, 512)", e.Message);
         Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { -1 }).unsqueeze(0)));
@@ -19,7 +19,7 @@ public class InputValidationTests
     [Fact]
     public void SequencesLongerThanTheContextAreRejected()
     {
-        using var model = TestModels.Gpt2Tiny();
+        var model = TestModels.Shared("gpt2");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 129, dtype: ScalarType.Int64)));
         Assert.Contains("context length of 128", e.Message);
     }
@@ -27,7 +27,7 @@ public class InputValidationTests
     [Fact]
     public void ExplicitPositionsBoundTheContextInsteadOfTheKeyCount()
     {
-        using var model = TestModels.Gpt2Tiny();
+        var model = TestModels.Shared("gpt2");
         using var noGrad = no_grad();
         using var cache = new KvCache(model.Config.NLayers);
         model.Forward(zeros(1, 100, dtype: ScalarType.Int64), new ForwardOptions { Cache = cache }).Dispose();
@@ -44,7 +44,7 @@ public class InputValidationTests
     [Fact]
     public void WrongShapesAreRejected()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(3, dtype: ScalarType.Int64)));
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 0, dtype: ScalarType.Int64)));
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 3, dtype: ScalarType.Float32)));
@@ -57,7 +57,7 @@ public class InputValidationTests
     [Fact]
     public void GenerationRejectsBadOptions()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [], new GenerationOptions()));
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { Temperature = -1 }));
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { TopP = 0 }));

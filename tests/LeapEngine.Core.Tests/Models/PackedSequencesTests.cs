@@ -24,7 +24,7 @@ public class PackedSequencesTests
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
     public void PackedSequencesMatchEachSequenceAlone(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         using var prefix = new KvCache(model.Config.NLayers);
         using (model.Forward(tensor(Original).unsqueeze(0), new ForwardOptions { Cache = prefix })) { }
@@ -73,7 +73,7 @@ public class PackedSequencesTests
         Assert.Contains("fewer than the tail", Assert.Throws<ArgumentException>(() => new PackedSequences([1, 3], [0, 0], tail: 2)).Message);
         Assert.Contains("cached-prefix", Assert.Throws<ArgumentException>(() => new PackedSequences([3], [0, 0], tail: 1)).Message);
 
-        using var model = TestModels.Gpt2Tiny();
+        using var model = TestModels.Gpt2Tiny();   // own: it hooks the attention pattern
         using var noGrad = no_grad();
         var packed = new PackedSequences([3, 2], [0, 0], tail: 1);
         var ids = tensor(new long[] { 5, 6, 7, 8, 9 }).unsqueeze(0);

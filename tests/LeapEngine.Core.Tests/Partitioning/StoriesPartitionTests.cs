@@ -6,7 +6,8 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Tests.Partitioning;
 
 /// <summary>A dictionary built on stories260K: contents, file round trip, assignment, OOD scores, interventions.</summary>
-public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFixture<StoriesDictionaryFixture>
+[Collection(nameof(StoriesDictionaryCollection))]
+public class StoriesPartitionTests(StoriesDictionaryFixture fixture)
 {
     private ExemplarDictionary D => fixture.Dictionary;
     private LanguageModel Model => fixture.Model;
@@ -129,7 +130,8 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     [Fact]
     public void MismatchedModelHookRegionAndEmptyCorpusAreClearErrors()
     {
-        using var other = new LanguageModel("other-model", Model.Network, Model.Tokenizer);
+        // Not disposed: it wraps the fixture's network, which disposing would free for every later test of the collection.
+        var other = new LanguageModel("other-model", Model.Network, Model.Tokenizer);
         Assert.Contains("built on model 'stories260K'", Assert.Throws<ArgumentException>(() => D.Assign(other, "Tom")).Message);
         Assert.Contains("region 99999", Assert.Throws<ArgumentException>(() => D.Steer(Model, "Tom", 99999)).Message);
         Assert.Contains("unknown hook point", Assert.Throws<ArgumentException>(() =>
