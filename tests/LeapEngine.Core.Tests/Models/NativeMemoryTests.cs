@@ -15,7 +15,6 @@ public sealed class SerialMemoryCollection;
 [Collection(nameof(SerialMemoryCollection))]
 public class NativeMemoryTests
 {
-    [Trait("Category", "Slow")]
     [Fact]
     public void ThousandForwardsDoNotGrowNativeMemory()
     {

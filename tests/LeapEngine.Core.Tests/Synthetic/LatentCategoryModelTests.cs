@@ -56,9 +56,8 @@ public class LatentCategoryModelTests(LatentCategoryModelFixture fixture, ITestO
         Assert.Equal(120, stateRegions.Count);
     }
 
-    /// <summary>Measured 15 min of wall time with two hooks and twice the prompts at a load average of 60 on 2 cores: Slow.</summary>
+    /// <summary>Not Slow: 1.5 s on the quiet CI machine (it took 15 min with two hooks and twice the prompts at a load average of 60).</summary>
     [Fact]
-    [Trait("Category", "Slow")]
     public void TheSmallBenchmarkKeepsWhatHoldsByConstruction()
     {
         var results = PartitionBench.Run(fixture.Model, fixture.Task, SmallBench);
