@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Tests.Attribution;
 public class EngineTests
 {
     [Fact]
-    public void SystemPromptInfluenceIsTheDropWithoutTheSystemTurn()
+    public void System_prompt_influence_is_the_drop_without_the_system_turn()
     {
         var model = AttributionModels.Stories();
         var request = new AttributionRequest { System = "Lily had a red ball.", Text = "One day, Lily", MaxNewTokens = 6 };
@@ -28,7 +28,7 @@ public class EngineTests
     }
 
     [Fact]
-    public void ProgressCountsForwardPassesUpToThePlan()
+    public void Progress_counts_forward_passes_up_to_the_plan()
     {
         var model = AttributionModels.Stories();
         var updates = new List<ProgressUpdate>();
@@ -41,7 +41,7 @@ public class EngineTests
     }
 
     [Fact]
-    public void CancellationStopsTheRun()
+    public void Cancellation_stops_the_run()
     {
         var model = AttributionModels.Stories();
         using var cts = new CancellationTokenSource();
@@ -51,7 +51,7 @@ public class EngineTests
     }
 
     [Fact]
-    public void ResultRoundTripsThroughSnakeCaseJson()
+    public void Result_round_trips_through_snake_case_Json()
     {
         var model = AttributionModels.Stories();
         var result = AttributionEngine.Run(model, new AttributionRequest
@@ -85,7 +85,7 @@ public class EngineTests
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void BadRequestsGetAClearArgumentException(string what, string message)
+    public void Bad_requests_get_a_clear_argument_exception(string what, string message)
     {
         var model = AttributionModels.Stories();
         var request = what switch

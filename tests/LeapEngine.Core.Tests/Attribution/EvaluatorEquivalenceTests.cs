@@ -20,7 +20,7 @@ public class EvaluatorEquivalenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void AllModesAgreeForSingleUnitsAndUnitSets(string name, string perturbation)
+    public void All_modes_agree_for_single_units_and_unit_sets(string name, string perturbation)
     {
         var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -65,7 +65,7 @@ public class EvaluatorEquivalenceTests
 
     [Theory]
     [MemberData(nameof(AttributionModels.Both), MemberType = typeof(AttributionModels))]
-    public void PrefixCacheRunsFewerTokensThanNaive(string name)
+    public void Prefix_cache_runs_fewer_tokens_than_naive(string name)
     {
         var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -86,7 +86,7 @@ public class EvaluatorEquivalenceTests
     [Theory]
     [InlineData(64, false)]
     [InlineData(512, true)]
-    public void AutomaticLayoutPacksOnlyWideModels(int width, bool packs)
+    public void Automatic_layout_packs_only_wide_models(int width, bool packs)
     {
         // Random one-layer GPT-2s, one narrow, one at the packing width: packed passes run
         // exactly the prompts' tokens, padded ones pad every batch to its longest row.
@@ -112,7 +112,7 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void ConcurrentBatchesCountAndReportEveryRowOnce()
+    public void Concurrent_batches_count_and_report_every_row_once()
     {
         var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -134,7 +134,7 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void CancellationStopsConcurrentBatches()
+    public void Cancellation_stops_concurrent_batches()
     {
         var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -149,7 +149,7 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void HiddenTokensKeepTheirPositions()
+    public void Hidden_tokens_keep_their_positions()
     {
         var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();

@@ -15,7 +15,7 @@ public class MethodTests
         });
 
     [Fact]
-    public void ItpScoresAreTheDropWhenEachUnitIsRemoved()
+    public void Itp_scores_are_the_drop_when_each_unit_is_removed()
     {
         var model = AttributionModels.Stories();
         var result = Run(model, "itp");
@@ -34,7 +34,7 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipeSplittingEverythingDownToSingleUnitsReproducesItp()
+    public void Hipe_splitting_everything_down_to_single_units_reproduces_itp()
     {
         var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
@@ -48,7 +48,7 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipeCostsLessThanItpAndFindsTheTopUnit()
+    public void Hipe_costs_less_than_itp_and_finds_the_top_unit()
     {
         var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
@@ -70,7 +70,7 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipePositiveSaliencyRefinesOnlySupportingChunks()
+    public void Hipe_positive_saliency_refines_only_supporting_chunks()
     {
         var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
@@ -88,7 +88,7 @@ public class MethodTests
     }
 
     [Fact]
-    public void FaithfulnessCurvesAndEraserAgreeWithTheScores()
+    public void Faithfulness_curves_and_eraser_agree_with_the_scores()
     {
         var model = AttributionModels.Stories();
         var result = Run(model, "itp", faithfulness: true);

@@ -6,7 +6,7 @@ namespace LeapEngine.Core.Tests.Attribution;
 public class PerturberTests
 {
     [Fact]
-    public void RemoveReplaceAndHideChangeWhatTheySay()
+    public void Remove_replace_and_hide_change_what_they_say()
     {
         var model = AttributionModels.Stories();
         var prompt = model.Encode("The cat sat on the mat.").Ids.ToArray();
@@ -31,7 +31,7 @@ public class PerturberTests
     }
 
     [Fact]
-    public void ReplacementTokenMustBeOneToken()
+    public void Replacement_token_must_be_one_token()
     {
         var model = AttributionModels.Stories();
         Assert.Throws<ArgumentException>(() => Perturber.ResolveToken(model, "extraordinary"));
@@ -40,7 +40,7 @@ public class PerturberTests
     }
 
     [Fact]
-    public void NearestAndFarthestMatchABruteForceCosine()
+    public void Nearest_and_farthest_match_a_brute_force_cosine()
     {
         var model = AttributionModels.Stories();
         using var scope = NewDisposeScope();

@@ -11,7 +11,7 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void PaddedBatchesMatchSingleSequences(string name)
+    public void Padded_batches_match_single_sequences(string name)
     {
         var model = TestModels.Shared(name);
         using var noGrad = no_grad();
@@ -32,7 +32,7 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void CachedIncrementalPassesMatchOneFullPass(string name)
+    public void Cached_incremental_passes_match_one_full_pass(string name)
     {
         var model = TestModels.Shared(name);
         using var noGrad = no_grad();
@@ -50,7 +50,7 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void LogitsFromEqualsTheTailOfAFullPassWithAndWithoutPaddingOrCache(string name)
+    public void Logits_from_equals_the_tail_of_a_full_pass_with_and_without_padding_or_cache(string name)
     {
         // LogitsFrom runs the last block only for the tail positions (keys/values for all):
         // the tail must not change, plain, padded, or after a cache.
@@ -78,7 +78,7 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void AHookOnTheLastBlockStillSeesEveryPositionWhenLogitsAreTrimmed()
+    public void A_hook_on_the_last_block_still_sees_every_position_when_logits_are_trimmed()
     {
         using var model = TestModels.Stories();   // own: it hooks the last block
         using var noGrad = no_grad();
@@ -91,7 +91,7 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void ExpandedPrefixCacheServesABatchOfSuffixes()
+    public void Expanded_prefix_cache_serves_a_batch_of_suffixes()
     {
         var model = TestModels.Shared("stories");
         using var noGrad = no_grad();
@@ -111,7 +111,7 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void ContinuationLogProbsMatchFullSoftmaxAndBatchAgrees()
+    public void Continuation_log_probs_match_full_softmax_and_batch_agrees()
     {
         var model = TestModels.Shared("stories");
         int[] prompt = [1, 403, 407];

@@ -12,7 +12,7 @@ namespace LeapEngine.Core.Tests.Models;
 public class DistinctRowsTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 {
     [Fact]
-    public void CompactThenExpandRestoresEveryRow()
+    public void Compact_then_expand_restores_every_row()
     {
         using var noGrad = no_grad();
         var keys = tensor(new long[,] { { 3, 5, 3, 9 }, { 5, 5, 9, 3 } });
@@ -26,7 +26,7 @@ public class DistinctRowsTests(OwnModelsFixture own) : IClassFixture<OwnModelsFi
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void RepeatedRowsGiveTheSameLogitsWithOrWithoutSharing(string name)
+    public void Repeated_rows_give_the_same_logits_with_or_without_sharing(string name)
     {
         var model = own.Get(name);
         using var noGrad = no_grad();
@@ -45,7 +45,7 @@ public class DistinctRowsTests(OwnModelsFixture own) : IClassFixture<OwnModelsFi
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void ObserversKeepTheSharingAndSeeWhatAHookWouldSee(string name)
+    public void Observers_keep_the_sharing_and_see_what_a_hook_would_see(string name)
     {
         var model = own.Get(name);
         using var noGrad = no_grad();
@@ -71,7 +71,7 @@ public class DistinctRowsTests(OwnModelsFixture own) : IClassFixture<OwnModelsFi
     }
 
     [Fact]
-    public void AnObserverOnAnUnknownPointNamesTheOnesThatExistAndAttachesNothing()
+    public void An_observer_on_an_unknown_point_names_the_ones_that_exist_and_attaches_nothing()
     {
         var model = own.Get("gpt2");
         var e = Assert.Throws<ArgumentException>(() => model.Observe(("hook_embed", (_, _) => { }), ("blocks.0.hook_nope", (_, _) => { })));

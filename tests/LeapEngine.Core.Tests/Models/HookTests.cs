@@ -12,7 +12,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void EveryTransformerLensHookPointExistsWithItsShape(string name)
+    public void Every_TransformerLens_hook_point_exists_with_its_shape(string name)
     {
         var model = own.Get(name);
         var c = model.Config;
@@ -52,7 +52,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
     }
 
     [Fact]
-    public void AReplacingHookChangesTheOutputAndIsRemovedAfterwards()
+    public void A_replacing_hook_changes_the_output_and_is_removed_afterwards()
     {
         var model = own.Get("stories");
         using var noGrad = no_grad();
@@ -65,7 +65,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
     }
 
     [Fact]
-    public void HooksAreRemovedWhenAHookThrows()
+    public void Hooks_are_removed_when_a_hook_throws()
     {
         var model = own.Get("stories");
         Assert.Throws<InvalidOperationException>(() =>
@@ -74,7 +74,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
     }
 
     [Fact]
-    public void AHookReturningTheWrongShapeIsAClearError()
+    public void A_hook_returning_the_wrong_shape_is_a_clear_error()
     {
         var model = own.Get("stories");
         var e = Assert.Throws<InvalidOperationException>(() =>
@@ -84,7 +84,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
     }
 
     [Fact]
-    public void UnknownHookNamesAreRejectedBeforeRunning()
+    public void Unknown_hook_names_are_rejected_before_running()
     {
         var model = own.Get("stories");
         var e = Assert.Throws<ArgumentException>(() => model.RunWithCache(Ids(), ["blocks.9.hook_resid_post"]));
@@ -93,7 +93,7 @@ public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
     }
 
     [Fact]
-    public void EmbeddingsInputMatchesIdsAndCarriesGradients()
+    public void Embeddings_input_matches_ids_and_carries_gradients()
     {
         var model = TestModels.Shared("stories");   // no hook: gradients go to the input embeddings only
         var ids = Ids();

@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Tests.Models;
 public class InputValidationTests
 {
     [Fact]
-    public void OutOfVocabularyIdsAreRejected()
+    public void Out_of_vocabulary_ids_are_rejected()
     {
         var model = TestModels.Shared("stories");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { 1, 512 }).unsqueeze(0)));
@@ -17,7 +17,7 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void SequencesLongerThanTheContextAreRejected()
+    public void Sequences_longer_than_the_context_are_rejected()
     {
         var model = TestModels.Shared("gpt2");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 129, dtype: ScalarType.Int64)));
@@ -25,7 +25,7 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void ExplicitPositionsBoundTheContextInsteadOfTheKeyCount()
+    public void Explicit_positions_bound_the_context_instead_of_the_key_count()
     {
         var model = TestModels.Shared("gpt2");
         using var noGrad = no_grad();
@@ -42,7 +42,7 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void WrongShapesAreRejected()
+    public void Wrong_shapes_are_rejected()
     {
         var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(3, dtype: ScalarType.Int64)));
@@ -55,7 +55,7 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void GenerationRejectsBadOptions()
+    public void Generation_rejects_bad_options()
     {
         var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [], new GenerationOptions()));

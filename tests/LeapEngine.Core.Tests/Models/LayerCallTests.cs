@@ -18,7 +18,7 @@ public class LayerCallTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixtu
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void EveryBlockAndAttentionRunsThroughCallWithItsOwnLayerView(string name)
+    public void Every_block_and_attention_runs_through_call_with_its_own_layer_view(string name)
     {
         var model = own.Get(name);
         using var noGrad = no_grad();
@@ -57,7 +57,7 @@ public class LayerCallTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixtu
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void AModuleHookThatReplacesABlockOutputActsAsTheResidPostHookPoint(string name)
+    public void A_module_hook_that_replaces_a_block_output_acts_as_the_resid_post_hook_point(string name)
     {
         var model = own.Get(name);
         using var noGrad = no_grad();

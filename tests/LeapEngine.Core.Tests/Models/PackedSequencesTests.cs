@@ -22,7 +22,7 @@ public class PackedSequencesTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void PackedSequencesMatchEachSequenceAlone(string name)
+    public void Packed_sequences_match_each_sequence_alone(string name)
     {
         var model = TestModels.Shared(name);
         using var noGrad = no_grad();
@@ -57,7 +57,7 @@ public class PackedSequencesTests
     }
 
     [Fact]
-    public void LayoutPutsBodiesFirstThenTails()
+    public void Layout_puts_bodies_first_then_tails()
     {
         var packed = new PackedSequences([4, 2, 3], [0, 5, 1], tail: 2);
         Assert.Equal(9, packed.Tokens);
@@ -68,7 +68,7 @@ public class PackedSequencesTests
     }
 
     [Fact]
-    public void BadLayoutsAndPassesAreClearErrors()
+    public void Bad_layouts_and_passes_are_clear_errors()
     {
         Assert.Contains("fewer than the tail", Assert.Throws<ArgumentException>(() => new PackedSequences([1, 3], [0, 0], tail: 2)).Message);
         Assert.Contains("cached-prefix", Assert.Throws<ArgumentException>(() => new PackedSequences([3], [0, 0], tail: 1)).Message);
