@@ -43,13 +43,23 @@ public static class SharedModels
     };
 
     /// <summary>
-    /// A hook left attached (a test that broke the rule above) would silently change every later
-    /// pass; the next test that takes the model fails instead, naming the hook point.
+    /// A hook left attached or a disposed network (a test that broke the rule above, e.g. with
+    /// <c>using var model = AttributionModels.Stories()</c>) would break every later test far from its
+    /// cause; the next test that takes the model fails instead, saying what happened.
     /// </summary>
     private static LanguageModel Checked(LanguageModel model)
     {
+        RequireNotDisposed(model.Network, model.Id);
         RequireNoHooks(model.Network, model.Id);
         return model;
+    }
+
+    /// <summary>Throws if the network's weights were freed (someone disposed the shared model).</summary>
+    public static void RequireNotDisposed(TransformerModel network, string name)
+    {
+        if (network.TokenEmbeddings.IsInvalid)
+            throw new InvalidOperationException(
+                $"the shared {name} network was disposed by a test: shared models are never disposed (no `using` on them)");
     }
 
     /// <summary>Throws, naming every hook point that carries a hook or an observer, if any does.</summary>

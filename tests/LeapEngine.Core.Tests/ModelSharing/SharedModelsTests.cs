@@ -37,6 +37,16 @@ public class SharedModelsTests
     }
 
     [Fact]
+    public void A_disposed_network_is_refused_with_what_to_fix()
+    {
+        var model = TestModels.Gpt2Tiny();   // an own instance, disposed here on purpose
+        SharedModels.RequireNotDisposed(model, "gpt2-tiny");
+        model.Dispose();
+        var e = Assert.Throws<InvalidOperationException>(() => SharedModels.RequireNotDisposed(model, "gpt2-tiny"));
+        Assert.Contains("no `using`", e.Message);
+    }
+
+    [Fact]
     public void Every_load_through_the_helpers_is_counted()
     {
         int before = ModelLoads.Count;
