@@ -3,8 +3,6 @@ using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Runtime;
-using LeapEngine.Core.Store;
-using LeapEngine.Core.Tests;
 
 namespace LeapEngine.Api.Tests;
 
@@ -12,12 +10,9 @@ namespace LeapEngine.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class GenerationJobTests(ApiFixture api)
 {
-    internal static int[] ExpectedTokens(string prompt, int maxTokens, bool stopAtEos = true)
-    {
-        using var store = new ModelStore(new ModelStoreOptions { ModelsDir = SharedFiles.ModelsDir, Offline = true });
-        using var model = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
-        return model.Generate(prompt, new GenerationOptions { MaxNewTokens = maxTokens, StopAtEos = stopAtEos });
-    }
+    /// <summary>The engine's own generation, on the assembly's one stories260K (<see cref="EngineModel"/>).</summary>
+    internal static int[] ExpectedTokens(string prompt, int maxTokens, bool stopAtEos = true) =>
+        EngineModel.Use(model => model.Generate(prompt, new GenerationOptions { MaxNewTokens = maxTokens, StopAtEos = stopAtEos }));
 
     [Fact]
     public async Task Generation_runs_to_a_result_equal_to_the_engine_and_is_metered()

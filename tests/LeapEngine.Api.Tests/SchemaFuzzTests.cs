@@ -25,7 +25,6 @@ public sealed class SchemaFuzzTests(ApiFixture api, ITestOutputHelper output)
     private static int Setting(string name, int fallback) =>
         int.TryParse(Environment.GetEnvironmentVariable(name), out var value) && value > 0 ? value : fallback;
 
-    [Trait("Category", "Slow")]
     [Fact]
     public async Task Generated_bodies_on_every_post_and_patch_route_never_get_a_5xx_and_every_accepted_job_ends()
     {

@@ -12,7 +12,7 @@ public sealed class CoreCommandsTests : IDisposable
     public void Dispose() => Directory.Delete(_dir, recursive: true);
 
     [Fact]
-    public async Task ModelsListsBuiltInsAndLocalFolders()
+    public async Task Models_lists_built_ins_and_local_folders()
     {
         var (code, output, _) = await CliHarness.RunAsync("models");
         Assert.Equal(0, code);
@@ -22,7 +22,7 @@ public sealed class CoreCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task GenerateContinuesGreedilyLikeRunC()
+    public async Task Generate_continues_greedily_like_run_c()
     {
         var (code, output, err) = await CliHarness.RunAsync("generate", "--model", "stories260K", "--max-tokens", "24");
         Assert.True(code == 0, err);
@@ -30,7 +30,7 @@ public sealed class CoreCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task RunWritesIdsLogitsAndHooksThatMatchTheReference()
+    public async Task Run_writes_ids_logits_and_hooks_that_match_the_reference()
     {
         var ids = "1,403,407,261,378,432,383,286,261,376,298,315,421,395,317,426,338,401,396,267,337,410,408,419,292";
         var path = Path.Combine(_dir, "out.safetensors");
@@ -68,7 +68,7 @@ public sealed class CoreCommandsTests : IDisposable
         "--nearest-tokens applies to the chain and anchored hybrid only, not reseed")]
     [InlineData("optimise --model stories260K --target x --method gcg --hybrid chain", "--hybrid applies to --method hybrid only, not gcg")]
     [InlineData("optimise --model stories260K --target x --method descent --best-readouts", "--best-readouts applies to --method hybrid only, not descent")]
-    public async Task BadInputIsOneClearLineAndANonZeroExit(string args, string expected)
+    public async Task Bad_input_is_one_clear_line_and_a_non_zero_exit(string args, string expected)
     {
         var (code, _, err) = await CliHarness.RunAsync(args.Split(' '));
         Assert.NotEqual(0, code);
@@ -77,7 +77,7 @@ public sealed class CoreCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task OptimiseUnderAWorkBudgetPrintsTheWorkAndAVerifiedPrompt()
+    public async Task Optimise_under_a_work_budget_prints_the_work_and_a_verified_prompt()
     {
         var path = Path.Combine(_dir, "optimise.json");
         var (code, output, err) = await CliHarness.RunAsync("optimise", "--model", "stories260K", "--target", " dog", "--candidates", "4",
@@ -91,7 +91,7 @@ public sealed class CoreCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task EveryCommandHasHelp()
+    public async Task Every_command_has_help()
     {
         foreach (var command in new[] { "models", "generate", "run", "attribute", "partition", "optimise", "glitch" })
         {
@@ -108,7 +108,7 @@ public sealed class CoreCommandsTests : IDisposable
     }
 
     [Fact]
-    public async Task AttributeReportsEveryWordWithItsScoreAndWritesJson()
+    public async Task Attribute_reports_every_word_with_its_score_and_writes_Json()
     {
         var path = Path.Combine(_dir, "attribution.json");
         var (code, output, err) = await CliHarness.RunAsync("attribute", "--model", "stories260K", "--text", "Lily went to the park with her",

@@ -9,7 +9,7 @@ namespace LeapEngine.Cli.Tests;
 public class EndpointAttributeTests
 {
     [Fact]
-    public async Task AttributesAMessagesFileAgainstAnEndpoint()
+    public async Task Attributes_a_messages_file_against_an_endpoint()
     {
         using var dir = new TempDir();
         var double_ = new OpenAiChatDouble();
@@ -31,7 +31,7 @@ public class EndpointAttributeTests
     [Theory]
     [InlineData("--endpoint-model", "needs --messages")]
     [InlineData("--messages", "needs --endpoint-model")]
-    public async Task MissingEndpointOptionsSayWhatToAdd(string given, string message)
+    public async Task Missing_endpoint_options_say_what_to_add(string given, string message)
     {
         using var dir = new TempDir();
         var file = Path.Combine(dir.Path, "m.json");

@@ -12,7 +12,7 @@ public sealed class SynthCommandTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task TrainWritesALoadableFolderAndBenchScoresIt()
+    public async Task Train_writes_a_loadable_folder_and_bench_scores_it()
     {
         var dir = _temp.Sub("kr");
         var (code, output, err) = await CliHarness.RunAsync("synth", "train", "--task", "key-retrieval", "--seed", "3", "--out", dir,
@@ -43,7 +43,7 @@ public sealed class SynthCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task BadArgumentsSayWhatToFix()
+    public async Task Bad_arguments_say_what_to_fix()
     {
         var (code, _, err) = await CliHarness.RunAsync("synth", "train", "--task", "nope", "--out", _temp.Sub("x"));
         Assert.Equal(1, code);

@@ -14,7 +14,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task CurvesWriteARowPerCellAndAFigurePerDensityAndRedrawFromTheRows()
+    public async Task Curves_write_a_row_per_cell_and_a_figure_per_density_and_redraw_from_the_rows()
     {
         var dir = _temp.Sub("kr");
         var (code, _, err) = await CliHarness.RunAsync("synth", "train", "--task", "key-retrieval", "--seed", "3", "--out", dir,
@@ -84,7 +84,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
     }
 
     [Fact]
-    public void ThePlotHelperDrawsEverySeriesAndRefusesBadData()
+    public void The_plot_helper_draws_every_series_and_refuses_bad_data()
     {
         var path = _temp.Sub("p/lines.png");
         BenchPlot.SaveLines(path, "title", "x", "y",

@@ -16,6 +16,7 @@ public sealed class SafetyTests(ViewerFixture viewer)
     private const string ImagePrompt = "<img src=x onerror=\"window.__xss='img'\"> & a <b>bold</b> cat";
 
     [ChromiumFact]
+    [Trait("Category", "Slow")]   // 13 s on the quiet CI machine
     public async Task Markup_in_a_prompt_shows_literally_and_another_tenants_permalink_is_the_404_page()
     {
         // The "streams" plan of the test host allows 256-token prompts; markup is many tokens on stories260K.

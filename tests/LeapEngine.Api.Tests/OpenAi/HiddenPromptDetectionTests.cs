@@ -27,7 +27,6 @@ public sealed class HiddenPromptDetectionTests(ApiFixture api, ITestOutputHelper
     private const string AnswerForKa = " vd", AnswerForKb = " vc";
 
     [Fact]
-    [Trait("Category", "Slow")]
     public async Task The_explained_share_flags_the_alias_whose_hidden_prompt_drives_the_answer_and_not_the_plain_model()
     {
         await using var factory = new LeapApiFactory(await api.Postgres.CreateDatabaseAsync("leap_hidden_prompt"), runWorkerInProcess: false,

@@ -19,6 +19,7 @@ public sealed class ScaleOutTests(ApiFixture api)
     private const int StepDelayMs = 60;     // 120 tokens: ~7 s, long enough to be interrupted mid-way
 
     [Fact]
+    [Trait("Category", "Slow")]   // 18 s on the quiet CI machine: two API processes and two workers
     public async Task Two_api_replicas_and_two_worker_pools_on_one_database_behave_as_one_system()
     {
         using var cluster = await Cluster.StartAsync(api.Postgres, "leap_scaleout");

@@ -1,25 +1,17 @@
 using LeapEngine.Core.Runtime;
-using LeapEngine.Core.Tests.Models;
-using LeapEngine.Core.Tests.Runtime;
-using LeapEngine.Core.Tokenization;
+using LeapEngine.Core.Tests.ModelSharing;
 
 namespace LeapEngine.Core.Tests.Attribution;
 
-/// <summary>The two small models with their tokenizers: stories260K (Llama, BOS) and gpt2-tiny (GPT-2, no BOS, random weights).</summary>
+/// <summary>
+/// The two small models with their tokenizers: stories260K (Llama, BOS) and gpt2-tiny (GPT-2, no BOS, random weights),
+/// the assembly's shared read-only instances (<see cref="SharedModels"/>): attribution runs forward passes only.
+/// </summary>
 public static class AttributionModels
 {
-    public static LanguageModel Load(string name) => name switch
-    {
-        "stories" => Stories(),
-        "gpt2" => new LanguageModel("gpt2-tiny", TestModels.Gpt2Tiny(), Gpt2Tokenizer.FromTiktokenData()),
-        _ => throw new ArgumentException(name),
-    };
+    public static LanguageModel Load(string name) => SharedModels.Get(name);
 
-    public static LanguageModel Stories()
-    {
-        using var store = LanguageModelTests.Store();
-        return LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
-    }
+    public static LanguageModel Stories() => SharedModels.Stories;
 
     public static TheoryData<string> Both => new() { "stories", "gpt2" };
 

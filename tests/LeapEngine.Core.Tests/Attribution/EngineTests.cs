@@ -8,9 +8,9 @@ namespace LeapEngine.Core.Tests.Attribution;
 public class EngineTests
 {
     [Fact]
-    public void SystemPromptInfluenceIsTheDropWithoutTheSystemTurn()
+    public void System_prompt_influence_is_the_drop_without_the_system_turn()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var request = new AttributionRequest { System = "Lily had a red ball.", Text = "One day, Lily", MaxNewTokens = 6 };
         var result = AttributionEngine.Run(model, request);
         var influence = result.SystemPrompt!;
@@ -28,9 +28,9 @@ public class EngineTests
     }
 
     [Fact]
-    public void ProgressCountsForwardPassesUpToThePlan()
+    public void Progress_counts_forward_passes_up_to_the_plan()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var updates = new List<ProgressUpdate>();
         var result = AttributionEngine.Run(model, new AttributionRequest { Text = "The cat sat on the mat.", MaxNewTokens = 3 },
             new SyncProgress(updates.Add));
@@ -41,9 +41,9 @@ public class EngineTests
     }
 
     [Fact]
-    public void CancellationStopsTheRun()
+    public void Cancellation_stops_the_run()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() =>
@@ -51,9 +51,9 @@ public class EngineTests
     }
 
     [Fact]
-    public void ResultRoundTripsThroughSnakeCaseJson()
+    public void Result_round_trips_through_snake_case_Json()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = AttributionEngine.Run(model, new AttributionRequest
         {
             System = "Be brief.", Text = "The cat sat.", Completion = " The cat was happy.", Method = "hipe", Faithfulness = true,
@@ -85,9 +85,9 @@ public class EngineTests
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void BadRequestsGetAClearArgumentException(string what, string message)
+    public void Bad_requests_get_a_clear_argument_exception(string what, string message)
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var request = what switch
         {
             "empty" => new AttributionRequest { Text = "  " },

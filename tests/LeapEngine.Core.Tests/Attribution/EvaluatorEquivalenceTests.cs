@@ -20,9 +20,9 @@ public class EvaluatorEquivalenceTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void AllModesAgreeForSingleUnitsAndUnitSets(string name, string perturbation)
+    public void All_modes_agree_for_single_units_and_unit_sets(string name, string perturbation)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
         var completion = model.Generate(Prompt, new GenerationOptions { MaxNewTokens = 6 });
         var perturber = new Perturber(model, prompt, PerturbationSpec.Parse(perturbation));
@@ -65,9 +65,9 @@ public class EvaluatorEquivalenceTests
 
     [Theory]
     [MemberData(nameof(AttributionModels.Both), MemberType = typeof(AttributionModels))]
-    public void PrefixCacheRunsFewerTokensThanNaive(string name)
+    public void Prefix_cache_runs_fewer_tokens_than_naive(string name)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[2], prompt[3], prompt[4]];
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
@@ -86,7 +86,7 @@ public class EvaluatorEquivalenceTests
     [Theory]
     [InlineData(64, false)]
     [InlineData(512, true)]
-    public void AutomaticLayoutPacksOnlyWideModels(int width, bool packs)
+    public void Automatic_layout_packs_only_wide_models(int width, bool packs)
     {
         // Random one-layer GPT-2s, one narrow, one at the packing width: packed passes run
         // exactly the prompts' tokens, padded ones pad every batch to its longest row.
@@ -112,9 +112,9 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void ConcurrentBatchesCountAndReportEveryRowOnce()
+    public void Concurrent_batches_count_and_report_every_row_once()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[5], prompt[6]];
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
@@ -134,9 +134,9 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void CancellationStopsConcurrentBatches()
+    public void Cancellation_stops_concurrent_batches()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         var perturber = new Perturber(model, prompt, PerturbationSpec.Remove);
         var items = Enumerable.Range(1, prompt.Length - 1).Select(p => perturber.Apply([p])).ToList();
@@ -149,9 +149,9 @@ public class EvaluatorEquivalenceTests
     }
 
     [Fact]
-    public void HiddenTokensKeepTheirPositions()
+    public void Hidden_tokens_keep_their_positions()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode(Prompt).Ids.ToArray();
         int[] completion = [prompt[5]];
         var hide = new Perturber(model, prompt, PerturbationSpec.Parse("hide")).Apply([3]);

@@ -12,9 +12,9 @@ public class HipeSearchTests
         AttributionEngine.Run(model, new AttributionRequest { Text = Prompt, Method = method, Unit = "word", MaxNewTokens = 5, Hipe = hipe ?? new HipeOptions() });
 
     [Fact]
-    public void TheReportedSearchAccountsForEveryEvaluationAndEverySplit()
+    public void The_reported_search_accounts_for_every_evaluation_and_every_split()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var hipe = Run(model, "hipe");
         var chunks = hipe.HipeChunks!;
         // Each distinct chunk is scored once; the unperturbed prompt is the one more evaluation.
@@ -30,9 +30,9 @@ public class HipeSearchTests
     }
 
     [Fact]
-    public void RelativeThresholdAlwaysReachesSingleUnitsWhereAStaticOneStops()
+    public void Relative_threshold_always_reaches_single_units_where_a_static_one_stops()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // A static threshold above every chunk's score splits nothing: all units tie inside the first-stage chunks.
         var stalled = Run(model, "hipe", new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 1e6 });
@@ -47,9 +47,9 @@ public class HipeSearchTests
     }
 
     [Fact]
-    public void MaxSplitsPerStageKeepsOnlyTheStrongestChunksOfEachStage()
+    public void Max_splits_per_stage_keeps_only_the_strongest_chunks_of_each_stage()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         // Static 0 with |score| admits every chunk; the beam then decides alone.
         var all = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Saliency = HipeSaliency.Absolute, MinSaliency = 0, MaxSplitsPerStage = null };
         var wide = Run(model, "hipe", all);
@@ -72,7 +72,7 @@ public class HipeSearchTests
     [InlineData("Either:0.25", HipeThreshold.Either, 0.25, 0.5)]
     [InlineData("relative:0.3", HipeThreshold.Relative, 1.0, 0.3)]
     [InlineData("relative", HipeThreshold.Relative, 1.0, 0.5)]
-    public void ThresholdsParseFromText(string spec, HipeThreshold mode, double fixedNats, double fraction)
+    public void Thresholds_parse_from_text(string spec, HipeThreshold mode, double fixedNats, double fraction)
     {
         var o = new HipeOptions { StaticThreshold = 1.0, RelativeThreshold = 0.5 }.WithThreshold(spec);
         Assert.Equal(mode, o.Threshold);
@@ -87,7 +87,7 @@ public class HipeSearchTests
     [InlineData("relative:1.5")]
     [InlineData("static:-1")]
     [InlineData("midrange:3")]
-    public void BadThresholdsAreClearErrors(string spec)
+    public void Bad_thresholds_are_clear_errors(string spec)
     {
         var e = Assert.Throws<ArgumentException>(() => new HipeOptions().WithThreshold(spec));
         Assert.Contains("threshold", e.Message, StringComparison.OrdinalIgnoreCase);

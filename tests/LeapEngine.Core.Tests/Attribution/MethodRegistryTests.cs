@@ -7,7 +7,7 @@ namespace LeapEngine.Core.Tests.Attribution;
 public class MethodRegistryTests
 {
     [Fact]
-    public void NamesResolveCaseInsensitivelyAndAnUnknownOneListsTheKnown()
+    public void Names_resolve_case_insensitively_and_an_unknown_one_lists_the_known()
     {
         Assert.Equal(["itp", "hipe"], AttributionMethods.Names);
         Assert.IsType<IterativeMethod>(AttributionMethods.Get(" ItP "));
@@ -35,7 +35,7 @@ public class MethodRegistryTests
     [InlineData(7)]
     [InlineData(64)]
     [InlineData(200)]
-    public void EachMethodStaysWithinItsEstimate(int units)
+    public void Each_method_stays_within_its_estimate(int units)
     {
         var settings = MethodSettings.Default with { Hipe = new HipeOptions { MaxSplitsPerStage = null, Threshold = HipeThreshold.Relative, RelativeThreshold = 0.01 } };
         foreach (var name in AttributionMethods.Names)

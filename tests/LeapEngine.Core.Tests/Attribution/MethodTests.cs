@@ -15,9 +15,9 @@ public class MethodTests
         });
 
     [Fact]
-    public void ItpScoresAreTheDropWhenEachUnitIsRemoved()
+    public void Itp_scores_are_the_drop_when_each_unit_is_removed()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = Run(model, "itp");
         Assert.Equal(1 + result.Units.Count, result.Evaluations);
         var prompt = model.Encode(Prompt).Ids.ToArray();
@@ -34,9 +34,9 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipeSplittingEverythingDownToSingleUnitsReproducesItp()
+    public void Hipe_splitting_everything_down_to_single_units_reproduces_itp()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // Static threshold 0 splits every chunk; "finest" then reads the single-unit chunks.
         // (|score| saliency: with the default Positive, chunks whose removal raises the completion would stay whole.)
@@ -48,9 +48,9 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipeCostsLessThanItpAndFindsTheTopUnit()
+    public void Hipe_costs_less_than_itp_and_finds_the_top_unit()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         int Top(AttributionResult r) => r.Units.OrderByDescending(u => u.Score).First().Index;
         // The default (Relative 0.25, Positive, Finest, 3 splits per stage) and the rule (MidRange, |score|, Mean, no limit).
@@ -70,9 +70,9 @@ public class MethodTests
     }
 
     [Fact]
-    public void HipePositiveSaliencyRefinesOnlySupportingChunks()
+    public void Hipe_positive_saliency_refines_only_supporting_chunks()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var itp = Run(model, "itp");
         // Static threshold 0: Absolute splits every chunk (down to single units); Positive only those whose removal lowers the completion.
         var full = new HipeOptions { Threshold = HipeThreshold.Static, StaticThreshold = 0, Aggregation = HipeAggregation.Finest, MinSaliency = 0, Saliency = HipeSaliency.Absolute, MaxSplitsPerStage = null };
@@ -88,9 +88,9 @@ public class MethodTests
     }
 
     [Fact]
-    public void FaithfulnessCurvesAndEraserAgreeWithTheScores()
+    public void Faithfulness_curves_and_eraser_agree_with_the_scores()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = Run(model, "itp", faithfulness: true);
         var f = result.Faithfulness!;
         int n = result.Units.Count;

@@ -6,9 +6,9 @@ namespace LeapEngine.Core.Tests.Attribution;
 public class PerturberTests
 {
     [Fact]
-    public void RemoveReplaceAndHideChangeWhatTheySay()
+    public void Remove_replace_and_hide_change_what_they_say()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var prompt = model.Encode("The cat sat on the mat.").Ids.ToArray();
         var removed = new Perturber(model, prompt, PerturbationSpec.Remove).Apply([2, 3]);
         Assert.Equal(prompt.Where((_, i) => i is not (2 or 3)), removed.Ids);
@@ -31,18 +31,18 @@ public class PerturberTests
     }
 
     [Fact]
-    public void ReplacementTokenMustBeOneToken()
+    public void Replacement_token_must_be_one_token()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         Assert.Throws<ArgumentException>(() => Perturber.ResolveToken(model, "extraordinary"));
         Assert.Throws<ArgumentException>(() => Perturber.ResolveToken(model, "100000"));
         Assert.Equal(model.Encode("the", addBos: false).Ids.Single(), Perturber.ResolveToken(model, "the"));
     }
 
     [Fact]
-    public void NearestAndFarthestMatchABruteForceCosine()
+    public void Nearest_and_farthest_match_a_brute_force_cosine()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         using var scope = NewDisposeScope();
         var table = model.Network.TokenEmbeddings.to(ScalarType.Float64);
         int[] ids = [403, 261, 57, 378];

@@ -38,7 +38,7 @@ public class PizzaHipeTests
     }
 
     [Fact]
-    public void TheSearchMatchesTheHandWorkedExample()
+    public void The_search_matches_the_hand_worked_example()
     {
         // 8 units, first chunks of 4, stride 4, starting at -2: [0,2) [2,6) [6,8).
         // Stage 1: scores 0, 4+1=5, 2 -> per unit 0, 1.25, 1 -> cumulative [0 0 1.25 1.25 1.25 1.25 1 1].
@@ -63,7 +63,7 @@ public class PizzaHipeTests
     }
 
     [Fact]
-    public void OutputIsUnsignedTheCumulativeAbsoluteScore()
+    public void Output_is_unsigned_the_cumulative_absolute_score()
     {
         // The same weights negated: every chunk score flips sign, |score| does not, so the search and the output are the same.
         double[] weights = [0, 0, 0, 4, 0, 1, 2, 0];
@@ -78,7 +78,7 @@ public class PizzaHipeTests
     }
 
     [Fact]
-    public void StopsWhenNoUnitReachesOneHundredth()
+    public void Stops_when_no_unit_reaches_one_hundredth()
     {
         // Every unit 1/128 (0.0078, exact in binary): stage 1 gives each unit 1/128 (chunk score / size), not above 0.01,
         // so nothing is split.
@@ -112,7 +112,7 @@ public class PizzaHipeTests
     [InlineData(7)]
     [InlineData(64)]
     [InlineData(513)]
-    public void ThePluginsWorkEstimateBoundsThePizzaSearch(int units)
+    public void The_plugins_work_estimate_bounds_the_pizza_search(int units)
     {
         var method = AttributionMethods.Get("hipe");
         var rng = new Random(units);
@@ -135,9 +135,9 @@ public class PizzaHipeTests
     }
 
     [Fact]
-    public void TheEngineRunsThePizzaModeOnAModelAndReportsItsSearch()
+    public void The_engine_runs_the_pizza_mode_on_a_model_and_reports_its_search()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var result = AttributionEngine.Run(model, new AttributionRequest
         {
             Text = "Once upon a time, there was a little girl named Lily. She loved to play with her red ball.",
@@ -154,6 +154,6 @@ public class PizzaHipeTests
     }
 
     [Fact]
-    public void AnUndefinedModeIsRejected() =>
+    public void An_undefined_mode_is_rejected() =>
         Assert.Contains("mode", Assert.Throws<ArgumentException>(() => new HipeOptions { Mode = (HipeMode)7 }.Validate()).Message);
 }

@@ -9,7 +9,7 @@ public class UnitsAndTemplatesTests
     private static readonly PromptSegment[] Chat = [new("system", "You are kind."), new("user", "Tell  me a story\nabout Tom.")];
 
     [Fact]
-    public void TemplatesRenderTheirMarkersAndTrackSegmentSpans()
+    public void Templates_render_their_markers_and_track_segment_spans()
     {
         var chatml = ChatTemplate.ChatMl.Render(Chat);
         Assert.Equal("<|im_start|>system\nYou are kind.<|im_end|>\n<|im_start|>user\nTell  me a story\nabout Tom.<|im_end|>\n<|im_start|>assistant\n", chatml.Text);
@@ -29,9 +29,9 @@ public class UnitsAndTemplatesTests
     [InlineData("stories", "chunk:3")]
     [InlineData("gpt2", "word")]
     [InlineData("gpt2", "token")]
-    public void UnitsPointIntoTheirSegmentsOwnText(string name, string unit)
+    public void Units_point_into_their_segments_own_text(string name, string unit)
     {
-        using var model = AttributionModels.Load(name);
+        var model = AttributionModels.Load(name);
         foreach (var template in new[] { ChatTemplate.Plain, ChatTemplate.ChatMl, ChatTemplate.Llama3 })
         {
             var rendered = template.Render(Chat);
@@ -53,9 +53,9 @@ public class UnitsAndTemplatesTests
     }
 
     [Fact]
-    public void ChunksAndCallerSpans()
+    public void Chunks_and_caller_spans()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         var rendered = ChatTemplate.Plain.Render([new PromptSegment("user", "The cat sat on the mat.")]);
         var encoded = model.Encode(rendered.Text);
         var chunks = UnitBuilder.Build(encoded, rendered, UnitSpec.Parse("chunk:2"));
@@ -73,20 +73,20 @@ public class UnitsAndTemplatesTests
     [InlineData("chunk:0")]
     [InlineData("chunk:x")]
     [InlineData("sentence")]
-    public void UnknownUnitsAreRejected(string unit) =>
+    public void Unknown_units_are_rejected(string unit) =>
         Assert.Contains("unit", Assert.Throws<ArgumentException>(() => UnitSpec.Parse(unit)).Message);
 
     [Theory]
     [InlineData("nearest:0")]
     [InlineData("token:")]
     [InlineData("blur")]
-    public void UnknownPerturbationsAreRejected(string perturbation) =>
+    public void Unknown_perturbations_are_rejected(string perturbation) =>
         Assert.Contains("perturbation", Assert.Throws<ArgumentException>(() => PerturbationSpec.Parse(perturbation)).Message);
 
     [Fact]
-    public void AutoTemplateIsPlainForBaseModels()
+    public void Auto_template_is_plain_for_base_models()
     {
-        using var model = AttributionModels.Stories();
+        var model = AttributionModels.Stories();
         Assert.Same(ChatTemplate.Plain, ChatTemplate.Resolve("auto", model));
         Assert.Same(ChatTemplate.ChatMl, ChatTemplate.Resolve("ChatML", model));
         Assert.Throws<ArgumentException>(() => ChatTemplate.Resolve("alpaca", model));

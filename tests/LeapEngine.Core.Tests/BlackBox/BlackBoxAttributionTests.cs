@@ -7,11 +7,10 @@ using LeapEngine.Core.Tests.Attribution;
 
 namespace LeapEngine.Core.Tests.BlackBox;
 
-/// <summary>One stories260K for the black-box tests that need a real model behind the endpoint.</summary>
-public sealed class StoriesFixture : IDisposable
+/// <summary>The shared stories260K for the black-box tests that need a real model behind the endpoint (forward passes only).</summary>
+public sealed class StoriesFixture
 {
-    public LanguageModel Model { get; } = AttributionModels.Stories();
-    public void Dispose() => Model.Dispose();
+    public LanguageModel Model => AttributionModels.Stories();
 }
 
 /// <summary>
@@ -29,7 +28,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     private const string Story = "Once upon a time, there was a little girl named Lily. She loved to play with her red ball.";
 
     [Fact]
-    public async Task AnOpenAiLikeChatApiGetsRegenerateTopLogprobsAndTheResultSaysSo()
+    public async Task An_OpenAI_like_chat_api_gets_regenerate_top_logprobs_and_the_result_says_so()
     {
         var endpoint = new OpenAiChatDouble();
         var client = endpoint.Client(new CallBudget(200));
@@ -74,7 +73,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public async Task RetryStormsDuringAttributionAreAbsorbedWithinTheBudget()
+    public async Task Retry_storms_during_attribution_are_absorbed_within_the_budget()
     {
         var endpoint = new FlakyEndpoint(new OpenAiChatDouble(), everyNth: 3);
         var client = endpoint.Client(new CallBudget(100));
@@ -96,7 +95,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public async Task CancellationStopsAnAttributionMidJob()
+    public async Task Cancellation_stops_an_attribution_mid_job()
     {
         var endpoint = new FlakyEndpoint(new OpenAiChatDouble(), everyNth: int.MaxValue, delay: TimeSpan.FromMilliseconds(100));
         var client = endpoint.Client();
@@ -120,7 +119,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public async Task TheStoriesEndpointOffersTeacherForcing()
+    public async Task The_stories_endpoint_offers_teacher_forcing()
     {
         var caps = await EndpointProbe.RunAsync(new LocalModelEndpoint(stories.Model).Client());
         Assert.True(caps.CompletionsEcho);
@@ -141,7 +140,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     [InlineData(true, "itp")]
     [InlineData(false, "itp")]
     [InlineData(true, "hipe")]
-    public void TeacherForcedMatchesWhiteBox(bool echo, string method)
+    public void Teacher_forced_matches_white_box(bool echo, string method)
     {
         const string completion = " She was very happy";
         var white = AttributionEngine.Run(stories.Model, new AttributionRequest
@@ -169,7 +168,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public void AGeneratedCompletionAndTheSystemInfluenceMatchWhiteBoxToo()
+    public void A_generated_completion_and_the_system_influence_match_white_box_too()
     {
         const string system = "Lily had a red ball.";
         const string user = "One day, Lily";
@@ -190,7 +189,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     /// unit it is that unit's ItP score; per token it divides by the completion's length.
     /// </summary>
     [Fact]
-    public void TheUserTextFigureIsTheDropWithoutAllUserText()
+    public void The_user_text_figure_is_the_drop_without_all_user_text()
     {
         var request = new BlackBoxAttributionRequest
         {
@@ -220,7 +219,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public void EndpointTokenUnitsComeFromTheTokenizeRoute()
+    public void Endpoint_token_units_come_from_the_tokenize_route()
     {
         var caps = TeacherForcing(echo: true) with { Tokenize = true };
         var white = AttributionEngine.Run(stories.Model, new AttributionRequest { Text = "The cat sat on the mat.", Template = "plain", Unit = "token", Completion = " The" });
@@ -233,7 +232,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public void BadRequestsSayWhatToFix()
+    public void Bad_requests_say_what_to_fix()
     {
         var caps = TeacherForcing(echo: true);
         Assert.Contains("messages is required", Assert.Throws<ArgumentException>(() => BlackBoxAttribution.Plan(new BlackBoxAttributionRequest(), caps)).Message);
@@ -250,7 +249,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     }
 
     [Fact]
-    public void ThePlanBoundsTheCallsOfBothMethods()
+    public void The_plan_bounds_the_calls_of_both_methods()
     {
         var caps = TeacherForcing(echo: true);
         foreach (var method in new[] { "itp", "hipe" })

@@ -34,7 +34,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task A429StormIsRetriedHonouringRetryAfterWithinTheBudget()
+    public async Task A_429_storm_is_retried_honouring_retry_after_within_the_budget()
     {
         var endpoint = new Scripted(n => n <= 4 ? TooMany("retry-after-ms", "30") : Ok());
         var budget = new CallBudget(10);
@@ -50,7 +50,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task EveryCallThatGoesOutIsReportedToTheBudgetsObserverAndAQueuedCallCancelledWhileWaitingIsNot()
+    public async Task Every_call_that_goes_out_is_reported_to_the_budgets_observer_and_a_queued_call_cancelled_while_waiting_is_not()
     {
         // One slot: the first call holds it for a while, the second waits for it and is cancelled meanwhile.
         var endpoint = new Scripted(_ => Ok(), n => n == 1 ? TimeSpan.FromMilliseconds(400) : TimeSpan.Zero);
@@ -70,7 +70,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task RetryAfterInSecondsIsHonoured()
+    public async Task Retry_after_in_seconds_is_honoured()
     {
         var endpoint = new Scripted(n => n == 1 ? TooMany("Retry-After", "1") : Ok());
         var watch = Stopwatch.StartNew();
@@ -79,7 +79,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task AStormLongerThanTheBudgetStopsAtTheBudget()
+    public async Task A_storm_longer_than_the_budget_stops_at_the_budget()
     {
         var endpoint = new Scripted(_ => TooMany("retry-after-ms", "1"));
         var budget = new CallBudget(4);
@@ -91,7 +91,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task RetriesRunOutIntoAClearError()
+    public async Task Retries_run_out_into_a_clear_error()
     {
         var endpoint = new Scripted(_ => JsonEndpoint.Error(HttpStatusCode.ServiceUnavailable, "overloaded"));
         var client = endpoint.Client(options: new EndpointClientOptions { MaxRetries = 2, BaseDelay = TimeSpan.FromMilliseconds(1) });
@@ -102,7 +102,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task TimeoutsAreRetried()
+    public async Task Timeouts_are_retried()
     {
         var endpoint = new Scripted(_ => Ok(), n => n <= 2 ? TimeSpan.FromSeconds(30) : TimeSpan.Zero);
         var client = endpoint.Client(spec: new EndpointSpec { BaseUrl = new Uri(JsonEndpoint.BaseUrl), Model = "double", Timeout = TimeSpan.FromMilliseconds(200) });
@@ -114,7 +114,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task AlwaysTimingOutSaysSo()
+    public async Task Always_timing_out_says_so()
     {
         var endpoint = new Scripted(_ => Ok(), _ => TimeSpan.FromSeconds(30));
         var client = endpoint.Client(spec: new EndpointSpec { BaseUrl = new Uri(JsonEndpoint.BaseUrl), Model = "double", Timeout = TimeSpan.FromMilliseconds(100) },
@@ -125,7 +125,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task ARetryAfterLongerThanTheJobWaitsFailsAtOnce()
+    public async Task A_retry_after_longer_than_the_job_waits_fails_at_once()
     {
         var endpoint = new Scripted(_ => TooMany("Retry-After", "3600"));
         var e = await Assert.ThrowsAsync<EndpointException>(() => endpoint.Client().ChatAsync(Hello, CancellationToken.None));
@@ -134,7 +134,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task ABadKeyIsNotRetriedAndTheKeyIsNotInTheMessage()
+    public async Task A_bad_key_is_not_retried_and_the_key_is_not_in_the_message()
     {
         var endpoint = new Scripted(_ => JsonEndpoint.Error(HttpStatusCode.Unauthorized, "Incorrect API key provided"));
         var e = await Assert.ThrowsAsync<EndpointException>(() => endpoint.Client().ChatAsync(Hello, CancellationToken.None));
@@ -146,7 +146,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task AnAnswerInAnotherShapeIsABadResponse()
+    public async Task An_answer_in_another_shape_is_a_bad_response()
     {
         var endpoint = new Scripted(_ => new HttpResponseMessage(HttpStatusCode.OK) { Content = new StringContent("<html>login</html>") });
         var e = await Assert.ThrowsAsync<EndpointException>(() => endpoint.Client().ChatAsync(Hello, CancellationToken.None));
@@ -155,7 +155,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task CancellationStopsACallInFlight()
+    public async Task Cancellation_stops_a_call_in_flight()
     {
         var endpoint = new Scripted(_ => Ok(), _ => TimeSpan.FromSeconds(60));
         using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(150));
@@ -167,7 +167,7 @@ public class EndpointClientTests
     }
 
     [Fact]
-    public async Task TheGateBoundsCallsInFlight()
+    public async Task The_gate_bounds_calls_in_flight()
     {
         var endpoint = new Scripted(_ => Ok(), _ => TimeSpan.FromMilliseconds(30));
         var client = endpoint.Client(spec: new EndpointSpec { BaseUrl = new Uri(JsonEndpoint.BaseUrl), Model = "double", MaxConcurrency = 3 });
@@ -179,7 +179,7 @@ public class EndpointClientTests
     [Theory]
     [InlineData(0, "max_concurrency")]
     [InlineData(65, "max_concurrency")]
-    public void SpecLimitsAreChecked(int concurrency, string field)
+    public void Spec_limits_are_checked(int concurrency, string field)
     {
         var spec = new EndpointSpec { BaseUrl = new Uri(JsonEndpoint.BaseUrl), Model = "m", MaxConcurrency = concurrency };
         Assert.Contains(field, Assert.Throws<ArgumentException>(spec.Validate).Message);

@@ -14,7 +14,7 @@ public class MessagePromptTests
     ];
 
     [Fact]
-    public void WordsSentencesAndMessagesCoverTheContents()
+    public void Words_sentences_and_messages_cover_the_contents()
     {
         var words = MessageUnits.Build(Messages, MessageUnitKind.Word);
         Assert.Equal(["You", "are", "terse.", "Never", "lie!", "What", "is", "the", "capital", "of", "France?", "Answer", "in", "one", "word."], words.Select(u => u.Text));
@@ -31,7 +31,7 @@ public class MessagePromptTests
     }
 
     [Fact]
-    public void SpansAreCheckedAgainstTheirMessage()
+    public void Spans_are_checked_against_their_message()
     {
         var units = MessageUnits.Build(Messages, MessageUnitKind.Spans, [new MessageSpan(1, 23, 6), new MessageSpan(0, 0, 3)]);
         Assert.Equal(["You", "France"], units.Select(u => u.Text));
@@ -43,7 +43,7 @@ public class MessagePromptTests
     }
 
     [Fact]
-    public void RemovingAWordTakesOneSeparatorWithIt()
+    public void Removing_a_word_takes_one_separator_with_it()
     {
         var units = MessageUnits.Build(Messages, MessageUnitKind.Word);
         int Find(string text) => units.First(u => u.Text == text).Index;
@@ -57,7 +57,7 @@ public class MessagePromptTests
     }
 
     [Fact]
-    public void ReplacingPutsTheFixedTextInEachUnitsPlace()
+    public void Replacing_puts_the_fixed_text_in_each_units_place()
     {
         var units = MessageUnits.Build(Messages, MessageUnitKind.Word);
         var perturbation = TextPerturbation.Parse("replace:___");
@@ -69,7 +69,7 @@ public class MessagePromptTests
     }
 
     [Fact]
-    public void EndpointTokensAreMatchedBackToCharacters()
+    public void Endpoint_tokens_are_matched_back_to_characters()
     {
         Assert.Equal([new TextSpan(0, 4), new TextSpan(4, 3), new TextSpan(7, 2), new TextSpan(9, 5)],
             EndpointTokens.Match("Once upon time", ["▁Once", "▁up", "on", "▁time"]));

@@ -34,7 +34,7 @@ public class OutboundPolicyTests
     [InlineData("64:ff9b::a9fe:a9fe", "link-local")]
     [InlineData("2002:7f00:1::", "loopback")]
     [InlineData("::127.0.0.1", "loopback")]
-    public void NonPublicAddressesAreRefusedWithTheReason(string address, string reason)
+    public void Non_public_addresses_are_refused_with_the_reason(string address, string reason)
     {
         var why = RefusedAddresses.Reason(IPAddress.Parse(address));
         Assert.NotNull(why);
@@ -48,10 +48,10 @@ public class OutboundPolicyTests
     [InlineData("100.128.0.1")]
     [InlineData("2606:4700:4700::1111")]
     [InlineData("::ffff:8.8.8.8")]
-    public void PublicAddressesPass(string address) => Assert.Null(RefusedAddresses.Reason(IPAddress.Parse(address)));
+    public void Public_addresses_pass(string address) => Assert.Null(RefusedAddresses.Reason(IPAddress.Parse(address)));
 
     [Fact]
-    public void TheAllowlistOpensRangesAndHostsOnly()
+    public void The_allowlist_opens_ranges_and_hosts_only()
     {
         var policy = OutboundPolicy.From(["10.20.0.0/16", "127.0.0.1"], ["vllm.internal"]);
         Assert.Null(policy.Refusal("x", IPAddress.Parse("10.20.3.4")));
@@ -91,7 +91,7 @@ public class OutboundPolicyTests
     }
 
     [Fact]
-    public async Task AllowlistedLoopbackIsReached()
+    public async Task Allowlisted_loopback_is_reached()
     {
         using var server = new TinyHttpServer();
         var answer = await Chat(Client($"http://127.0.0.1:{server.Port}/v1", OutboundPolicy.From(["127.0.0.0/8"], null)));
@@ -101,7 +101,7 @@ public class OutboundPolicyTests
 
     /// <summary>A name that resolves to a private address when called (whatever it resolved to before: DNS rebinding) is refused.</summary>
     [Fact]
-    public async Task AHostNameResolvingToAPrivateAddressIsRefused()
+    public async Task A_host_name_resolving_to_a_private_address_is_refused()
     {
         using var server = new TinyHttpServer();
         var resolver = new FakeResolver(new() { ["models.example.com"] = [IPAddress.Parse("10.0.0.5")], ["rebind.example.com"] = [IPAddress.Loopback] });
@@ -117,7 +117,7 @@ public class OutboundPolicyTests
     }
 
     [Fact]
-    public async Task ARedirectIsNotFollowedEvenToAnAllowedServer()
+    public async Task A_redirect_is_not_followed_even_to_an_allowed_server()
     {
         using var server = new TinyHttpServer(302, "", "Location: http://169.254.169.254/latest/meta-data/\r\n");
         var e = await Assert.ThrowsAsync<EndpointException>(() => Chat(Client($"http://127.0.0.1:{server.Port}/v1", OutboundPolicy.From(["127.0.0.1/32"], null))));
@@ -128,7 +128,7 @@ public class OutboundPolicyTests
     }
 
     [Fact]
-    public async Task AnOversizedAnswerIsCutOff()
+    public async Task An_oversized_answer_is_cut_off()
     {
         using var server = new TinyHttpServer(body: new string('x', 5000));
         var e = await Assert.ThrowsAsync<EndpointException>(() => Chat(Client($"http://127.0.0.1:{server.Port}/v1", OutboundPolicy.From(["127.0.0.1"], null),
@@ -141,7 +141,7 @@ public class OutboundPolicyTests
     [InlineData("file:///etc/passwd", "http or https")]
     [InlineData("https://user:pw@example.com/v1", "user name or password")]
     [InlineData("https://example.com/v1?x=1", "query")]
-    public void OnlyPlainHttpUrlsAreAccepted(string url, string message)
+    public void Only_plain_http_urls_are_accepted(string url, string message)
     {
         var spec = new EndpointSpec { BaseUrl = new Uri(url), Model = "m" };
         Assert.Contains(message, Assert.Throws<ArgumentException>(spec.Validate).Message);

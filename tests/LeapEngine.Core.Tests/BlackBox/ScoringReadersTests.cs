@@ -12,7 +12,7 @@ public class ScoringReadersTests
         new() { Token = token, Logprob = lp, TopLogprobs = top.Select(t => new TopLogprob(t.Item1, t.Item2)).ToList() };
 
     [Fact]
-    public void RegenerateLooksTokensUpAndChargesTheFloorAfterDivergence()
+    public void Regenerate_looks_tokens_up_and_charges_the_floor_after_divergence()
     {
         string[] original = ["A", "B", "C", "D"];
         // Same path: the tokens' own log-probs.
@@ -30,7 +30,7 @@ public class ScoringReadersTests
     }
 
     [Fact]
-    public void TextSimilarityIsWordLcsF1()
+    public void Text_similarity_is_word_lcs_f1()
     {
         Assert.Equal(1, TextSimilarityReader.Similarity("the cat sat", "the cat sat"));
         // LCS "cat sat" (2 words) over 3 + 6 words.
@@ -40,7 +40,7 @@ public class ScoringReadersTests
     }
 
     [Fact]
-    public void EchoAnswersAreReadFromTheCompletionsOffset()
+    public void Echo_answers_are_read_from_the_completions_offset()
     {
         var choice = new CompletionChoice
         {
@@ -80,7 +80,7 @@ public class ScoringReadersTests
     }
 
     [Fact]
-    public void PromptLogprobsAreReadFromTheEnd()
+    public void Prompt_logprobs_are_read_from_the_end()
     {
         var choice = new CompletionChoice
         {
@@ -105,7 +105,7 @@ public class ScoringReadersTests
     };
 
     [Fact]
-    public void TheModeIsTheBestTheProbeFoundOrTheOneAskedFor()
+    public void The_mode_is_the_best_the_probe_found_or_the_one_asked_for()
     {
         var request = new BlackBoxAttributionRequest { Messages = [new ChatMessage("user", "hi there")] };
         Assert.Equal(ScoringMode.TeacherForced, BlackBoxAttribution.ChooseMode(request, Caps(echo: true, chat: true, top: 20)).Mode);

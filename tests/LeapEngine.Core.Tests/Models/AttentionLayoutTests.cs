@@ -31,7 +31,7 @@ public class AttentionLayoutTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void ALayerAttendsAsANaiveSoftmaxOverTheKeysItsQueriesSee(bool padded, int? window, long queryStart, bool watched)
+    public void A_layer_attends_as_a_naive_softmax_over_the_keys_its_queries_see(bool padded, int? window, long queryStart, bool watched)
     {
         using var scope = NewDisposeScope();
         var mask = padded ? tensor(LeftPadded) : null;
@@ -52,7 +52,7 @@ public class AttentionLayoutTests
     [InlineData(null, false)]
     [InlineData(null, true)]
     [InlineData(3, false)]
-    public void ACachedPassSeesTheCachedKeysFirstAndAppendsItsOwn(int? window, bool watched)
+    public void A_cached_pass_sees_the_cached_keys_first_and_appends_its_own(int? window, bool watched)
     {
         using var scope = NewDisposeScope();
         using var cache = new KvCache(layers: 1);
@@ -176,7 +176,7 @@ public class AttentionLayoutTests
     }
 
     [Fact]
-    public void APackedRowKeepsOnlyItsTailsAndSaysWhereTheyStart()
+    public void A_packed_row_keeps_only_its_tails_and_says_where_they_start()
     {
         using var scope = NewDisposeScope();
         var packed = new PackedSequences([3, 2], [0, 0], tail: 1);
@@ -191,7 +191,7 @@ public class AttentionLayoutTests
     }
 
     [Fact]
-    public void AQueryStartOutsideThePassIsRefusedWithItsRange()
+    public void A_query_start_outside_the_pass_is_refused_with_its_range()
     {
         using var scope = NewDisposeScope();
         var pass = ForwardContext.Create(1, 4, CPU, null);

@@ -11,9 +11,9 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void PaddedBatchesMatchSingleSequences(string name)
+    public void Padded_batches_match_single_sequences(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         foreach (bool left in new[] { false, true })
         {
@@ -32,9 +32,9 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void CachedIncrementalPassesMatchOneFullPass(string name)
+    public void Cached_incremental_passes_match_one_full_pass(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         var ids = tensor(Sequences[0].Select(i => (long)i).ToArray()).unsqueeze(0);
         using var full = model.Forward(ids);
@@ -50,11 +50,11 @@ public class BatchingAndCacheTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void LogitsFromEqualsTheTailOfAFullPassWithAndWithoutPaddingOrCache(string name)
+    public void Logits_from_equals_the_tail_of_a_full_pass_with_and_without_padding_or_cache(string name)
     {
         // LogitsFrom runs the last block only for the tail positions (keys/values for all):
         // the tail must not change, plain, padded, or after a cache.
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         var (ids, mask) = TokenBatch.LeftPadded(Sequences, model.Device);
         using var full = model.Forward(ids, new ForwardOptions { AttentionMask = mask });
@@ -78,9 +78,9 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void AHookOnTheLastBlockStillSeesEveryPositionWhenLogitsAreTrimmed()
+    public void A_hook_on_the_last_block_still_sees_every_position_when_logits_are_trimmed()
     {
-        using var model = TestModels.Stories();
+        using var model = TestModels.Stories();   // own: it hooks the last block
         using var noGrad = no_grad();
         var ids = tensor(Sequences[0].Select(i => (long)i).ToArray()).unsqueeze(0);
         string last = $"blocks.{model.Config.NLayers - 1}.hook_resid_post";
@@ -91,9 +91,9 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void ExpandedPrefixCacheServesABatchOfSuffixes()
+    public void Expanded_prefix_cache_serves_a_batch_of_suffixes()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         using var noGrad = no_grad();
         int[] prefix = [1, 403, 407, 261];
         int[][] suffixes = [[378, 432], [300, 12], [40, 41]];
@@ -111,9 +111,9 @@ public class BatchingAndCacheTests
     }
 
     [Fact]
-    public void ContinuationLogProbsMatchFullSoftmaxAndBatchAgrees()
+    public void Continuation_log_probs_match_full_softmax_and_batch_agrees()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         int[] prompt = [1, 403, 407];
         int[] continuation = [261, 378, 432];
         var scores = Scoring.ContinuationLogProbs(model, prompt, continuation);

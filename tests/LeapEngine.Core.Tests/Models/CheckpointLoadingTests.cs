@@ -83,14 +83,14 @@ public sealed class CheckpointLoadingTests : IDisposable
     [InlineData("", false, false, 1)]
     [InlineData("model.", true, false, 3)]
     [InlineData("model.", false, true, 2)]
-    public void LlamaVariantsRoundTrip(string prefix, bool bias, bool tied, int shards)
+    public void Llama_variants_round_trip(string prefix, bool bias, bool tied, int shards)
     {
         var expected = WriteRandom(LlamaConfig(bias: bias, tied: tied), prefix, shards: shards);
         TensorAssert.Close(expected, LoadAndRun(), 1e-5, "reloaded logits");
     }
 
     [Fact]
-    public void Phi3RoundTripsThroughItsFusedProjections()
+    public void Phi3_round_trips_through_its_fused_projections()
     {
         var config = LlamaConfig("phi3");
         using (var model = TransformerFactory.CreateRandom(HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)), 1))
@@ -106,7 +106,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void AFusedTensorOfTheWrongSizeNamesItAndItsParts()
+    public void A_fused_tensor_of_the_wrong_size_names_it_and_its_parts()
     {
         WriteRandom(LlamaConfig("phi3"), "model.", edit: t =>
         {
@@ -119,7 +119,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void Qwen2HasQkvBiasButNoOutputBias()
+    public void Qwen2_has_qkv_bias_but_no_output_bias()
     {
         var config = HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(LlamaConfig("qwen2")));
         Assert.True(config.AttentionBias);
@@ -177,7 +177,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     [Theory]
     [InlineData("transformer.", true)]
     [InlineData("", false)]
-    public void Gpt2VariantsRoundTripAndIgnoreMaskBuffers(string prefix, bool tied)
+    public void Gpt2_variants_round_trip_and_ignore_mask_buffers(string prefix, bool tied)
     {
         var expected = WriteRandom(Gpt2Config(tied), prefix, edit: t =>
         {
@@ -191,14 +191,14 @@ public sealed class CheckpointLoadingTests : IDisposable
     [Theory]
     [InlineData(ScalarType.Float16)]
     [InlineData(ScalarType.BFloat16)]
-    public void HalfPrecisionCheckpointsLoadAsFloat32(ScalarType dtype)
+    public void Half_precision_checkpoints_load_as_float32(ScalarType dtype)
     {
         var expected = WriteRandom(LlamaConfig(), "model.", dtype: dtype);
         TensorAssert.Close(expected, LoadAndRun(), 1e-5, $"{dtype} logits");
     }
 
     [Fact]
-    public void MissingTensorsAreNamed()
+    public void Missing_tensors_are_named()
     {
         WriteRandom(LlamaConfig(), "model.", edit: t => { t.Remove("model.layers.1.mlp.up_proj.weight"); return t; });
         var e = Assert.Throws<InvalidDataException>(LoadAndRun);
@@ -206,7 +206,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void UnexpectedTensorsAreNamed()
+    public void Unexpected_tensors_are_named()
     {
         WriteRandom(LlamaConfig(), "model.", edit: t => { t["model.layers.7.self_attn.q_proj.weight"] = zeros(4); return t; });
         var e = Assert.Throws<InvalidDataException>(LoadAndRun);
@@ -214,7 +214,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void WrongShapesAreNamed()
+    public void Wrong_shapes_are_named()
     {
         WriteRandom(LlamaConfig(), "model.", edit: t => { t["model.norm.weight"] = ones(31); return t; });
         var e = Assert.Throws<InvalidDataException>(LoadAndRun);
@@ -223,7 +223,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void UnknownModelTypeIsNamed()
+    public void Unknown_model_type_is_named()
     {
         var e = Assert.Throws<NotSupportedException>(() =>
             HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(new { model_type = "mamba" })));
@@ -232,7 +232,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void ALlamaFamilyActivationOtherThanSiluIsNamed()
+    public void A_Llama_family_activation_other_than_silu_is_named()
     {
         var config = LlamaConfig("mistral");
         config["hidden_act"] = "gelu_pytorch_tanh";
@@ -242,7 +242,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void MissingWeightsFileIsAClearError()
+    public void Missing_weights_file_is_a_clear_error()
     {
         File.WriteAllText(Path.Combine(_dir, "config.json"), JsonSerializer.Serialize(LlamaConfig()));
         var e = Assert.Throws<FileNotFoundException>(() => TransformerFactory.LoadHuggingFace(_dir));
@@ -250,7 +250,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void SafetensorsRoundTripKeepsDtypesShapesAndMetadata()
+    public void Safetensors_round_trip_keeps_dtypes_shapes_and_metadata()
     {
         var path = Path.Combine(_dir, "t.safetensors");
         using var a = arange(12, dtype: ScalarType.Float32).reshape(3, 4);
@@ -264,7 +264,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void TruncatedSafetensorsIsAClearError()
+    public void Truncated_safetensors_is_a_clear_error()
     {
         var path = Path.Combine(_dir, "t.safetensors");
         Safetensors.Save(path, [("a", ones(100))]);

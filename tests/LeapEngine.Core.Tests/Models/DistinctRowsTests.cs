@@ -1,14 +1,18 @@
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Tests.ModelSharing;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Tests.Models;
 
-/// <summary>The first block projects repeated input rows once; results must not change.</summary>
-public class DistinctRowsTests
+/// <summary>
+/// The first block projects repeated input rows once; results must not change. The models are this class's own:
+/// its tests attach hooks and read the network's shared-row counter, which other classes' passes would move.
+/// </summary>
+public class DistinctRowsTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 {
     [Fact]
-    public void CompactThenExpandRestoresEveryRow()
+    public void Compact_then_expand_restores_every_row()
     {
         using var noGrad = no_grad();
         var keys = tensor(new long[,] { { 3, 5, 3, 9 }, { 5, 5, 9, 3 } });
@@ -22,9 +26,9 @@ public class DistinctRowsTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void RepeatedRowsGiveTheSameLogitsWithOrWithoutSharing(string name)
+    public void Repeated_rows_give_the_same_logits_with_or_without_sharing(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         using var noGrad = no_grad();
         // Three rows that repeat most tokens at the same positions (as perturbed prompts do).
         var ids = tensor(new long[,] { { 1, 403, 407, 261, 378, 432 }, { 1, 403, 261, 378, 432, 383 }, { 1, 403, 407, 261, 378, 7 } });
@@ -41,9 +45,9 @@ public class DistinctRowsTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void ObserversKeepTheSharingAndSeeWhatAHookWouldSee(string name)
+    public void Observers_keep_the_sharing_and_see_what_a_hook_would_see(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         using var noGrad = no_grad();
         var ids = tensor(new long[,] { { 1, 403, 407, 261, 378, 432 }, { 1, 403, 261, 378, 432, 383 }, { 1, 403, 407, 261, 378, 7 } });
         const string watched = "blocks.0.attn.hook_q";
@@ -67,9 +71,9 @@ public class DistinctRowsTests
     }
 
     [Fact]
-    public void AnObserverOnAnUnknownPointNamesTheOnesThatExistAndAttachesNothing()
+    public void An_observer_on_an_unknown_point_names_the_ones_that_exist_and_attaches_nothing()
     {
-        using var model = TestModels.Load("gpt2");
+        var model = own.Get("gpt2");
         var e = Assert.Throws<ArgumentException>(() => model.Observe(("hook_embed", (_, _) => { }), ("blocks.0.hook_nope", (_, _) => { })));
         Assert.Contains("unknown hook point 'blocks.0.hook_nope'", e.Message);
         Assert.False(model.HookPoints["hook_embed"].HasHooks);

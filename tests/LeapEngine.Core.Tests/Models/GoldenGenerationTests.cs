@@ -19,7 +19,7 @@ public class GoldenGenerationTests
 
     [Theory]
     [MemberData(nameof(Layouts))]
-    public void GreedyFromBosMatchesRunC(string layout)
+    public void Greedy_from_bos_matches_run_c(string layout)
     {
         using var model = Load(layout);
         var generated = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = Golden.Length - 1 }, eosId: 2);
@@ -27,7 +27,7 @@ public class GoldenGenerationTests
     }
 
     [Fact]
-    public void BatchedGenerationWithLeftPaddingMatchesSingleSequences()
+    public void Batched_generation_with_left_padding_matches_single_sequences()
     {
         using var model = Load("hf");
         int[][] prompts = [[1], [1, 403, 407, 261], [1, 403]];
@@ -39,7 +39,7 @@ public class GoldenGenerationTests
     }
 
     [Fact]
-    public void SamplingIsDeterministicForASeedAndVariesAcrossSeeds()
+    public void Sampling_is_deterministic_for_a_seed_and_varies_across_seeds()
     {
         using var model = Load("hf");
         var a = TextGenerator.Generate(model, [1], new GenerationOptions { MaxNewTokens = 20, Temperature = 1.0, Seed = 7 });

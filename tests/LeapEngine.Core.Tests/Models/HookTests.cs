@@ -1,18 +1,20 @@
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Tests.ModelSharing;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Tests.Models;
 
-public class HookTests
+/// <summary>Hook points and hooked runs, on this class's own models (hooks on the shared ones would reach other classes' passes).</summary>
+public class HookTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 {
     private static Tensor Ids() => tensor(new long[] { 1, 403, 407, 261, 378 }).unsqueeze(0);
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void EveryTransformerLensHookPointExistsWithItsShape(string name)
+    public void Every_TransformerLens_hook_point_exists_with_its_shape(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         var c = model.Config;
         var (logits, cache) = model.RunWithCache(Ids());
         using (logits)
@@ -50,9 +52,9 @@ public class HookTests
     }
 
     [Fact]
-    public void AReplacingHookChangesTheOutputAndIsRemovedAfterwards()
+    public void A_replacing_hook_changes_the_output_and_is_removed_afterwards()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         using var noGrad = no_grad();
         using var clean = model.Forward(Ids());
         using var ablated = model.RunWithHooks(Ids(), null, ("blocks.*.hook_mlp_out", (x, _) => zeros_like(x)));
@@ -63,18 +65,18 @@ public class HookTests
     }
 
     [Fact]
-    public void HooksAreRemovedWhenAHookThrows()
+    public void Hooks_are_removed_when_a_hook_throws()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         Assert.Throws<InvalidOperationException>(() =>
             model.RunWithHooks(Ids(), null, ("blocks.2.hook_resid_post", (_, _) => throw new InvalidOperationException("boom"))));
         Assert.All(model.HookPoints.Values, h => Assert.False(h.HasHooks));
     }
 
     [Fact]
-    public void AHookReturningTheWrongShapeIsAClearError()
+    public void A_hook_returning_the_wrong_shape_is_a_clear_error()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         var e = Assert.Throws<InvalidOperationException>(() =>
             model.RunWithHooks(Ids(), null, ("blocks.0.hook_resid_pre", (x, _) => x.narrow(1, 0, 2))));
         Assert.Contains("blocks.0.hook_resid_pre", e.Message);
@@ -82,18 +84,18 @@ public class HookTests
     }
 
     [Fact]
-    public void UnknownHookNamesAreRejectedBeforeRunning()
+    public void Unknown_hook_names_are_rejected_before_running()
     {
-        using var model = TestModels.Stories();
+        var model = own.Get("stories");
         var e = Assert.Throws<ArgumentException>(() => model.RunWithCache(Ids(), ["blocks.9.hook_resid_post"]));
         Assert.Contains("blocks.9.hook_resid_post", e.Message);
         Assert.Contains("blocks.0.hook_resid_post", e.Message);
     }
 
     [Fact]
-    public void EmbeddingsInputMatchesIdsAndCarriesGradients()
+    public void Embeddings_input_matches_ids_and_carries_gradients()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");   // no hook: gradients go to the input embeddings only
         var ids = Ids();
         using var fromIds = model.Forward(ids);
         using var embeds = model.TokenEmbeddings.index_select(0, ids[0]).unsqueeze(0).detach().requires_grad_(true);

@@ -8,26 +8,26 @@ namespace LeapEngine.Core.Tests.Models;
 public class InputValidationTests
 {
     [Fact]
-    public void OutOfVocabularyIdsAreRejected()
+    public void Out_of_vocabulary_ids_are_rejected()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { 1, 512 }).unsqueeze(0)));
         Assert.Contains("[0, 512)", e.Message);
         Assert.Throws<ArgumentException>(() => model.Forward(tensor(new long[] { -1 }).unsqueeze(0)));
     }
 
     [Fact]
-    public void SequencesLongerThanTheContextAreRejected()
+    public void Sequences_longer_than_the_context_are_rejected()
     {
-        using var model = TestModels.Gpt2Tiny();
+        var model = TestModels.Shared("gpt2");
         var e = Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 129, dtype: ScalarType.Int64)));
         Assert.Contains("context length of 128", e.Message);
     }
 
     [Fact]
-    public void ExplicitPositionsBoundTheContextInsteadOfTheKeyCount()
+    public void Explicit_positions_bound_the_context_instead_of_the_key_count()
     {
-        using var model = TestModels.Gpt2Tiny();
+        var model = TestModels.Shared("gpt2");
         using var noGrad = no_grad();
         using var cache = new KvCache(model.Config.NLayers);
         model.Forward(zeros(1, 100, dtype: ScalarType.Int64), new ForwardOptions { Cache = cache }).Dispose();
@@ -42,9 +42,9 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void WrongShapesAreRejected()
+    public void Wrong_shapes_are_rejected()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(3, dtype: ScalarType.Int64)));
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 0, dtype: ScalarType.Int64)));
         Assert.Throws<ArgumentException>(() => model.Forward(zeros(1, 3, dtype: ScalarType.Float32)));
@@ -55,9 +55,9 @@ public class InputValidationTests
     }
 
     [Fact]
-    public void GenerationRejectsBadOptions()
+    public void Generation_rejects_bad_options()
     {
-        using var model = TestModels.Stories();
+        var model = TestModels.Shared("stories");
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [], new GenerationOptions()));
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { Temperature = -1 }));
         Assert.Throws<ArgumentException>(() => TextGenerator.Generate(model, [1], new GenerationOptions { TopP = 0 }));

@@ -1,5 +1,6 @@
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Tests.ModelSharing;
 using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -9,17 +10,17 @@ namespace LeapEngine.Core.Tests.Models;
 /// <summary>
 /// Blocks and attention modules are TorchSharp modules of (x, LayerContext) run with
 /// <c>.call()</c> by the one layer loop, so TorchSharp's own forward hooks see every layer,
-/// in every family, as the hook points do.
+/// in every family, as the hook points do. The models are this class's own: its tests attach hooks.
 /// </summary>
-public class LayerCallTests
+public class LayerCallTests(OwnModelsFixture own) : IClassFixture<OwnModelsFixture>
 {
     private static Tensor Ids() => tensor(new long[] { 1, 403, 407, 261, 378 }).unsqueeze(0);
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void EveryBlockAndAttentionRunsThroughCallWithItsOwnLayerView(string name)
+    public void Every_block_and_attention_runs_through_call_with_its_own_layer_view(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         using var noGrad = no_grad();
         int layers = model.Config.NLayers;
         var seen = new List<(string Module, int Index, long QueryStart, long[] Shape)>();
@@ -56,9 +57,9 @@ public class LayerCallTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void AModuleHookThatReplacesABlockOutputActsAsTheResidPostHookPoint(string name)
+    public void A_module_hook_that_replaces_a_block_output_acts_as_the_resid_post_hook_point(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = own.Get(name);
         using var noGrad = no_grad();
         using var viaHookPoint = model.RunWithHooks(Ids(), null, ("blocks.0.hook_resid_post", (x, _) => x.Times(0.5)));
         var block = (nn.Module<Tensor, LayerContext, Tensor>)model.named_modules().Single(m => m.name == "blocks.0").module;

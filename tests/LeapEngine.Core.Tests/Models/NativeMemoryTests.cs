@@ -15,9 +15,8 @@ public sealed class SerialMemoryCollection;
 [Collection(nameof(SerialMemoryCollection))]
 public class NativeMemoryTests
 {
-    [Trait("Category", "Slow")]
     [Fact]
-    public void ThousandForwardsDoNotGrowNativeMemory()
+    public void Thousand_forwards_do_not_grow_native_memory()
     {
         using var model = TestModels.Stories();
         var ids = tensor(Enumerable.Range(0, 64).Select(i => (long)(i * 7 % 512)).ToArray()).unsqueeze(0);

@@ -22,9 +22,9 @@ public class PackedSequencesTests
 
     [Theory]
     [MemberData(nameof(TestModels.Both), MemberType = typeof(TestModels))]
-    public void PackedSequencesMatchEachSequenceAlone(string name)
+    public void Packed_sequences_match_each_sequence_alone(string name)
     {
-        using var model = TestModels.Load(name);
+        var model = TestModels.Shared(name);
         using var noGrad = no_grad();
         using var prefix = new KvCache(model.Config.NLayers);
         using (model.Forward(tensor(Original).unsqueeze(0), new ForwardOptions { Cache = prefix })) { }
@@ -57,7 +57,7 @@ public class PackedSequencesTests
     }
 
     [Fact]
-    public void LayoutPutsBodiesFirstThenTails()
+    public void Layout_puts_bodies_first_then_tails()
     {
         var packed = new PackedSequences([4, 2, 3], [0, 5, 1], tail: 2);
         Assert.Equal(9, packed.Tokens);
@@ -68,12 +68,12 @@ public class PackedSequencesTests
     }
 
     [Fact]
-    public void BadLayoutsAndPassesAreClearErrors()
+    public void Bad_layouts_and_passes_are_clear_errors()
     {
         Assert.Contains("fewer than the tail", Assert.Throws<ArgumentException>(() => new PackedSequences([1, 3], [0, 0], tail: 2)).Message);
         Assert.Contains("cached-prefix", Assert.Throws<ArgumentException>(() => new PackedSequences([3], [0, 0], tail: 1)).Message);
 
-        using var model = TestModels.Gpt2Tiny();
+        using var model = TestModels.Gpt2Tiny();   // own: it hooks the attention pattern
         using var noGrad = no_grad();
         var packed = new PackedSequences([3, 2], [0, 0], tail: 1);
         var ids = tensor(new long[] { 5, 6, 7, 8, 9 }).unsqueeze(0);

@@ -19,7 +19,7 @@ public class Phi3ConfigTests
         """;
 
     [Fact]
-    public void Phi3IsALlamaWithFusedProjectionsAndAnOptionalWindow()
+    public void Phi3_is_a_Llama_with_fused_projections_and_an_optional_window()
     {
         var fixture = HuggingFaceConfig.Read(Path.Combine(AppContext.BaseDirectory, "Models", "References", "phi3-window", "config.json"));
         Assert.Equal(Architecture.Llama, fixture.Architecture);
@@ -39,7 +39,7 @@ public class Phi3ConfigTests
     [Theory]
     [InlineData("longrope")]
     [InlineData("su")]
-    public void LongContextPhi3IsRefusedByName(string type)
+    public void Long_context_Phi3_is_refused_by_name(string type)
     {
         var error = Assert.Throws<NotSupportedException>(() => Parse(
             "{" + Mini + $$$""","rope_scaling":{"type":"{{{type}}}","short_factor":[1.0],"long_factor":[2.0]}}"""));
@@ -48,7 +48,7 @@ public class Phi3ConfigTests
     }
 
     [Fact]
-    public void PartialRotaryIsRefusedByName()
+    public void Partial_rotary_is_refused_by_name()
     {
         var error = Assert.Throws<NotSupportedException>(() => Parse($"{{{Mini},\"partial_rotary_factor\":0.75}}"));
         Assert.Contains("partial_rotary_factor 0.75", error.Message);

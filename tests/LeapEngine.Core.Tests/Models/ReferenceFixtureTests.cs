@@ -15,21 +15,21 @@ public class ReferenceFixtureTests
     private const double Tolerance = 1e-4;
 
     [Fact]
-    public void Gpt2TinyMatchesReferenceLogitsAndHooks()
+    public void Gpt2_tiny_matches_reference_logits_and_hooks()
     {
         using var model = TransformerFactory.LoadHuggingFace(SharedFiles.Fixture("gpt2-tiny"));
         CompareWithFixture(model, SharedFiles.Fixture("gpt2-tiny", "expected.safetensors"));
     }
 
     [Fact]
-    public void Stories260KHuggingFaceLayoutMatchesReference()
+    public void Stories260K_HuggingFace_layout_matches_reference()
     {
         using var model = TransformerFactory.LoadHuggingFace(SharedFiles.Model("stories260K-hf"));
         CompareWithFixture(model, SharedFiles.Fixture("stories260K", "expected.safetensors"));
     }
 
     [Fact]
-    public void Stories260KLlama2cLayoutMatchesReference()
+    public void Stories260K_Llama2c_layout_matches_reference()
     {
         using var model = TransformerFactory.LoadLlama2c(SharedFiles.Model("stories260K", "stories260K.bin"));
         CompareWithFixture(model, SharedFiles.Fixture("stories260K", "expected.safetensors"));

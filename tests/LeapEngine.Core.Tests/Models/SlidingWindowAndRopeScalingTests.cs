@@ -29,7 +29,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void MatchesTheReferenceLogitsAndPattern(string name)
+    public void Matches_the_reference_logits_and_pattern(string name)
     {
         using var model = Load(name);
         var fixture = Path.Combine(Dir(name), "expected.safetensors");
@@ -42,7 +42,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ConfigReadsWindowsAndScalingAsTransformersDoes()
+    public void Config_reads_windows_and_scaling_as_transformers_does()
     {
         var mistral = HuggingFaceConfig.Read(Path.Combine(Dir("mistral-window"), "config.json"));
         Assert.Equal(4, mistral.SlidingWindow);
@@ -70,7 +70,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
     [InlineData("linear")]
     [InlineData("dynamic")]
     [InlineData("longrope")]
-    public void UnsupportedRopeScalingIsAnErrorThatNamesIt(string type)
+    public void Unsupported_rope_scaling_is_an_error_that_names_it(string type)
     {
         var error = Assert.Throws<NotSupportedException>(() =>
             Parse($$$"""{"model_type":"llama","rope_scaling":{"type":"{{{type}}}","factor":2.0}}"""));
@@ -79,7 +79,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void IncompleteLlama3ScalingOrABadWindowIsAClearError()
+    public void Incomplete_Llama3_scaling_or_a_bad_window_is_a_clear_error()
     {
         Assert.Contains("low_freq_factor", Assert.Throws<InvalidDataException>(() =>
             Parse("""{"model_type":"llama","rope_scaling":{"rope_type":"llama3","factor":8.0}}""")).Message);
@@ -91,7 +91,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PaddedBatchesMatchSingleSequences(string name)
+    public void Padded_batches_match_single_sequences(string name)
     {
         using var model = Load(name);
         using var noGrad = no_grad();
@@ -114,7 +114,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void CachedIncrementalPassesMatchOneFullPass(string name)
+    public void Cached_incremental_passes_match_one_full_pass(string name)
     {
         using var model = Load(name);
         using var noGrad = no_grad();
@@ -133,7 +133,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Windowed))]
-    public void PaddedGenerationStepsMatchSingleSequences(string name)
+    public void Padded_generation_steps_match_single_sequences(string name)
     {
         // A padded batch continued through its cache: the window counts each row's own positions
         // (after right padding, the padding sits between a row's prompt and its new token).
@@ -157,7 +157,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Windowed))]
-    public void ExpandedPrefixCacheWithHiddenPositionsMatchesMaskedSingleSequences(string name)
+    public void Expanded_prefix_cache_with_hidden_positions_matches_masked_single_sequences(string name)
     {
         // The perturbation evaluator's layout: a shared prefix, each row seeing part of it, explicit positions.
         using var model = Load(name);
@@ -189,7 +189,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Windowed))]
-    public void PackedSequencesMatchEachSequenceAlone(string name)
+    public void Packed_sequences_match_each_sequence_alone(string name)
     {
         using var model = Load(name);
         using var noGrad = no_grad();
@@ -225,7 +225,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void PerturbationEvaluatorModesAgreeWithNaive(string name)
+    public void Perturbation_evaluator_modes_agree_with_naive(string name)
     {
         // The attribution scorer's padded, packed and prefix-cached batches (hidden tokens keep their positions).
         using var model = Load(name);
@@ -263,7 +263,7 @@ public class SlidingWindowAndRopeScalingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void TheWindowChangesTheLogitsOnlyBeyondIt()
+    public void The_window_changes_the_logits_only_beyond_it()
     {
         // Guards the fixtures themselves: the first window positions equal full attention's, the later ones do not.
         using var windowed = Load("mistral-window");

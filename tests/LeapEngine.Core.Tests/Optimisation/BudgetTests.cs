@@ -10,7 +10,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     private const string Unreachable = " zebra xylophone quantum";
 
     [Fact]
-    public void WorkIsCountedAsForwardTokenEquivalents()
+    public void Work_is_counted_as_forward_token_equivalents()
     {
         var request = new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 3, Candidates = 2, SearchWidth = 8 };
         var result = PromptOptimiser.Run(fixture.Model, request);
@@ -24,7 +24,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Theory]
     [InlineData(OptimisationMethod.Gcg)]
     [InlineData(OptimisationMethod.Descent)]
-    public void MaxWorkStopsTheSearchBeforeItIsExceeded(OptimisationMethod method)
+    public void Max_work_stops_the_search_before_it_is_exceeded(OptimisationMethod method)
     {
         var baseRequest = new OptimisationRequest { Target = Unreachable, Method = method, Steps = 1000, Candidates = 2, SearchWidth = 8 };
         long step = (method == OptimisationMethod.Gcg ? 22 : 6) * LossTokens(baseRequest) + 2 * VerifyWork(baseRequest);   // worst case of one step
@@ -37,7 +37,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void HybridGivesDescentItsShareOfTheWorkBudget()
+    public void Hybrid_gives_descent_its_share_of_the_work_budget()
     {
         var request = new OptimisationRequest
         {
@@ -56,7 +56,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void MaxSecondsStopsTheSearch()
+    public void Max_seconds_stops_the_search()
     {
         var request = new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 1000, Candidates = 2, SearchWidth = 8, MaxSeconds = 1e-9 };
         var result = PromptOptimiser.Run(fixture.Model, request);
@@ -67,7 +67,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void SuccessesRecordTheWorkSpentToReachThem()
+    public void Successes_record_the_work_spent_to_reach_them()
     {
         var result = PromptOptimiser.Run(fixture.Model, new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 30, StopAfterSuccesses = 2 });
         Assert.Equal(2, result.Successes.Count);
@@ -87,7 +87,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
 public class ReadoutPoolTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
 {
     [Fact]
-    public void BestReturnsTheLowestLossDistinctReadoutsAndFillsFromTheFallback()
+    public void Best_returns_the_lowest_loss_distinct_readouts_and_fills_from_the_fallback()
     {
         using var scope = TorchSharp.torch.NewDisposeScope();
         var pool = new ReadoutPool();
@@ -101,7 +101,7 @@ public class ReadoutPoolTests(StoriesFixture fixture) : IClassFixture<StoriesFix
     }
 
     [Fact]
-    public void HybridWithBestReadoutsScoresEveryDescentReadout()
+    public void Hybrid_with_best_readouts_scores_every_descent_readout()
     {
         var request = new OptimisationRequest
         {

@@ -6,7 +6,7 @@ namespace LeapEngine.Core.Tests.Optimisation;
 public class GlitchFinderTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
 {
     [Fact]
-    public void TestsTheTokensNearestAndFarthestFromTheCentroid()
+    public void Tests_the_tokens_nearest_and_farthest_from_the_centroid()
     {
         var model = fixture.Model;
         var result = GlitchFinder.Find(model, new GlitchRequest { Top = 5, ControlSample = 0 });
@@ -23,7 +23,7 @@ public class GlitchFinderTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void RepeatedMeansTheGreedyNextTokenIsTheTokenItself()
+    public void Repeated_means_the_greedy_next_token_is_the_token_itself()
     {
         var model = fixture.Model;
         // Every printable token as a control, so both outcomes occur.
@@ -45,7 +45,7 @@ public class GlitchFinderTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void BadRequestsAreRejected()
+    public void Bad_requests_are_rejected()
     {
         Assert.Throws<ArgumentException>(() => GlitchFinder.Find(fixture.Model, new GlitchRequest { Top = 0 }));
         Assert.Throws<ArgumentException>(() => GlitchFinder.Find(fixture.Model, new GlitchRequest { ControlSample = -1 }));

@@ -10,7 +10,7 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     [Theory]
     [InlineData(0.0)]
     [InlineData(1.0)]
-    public void MarginLossSumsHowFarTheBestOtherTokenIsAboveTheTarget(double margin)
+    public void Margin_loss_sums_how_far_the_best_other_token_is_above_the_target(double margin)
     {
         var model = fixture.Model;
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, GreedyMargin = margin };
@@ -38,7 +38,7 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void AnchoredHybridWithTheMarginFindsAVerifiedPromptDeterministically()
+    public void Anchored_hybrid_with_the_margin_finds_a_verified_prompt_deterministically()
     {
         var request = new OptimisationRequest
         {
@@ -49,7 +49,7 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void MarginAndWindowCannotBeCombined() =>
+    public void Margin_and_window_cannot_be_combined() =>
         Assert.Contains("cannot be combined", Assert.Throws<ArgumentException>(() =>
             new OptimisationRequest { Target = " ball", GreedyMargin = 1, TargetWindow = 1 }.Validate(fixture.Model)).Message);
 }

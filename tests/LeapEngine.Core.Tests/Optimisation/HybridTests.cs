@@ -10,7 +10,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     private const string Unreachable = " zebra xylophone quantum";
 
     [Fact]
-    public void GcgTakesAProposedSpanWhenItBeatsItsOwnTrials()
+    public void Gcg_takes_a_proposed_span_when_it_beats_its_own_trials()
     {
         // A good span, several substitutions away from the start: GCG's single swaps cannot reach its loss in one step.
         var (request, good) = VerifiedDogSpan(candidates: 2);
@@ -33,7 +33,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void ProposalsOfSpansACandidateHasHeldAreWithdrawn()
+    public void Proposals_of_spans_a_candidate_has_held_are_withdrawn()
     {
         var (request, good) = VerifiedDogSpan(candidates: 1);
         using var problem = new OptimisationProblem(fixture.Model, request);
@@ -61,7 +61,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void VisitedSpansRememberPerCandidate()
+    public void Visited_spans_remember_per_candidate()
     {
         using var scope = NewDisposeScope();
         var visited = new VisitedSpans(2);
@@ -75,7 +75,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public void ProposerOffersEachReadoutWholeAndAsSingleSubstitutions(bool anchored)
+    public void Proposer_offers_each_readout_whole_and_as_single_substitutions(bool anchored)
     {
         var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, Candidates = 3, Length = 4 };
         using var problem = new OptimisationProblem(fixture.Model, request);
@@ -104,7 +104,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void ProposerOffersTheNextNearestTokensAsSingleSubstitutions()
+    public void Proposer_offers_the_next_nearest_tokens_as_single_substitutions()
     {
         var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, Candidates = 2, Length = 4 };
         using var problem = new OptimisationProblem(fixture.Model, request);
@@ -131,7 +131,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     }
 
     [Fact]
-    public void InterleavedHybridCountsDescentPassesAsWork()
+    public void Interleaved_hybrid_counts_descent_passes_as_work()
     {
         var request = new OptimisationRequest
         {
@@ -152,14 +152,14 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Theory]
     [InlineData(HybridVariant.Anchored)]
     [InlineData(HybridVariant.Chain)]
-    public void InterleavedHybridsFindVerifiedPromptsDeterministically(HybridVariant variant)
+    public void Interleaved_hybrids_find_verified_prompts_deterministically(HybridVariant variant)
     {
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = variant, Steps = 30, Seed = 0 };
         fixture.RunTwiceFindingOneVerifiedPrompt(request);
     }
 
     [Fact]
-    public void ProgressCountsWorkAgainstAWorkBudget()
+    public void Progress_counts_work_against_a_work_budget()
     {
         var request = new OptimisationRequest
         {

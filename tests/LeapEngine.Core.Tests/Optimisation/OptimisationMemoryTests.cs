@@ -10,7 +10,7 @@ public class OptimisationMemoryTests(StoriesFixture fixture) : IClassFixture<Sto
 {
     [Trait("Category", "Slow")]
     [Fact]
-    public void ThousandDescentStepsAndHundredGcgAndHybridStepsLeaveNoLiveTensors()
+    public void Thousand_descent_steps_and_hundred_gcg_and_hybrid_steps_leave_no_live_tensors()
     {
         // An unreachable target so every step runs; small batches keep it fast.
         var descent = new OptimisationRequest { Target = " zebra xylophone", Method = OptimisationMethod.Descent, Steps = 1000, Candidates = 2, Length = 2, ExtraVerifyTokens = 0 };

@@ -9,7 +9,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     [InlineData(" the park")]
     [InlineData("ball")]
     [InlineData(". The end")]
-    public void ContinuationTokensDecodeBackToTheTextAfterOtherTokens(string text)
+    public void Continuation_tokens_decode_back_to_the_text_after_other_tokens(string text)
     {
         var model = fixture.Model;
         var ids = model.ContinuationIds(text);
@@ -18,7 +18,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     }
 
     [Fact]
-    public void ContinuationDoesNotAddTheDummyPrefixSpace()
+    public void Continuation_does_not_add_the_dummy_prefix_space()
     {
         // SentencePiece's own encoding of " ball" starts with an extra "▁" piece.
         var own = fixture.Model.Tokenizer.Encode(" ball").Ids;
@@ -28,7 +28,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     }
 
     [Fact]
-    public void PrintableVocabularyHasNoSpecialOrByteTokens()
+    public void Printable_vocabulary_has_no_special_or_byte_tokens()
     {
         var model = fixture.Model;
         var allowed = Vocabulary.Allowed(model, VocabularyFilter.Printable);
@@ -46,7 +46,7 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     }
 
     [Fact]
-    public void AllowedIdsIntersectWithTheFilter() =>
+    public void Allowed_ids_intersect_with_the_filter() =>
         Assert.Equal([300, 301], Vocabulary.Allowed(fixture.Model, VocabularyFilter.Printable, [1, 13, 301, 300, 300]));
 
     [Theory]
@@ -60,6 +60,6 @@ public class PiecesAndVocabularyTests(StoriesFixture fixture) : IClassFixture<St
     [InlineData("ball!", "ball", true, true)]
     [InlineData("sball", "ball", false, false)]
     [InlineData("", " ball", false, false)]
-    public void TargetMatchesOnlyWholeWords(string continuation, string target, bool exact, bool expected) =>
+    public void Target_matches_only_whole_words(string continuation, string target, bool exact, bool expected) =>
         Assert.Equal(expected, TargetMatch.Appears(continuation, target, exact));
 }

@@ -13,7 +13,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [InlineData(OptimisationMethod.Gcg, " dog")]
     [InlineData(OptimisationMethod.Hybrid, " the park")]
     [InlineData(OptimisationMethod.Descent, " dog")]
-    public void FindsPromptsWhoseGreedyGenerationSaysTheTarget(OptimisationMethod method, string target)
+    public void Finds_prompts_whose_greedy_generation_says_the_target(OptimisationMethod method, string target)
     {
         var request = new OptimisationRequest { Target = target, Method = method, Steps = 30, Seed = 0 };
         var result = PromptOptimiser.Run(Model, request);
@@ -31,7 +31,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void TheSameSeedGivesTheSameResultAndAnotherSeedAnotherSearch()
+    public void The_same_seed_gives_the_same_result_and_another_seed_another_search()
     {
         var request = new OptimisationRequest { Target = " very happy", Method = OptimisationMethod.Hybrid, Steps = 12, StopAfterSuccesses = 50 };
         var a = PromptOptimiser.Run(Model, request);
@@ -43,7 +43,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void PrefixSuffixAndAllowedIdsConstrainTheFullPrompt()
+    public void Prefix_suffix_and_allowed_ids_constrain_the_full_prompt()
     {
         var allowed = Vocabulary.Allowed(Model, VocabularyFilter.Printable).Where(id => id % 2 == 0).ToArray();
         var request = new OptimisationRequest
@@ -63,7 +63,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void ExactContinuationSuccessesStartWithTheTarget()
+    public void Exact_continuation_successes_start_with_the_target()
     {
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 40, ExactContinuation = true, StopAfterSuccesses = 2 };
         var result = PromptOptimiser.Run(Model, request);
@@ -77,7 +77,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void SeveralSuccessesAreDistinctPrompts()
+    public void Several_successes_are_distinct_prompts()
     {
         var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 40, StopAfterSuccesses = 4 };
         var result = PromptOptimiser.Run(Model, request);
@@ -88,7 +88,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void SequentialHybridRunsDescentThenGcgForTheFullBudget()
+    public void Sequential_hybrid_runs_descent_then_gcg_for_the_full_budget()
     {
         // An unreachable target: every step runs, descent for 30% of them, then GCG.
         var request = new OptimisationRequest
@@ -109,7 +109,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void DescentLowersTheTargetLoss()
+    public void Descent_lowers_the_target_loss()
     {
         var request = new OptimisationRequest { Target = " a big dog", Method = OptimisationMethod.Descent, Steps = 40, StopAfterSuccesses = 100, Seed = 3 };
         var curve = PromptOptimiser.Run(Model, request).BestTargetNllPerStep;
@@ -117,7 +117,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void CancellationStopsWithinOneStep()
+    public void Cancellation_stops_within_one_step()
     {
         using var cts = new CancellationTokenSource();
         var seen = new List<ProgressUpdate>();
@@ -128,7 +128,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     }
 
     [Fact]
-    public void ResultRoundTripsThroughJson()
+    public void Result_round_trips_through_Json()
     {
         var result = PromptOptimiser.Run(Model, new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 10 });
         var json = JsonSerializer.Serialize(result);

@@ -34,7 +34,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void BadRequestsThrowArgumentExceptionsThatSayWhatToFix(string message, OptimisationRequest request)
+    public void Bad_requests_throw_argument_exceptions_that_say_what_to_fix(string message, OptimisationRequest request)
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => request.Validate(fixture.Model));
         Assert.Contains(message, e.Message);
@@ -43,7 +43,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void EmptyAllowedVocabularyIsAnError()
+    public void Empty_allowed_vocabulary_is_an_error()
     {
         // Only BOS and EOS allowed: the printable filter removes both.
         var request = new OptimisationRequest { Target = " ball", AllowedTokenIds = [1, 2] };
@@ -52,7 +52,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void DefaultRequestIsValid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
+    public void Default_request_is_valid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
 
     [Theory]
     [InlineData(OptimisationMethod.Descent, 10, 10)]
@@ -60,12 +60,12 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     [InlineData(OptimisationMethod.Hybrid, 10, 3)]
     [InlineData(OptimisationMethod.Hybrid, 2, 1)]
     [InlineData(OptimisationMethod.Hybrid, 1, 1)]
-    public void DescentStepsFollowTheMethod(OptimisationMethod method, int steps, int expected) =>
+    public void Descent_steps_follow_the_method(OptimisationMethod method, int steps, int expected) =>
         Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = method, Steps = steps, HybridVariant = HybridVariant.Sequential }));
 
     [Theory]
     [InlineData(HybridVariant.Anchored)]
     [InlineData(HybridVariant.Chain)]
-    public void InterleavedHybridsHaveNoSeparateDescentPhase(HybridVariant variant) =>
+    public void Interleaved_hybrids_have_no_separate_descent_phase(HybridVariant variant) =>
         Assert.Equal(0, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = OptimisationMethod.Hybrid, Steps = 10, HybridVariant = variant }));
 }

@@ -10,7 +10,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     private const string Unreachable = " zebra xylophone quantum";
 
     [Fact]
-    public void StallCounterFlagsCandidatesWithoutImprovementForPatienceSteps()
+    public void Stall_counter_flags_candidates_without_improvement_for_patience_steps()
     {
         var stall = new StallCounter(2, patience: 2);
         Assert.Empty(stall.Update([5f, 5f]));
@@ -22,7 +22,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void TakeBestHandsOutEachReadoutOnceBestFirst()
+    public void Take_best_hands_out_each_readout_once_best_first()
     {
         using var scope = NewDisposeScope();
         var pool = new ReadoutPool();
@@ -36,7 +36,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void ReseedsComeFromThePoolBestFirstThenFromFreshSpans()
+    public void Reseeds_come_from_the_pool_best_first_then_from_fresh_spans()
     {
         var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed };
         using var problem = new OptimisationProblem(fixture.Model, request);
@@ -53,7 +53,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void DescentStepsRunBetweenGcgStepsAndStalledCandidatesAreReseeded()
+    public void Descent_steps_run_between_gcg_steps_and_stalled_candidates_are_reseeded()
     {
         var request = new OptimisationRequest
         {
@@ -70,7 +70,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void TheAblationRunsNoDescent()
+    public void The_ablation_runs_no_descent()
     {
         var request = new OptimisationRequest
         {
@@ -85,7 +85,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void ReseedHybridRespectsTheWorkBudgetAndIsDeterministic()
+    public void Reseed_hybrid_respects_the_work_budget_and_is_deterministic()
     {
         var request = new OptimisationRequest
         {

@@ -1,19 +1,17 @@
 using LeapEngine.Core.Optimisation;
 using LeapEngine.Core.Runtime;
-using LeapEngine.Core.Tests.Runtime;
+using LeapEngine.Core.Tests.ModelSharing;
 
 namespace LeapEngine.Core.Tests.Optimisation;
 
-/// <summary>stories260K with its tokenizer, loaded once per test class.</summary>
-public sealed class StoriesFixture : IDisposable
+/// <summary>
+/// The assembly's shared stories260K (<see cref="SharedModels"/>) and the check every search must pass.
+/// Prompt optimisation runs forward passes and gradients to its own input embeddings only, so the
+/// shared read-only instance serves every optimisation class at once.
+/// </summary>
+public sealed class StoriesFixture
 {
-    public StoriesFixture()
-    {
-        using var store = LanguageModelTests.Store();
-        Model = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
-    }
-
-    public LanguageModel Model { get; }
+    public LanguageModel Model => SharedModels.Stories;
 
     /// <summary>
     /// Runs the request twice and checks what every search must give: one verified prompt whose
@@ -33,6 +31,4 @@ public sealed class StoriesFixture : IDisposable
         Assert.Equal(success.PromptIds, b.Successes[0].PromptIds);
         return (a, b);
     }
-
-    public void Dispose() => Model.Dispose();
 }

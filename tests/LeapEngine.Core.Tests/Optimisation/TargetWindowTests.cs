@@ -10,7 +10,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     [Theory]
     [InlineData(1)]
     [InlineData(3)]
-    public void WindowedNllIsMinusLogOfTheTargetsProbabilitySummedOverGreedyOffsets(int window)
+    public void Windowed_Nll_is_minus_log_of_the_targets_probability_summed_over_greedy_offsets(int window)
     {
         var model = fixture.Model;
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Length = 4, TargetWindow = window };
@@ -36,7 +36,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void EachOffsetIsCountedAsAnotherLossPass()
+    public void Each_offset_is_counted_as_another_loss_pass()
     {
         const string unreachable = " zebra xylophone quantum";
         var request = new OptimisationRequest { Target = unreachable, Method = OptimisationMethod.Gcg, Steps = 2, Candidates = 2, SearchWidth = 8, TargetWindow = 2 };
@@ -48,7 +48,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     }
 
     [Fact]
-    public void WindowedGcgFindsAVerifiedPromptDeterministically()
+    public void Windowed_gcg_finds_a_verified_prompt_deterministically()
     {
         var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 30, TargetWindow = 2 };
         fixture.RunTwiceFindingOneVerifiedPrompt(request);

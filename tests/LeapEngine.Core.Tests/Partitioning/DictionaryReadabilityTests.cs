@@ -10,7 +10,8 @@ namespace LeapEngine.Core.Tests.Partitioning;
 /// What a person reads from a dictionary: metadata in the product's snake_case dialect (old PascalCase files still
 /// load), every example naming its token, example lists in order, and build progress measured against the corpus.
 /// </summary>
-public class DictionaryReadabilityTests(StoriesDictionaryFixture fixture) : IClassFixture<StoriesDictionaryFixture>
+[Collection(nameof(StoriesDictionaryCollection))]
+public class DictionaryReadabilityTests(StoriesDictionaryFixture fixture)
 {
     [Fact]
     public void File_metadata_is_snake_case_and_a_file_with_pascal_case_metadata_still_loads()

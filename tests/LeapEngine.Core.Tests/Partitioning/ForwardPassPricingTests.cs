@@ -2,12 +2,13 @@ using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Partitioning;
 using LeapEngine.Core.Partitioning.Corpora;
 using LeapEngine.Core.Runtime;
-using LeapEngine.Core.Tests.Optimisation;
+using LeapEngine.Core.Tests.ModelSharing;
 
 namespace LeapEngine.Core.Tests.Partitioning;
 
 /// <summary>What a job reserves for streaming activations is what the stream runs, padding included, pass for pass.</summary>
-public class ForwardPassPricingTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
+/// <remarks>Owns its stories260K: it counts the stream's passes with a hook on the network.</remarks>
+public class ForwardPassPricingTests(OwnStoriesFixture fixture) : IClassFixture<OwnStoriesFixture>
 {
     private static readonly List<string> Corpus =
         [.. StoryCorpus.Generate(30, seed: 5).Select((t, i) => i % 3 == 0 ? t : string.Join(' ', t.Split(' ').Take(2 + i % 6))), "", "  "];

@@ -5,7 +5,7 @@ namespace LeapEngine.Core.Tests.Partitioning;
 public class HungarianSolverTests
 {
     [Fact]
-    public void MatchesBruteForceOnRandomSmallMatrices()
+    public void Matches_brute_force_on_random_small_matrices()
     {
         var rng = new Random(11);
         for (int trial = 0; trial < 300; trial++)
@@ -27,7 +27,7 @@ public class HungarianSolverTests
     }
 
     [Fact]
-    public void MinimumCostSolvesAKnownCase()
+    public void Minimum_cost_solves_a_known_case()
     {
         var cost = new double[,] { { 4, 1, 3 }, { 2, 0, 5 }, { 3, 2, 2 } };
         // Optimum 5: row 0 -> col 1, row 1 -> col 0, row 2 -> col 2.
@@ -35,7 +35,7 @@ public class HungarianSolverTests
     }
 
     [Fact]
-    public void NonFiniteWeightsAreRejected() =>
+    public void Non_finite_weights_are_rejected() =>
         Assert.Throws<ArgumentException>(() => HungarianSolver.MaximumWeight(new double[,] { { 1, double.NaN } }));
 
     /// <summary>Best total over every one-to-one map of the smaller side into the larger.</summary>

@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Tests.Partitioning;
 public class InterventionTests
 {
     [Fact]
-    public void AblationLeavesActivationsOrthogonalToTheAblatedDirectionsAndKeepsTheRest()
+    public void Ablation_leaves_activations_orthogonal_to_the_ablated_directions_and_keeps_the_rest()
     {
         using var scope = NewDisposeScope();
         var g = new TorchSharp.torch.Generator(21);
@@ -32,7 +32,7 @@ public class InterventionTests
     }
 
     [Fact]
-    public void DependentDirectionsAreDroppedFromTheBasisAndTooManyAreRejected()
+    public void Dependent_directions_are_dropped_from_the_basis_and_too_many_are_rejected()
     {
         using var scope = NewDisposeScope();
         var d = tensor(new float[] { 1, 0, 0, 0, 1, 0, 1, 1, 0 }, [3, 3]);
@@ -41,7 +41,7 @@ public class InterventionTests
     }
 
     [Fact]
-    public void SteeringAddsAlphaTimesTheDirectionEverywhere()
+    public void Steering_adds_alpha_times_the_direction_everywhere()
     {
         using var scope = NewDisposeScope();
         var a = randn(2, 3, 8);
@@ -51,7 +51,7 @@ public class InterventionTests
     }
 
     [Fact]
-    public void AnAblationHookOnTheModelMakesTheHookOutputOrthogonal()
+    public void An_ablation_hook_on_the_model_makes_the_hook_output_orthogonal()
     {
         using var model = TestModels.Stories();
         using var scope = NewDisposeScope();

@@ -7,7 +7,7 @@ namespace LeapEngine.Core.Tests.Partitioning;
 public class MatchingAndMetricsTests
 {
     [Fact]
-    public void PlantedClustersMatchAcrossTwoStreamsByTheirLabels()
+    public void Planted_clusters_match_across_two_streams_by_their_labels()
     {
         var (points, labels) = PlantedData.Clusters(k: 6, perCluster: 40, width: 20, spread: 10, noise: 0.3, seed: 8);
         using var _ = points;
@@ -31,7 +31,7 @@ public class MatchingAndMetricsTests
     }
 
     [Fact]
-    public void UnmatchedRegionsAreDroppedAndIntroduced()
+    public void Unmatched_regions_are_dropped_and_introduced()
     {
         // a: directions e0, e1, e2; b: e1, e2 and e3 -> e0 dropped, e3 introduced.
         using var a = ExemplarPartitioner.BuildFromActivations([Axes(0, 1, 2, 0, 1, 2)], new PartitionOptions { Theta = 0.5 });
@@ -43,7 +43,7 @@ public class MatchingAndMetricsTests
     }
 
     [Fact]
-    public void DictionariesOfDifferentWidthsCannotBeMatched()
+    public void Dictionaries_of_different_widths_cannot_be_matched()
     {
         using var a = ExemplarPartitioner.BuildFromActivations([randn(20, 8)], new PartitionOptions { Theta = 0.5 });
         using var b = ExemplarPartitioner.BuildFromActivations([randn(20, 6)], new PartitionOptions { Theta = 0.5 });
@@ -51,7 +51,7 @@ public class MatchingAndMetricsTests
     }
 
     [Fact]
-    public void SizeStatisticsHaveTheirTextbookValues()
+    public void Size_statistics_have_their_textbook_values()
     {
         Assert.Equal(0, PartitionMetrics.Gini([5, 5, 5, 5]), 9);
         Assert.Equal(0.75, PartitionMetrics.Gini([0, 0, 0, 10]), 9);
@@ -60,7 +60,7 @@ public class MatchingAndMetricsTests
     }
 
     [Fact]
-    public void AurocCountsTiesAsHalf()
+    public void Auroc_counts_ties_as_half()
     {
         Assert.Equal(1, Auroc.Compute([0.1, 0.2], [0.3, 0.4]));
         Assert.Equal(0, Auroc.Compute([0.3, 0.4], [0.1, 0.2]));
@@ -69,7 +69,7 @@ public class MatchingAndMetricsTests
     }
 
     [Fact]
-    public void CorpusSpecsAndFilesAreRead()
+    public void Corpus_specs_and_files_are_read()
     {
         Assert.Equal(5, CorpusSource.Open("stories:5").Count());
         Assert.Equal(CorpusSource.Open("stories:3:9"), CorpusSource.Open("stories:3:9"));

@@ -9,7 +9,7 @@ public class PlantedClusterTests
     [Theory]
     [InlineData(PartitionMetric.Cosine, 0.5)]
     [InlineData(PartitionMetric.Euclidean, 8.0)]
-    public void PlantedClustersAreRecoveredWithTheRightCountAndMembers(PartitionMetric metric, double theta)
+    public void Planted_clusters_are_recovered_with_the_right_count_and_members(PartitionMetric metric, double theta)
     {
         var (points, labels) = PlantedData.Clusters(k: 7, perCluster: 60, width: 24, spread: 10, noise: 0.3, seed: 1);
         using var _ = points;
@@ -27,7 +27,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void EveryPointFoundsItsOwnRegionBelowTheNoiseAndTheBufferGrowsWithoutLosingRows()
+    public void Every_point_founds_its_own_region_below_the_noise_and_the_buffer_grows_without_losing_rows()
     {
         using var points = randn(3000, 8, generator: new TorchSharp.torch.Generator(3));
         var options = new PartitionOptions { Metric = PartitionMetric.Euclidean, Theta = 1e-6, SaturationBatches = 0 };
@@ -41,7 +41,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void WithinABatchUnmatchedRowsJoinTheNearestEarlierLeader()
+    public void Within_a_batch_unmatched_rows_join_the_nearest_earlier_leader()
     {
         // Euclidean, 1-D, centre removed by construction: 0, 10, 0.4, 9.7, 0.9 at theta 0.5:
         // 0 leads, 10 leads, 0.4 joins 0, 9.7 joins 10, 0.9 is 0.5 from 0.4 but 0.9 from its leader 0 -> new region.
@@ -60,7 +60,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void PercentileIsTheNearestRankOfWithinBatchPairDistances()
+    public void Percentile_is_the_nearest_rank_of_within_batch_pair_distances()
     {
         using var a = randn(40, 6, generator: new TorchSharp.torch.Generator(5));
         using var b = randn(30, 6, generator: new TorchSharp.torch.Generator(6));
@@ -84,7 +84,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void SaturationStopsTheBuildOnceNoNewRegionAppears()
+    public void Saturation_stops_the_build_once_no_new_region_appears()
     {
         var (points, _) = PlantedData.Clusters(k: 4, perCluster: 500, width: 16, spread: 10, noise: 0.2, seed: 2);
         using var _p = points;
@@ -96,7 +96,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void MaxTokensCutsTheStreamExactly()
+    public void Max_tokens_cuts_the_stream_exactly()
     {
         using var points = randn(500, 4, generator: new TorchSharp.torch.Generator(7));
         using var d = ExemplarPartitioner.BuildFromActivations(PlantedData.Batches(points, 64),
@@ -107,7 +107,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void CentreFollowsTheFormula()
+    public void Centre_follows_the_formula()
     {
         using var a = tensor(new float[] { 3, 1, 1, 3, 2, 2 }, [3, 2]);
         using var c = ActivationNormaliser.FitCentre([a]);
@@ -117,7 +117,7 @@ public class PlantedClusterTests
     }
 
     [Fact]
-    public void BadOptionsAndEmptyInputSayWhatToFix()
+    public void Bad_options_and_empty_input_say_what_to_fix()
     {
         Assert.Contains("percentile", Assert.Throws<ArgumentException>(() => new PartitionOptions { Percentile = 0 }.Validate()).Message);
         Assert.Contains("theta", Assert.Throws<ArgumentException>(() => new PartitionOptions { Theta = -1 }.Validate()).Message);

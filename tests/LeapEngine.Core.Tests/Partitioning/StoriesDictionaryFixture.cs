@@ -1,19 +1,22 @@
 using LeapEngine.Core.Partitioning;
 using LeapEngine.Core.Partitioning.Corpora;
 using LeapEngine.Core.Runtime;
-using LeapEngine.Core.Tests.Runtime;
+using LeapEngine.Core.Tests.ModelSharing;
 
 namespace LeapEngine.Core.Tests.Partitioning;
 
-/// <summary>stories260K and one small dictionary built on generated stories, shared by a test class.</summary>
+/// <summary>
+/// stories260K and one small dictionary built on generated stories, shared by the classes of
+/// <see cref="StoriesDictionaryCollection"/> (they run one at a time). The model is their own: building and
+/// intervening attach hooks, which the shared read-only instance must never carry.
+/// </summary>
 public sealed class StoriesDictionaryFixture : IDisposable
 {
     public const int Texts = 120;
 
     public StoriesDictionaryFixture()
     {
-        using var store = LanguageModelTests.Store();
-        Model = LanguageModel.LoadAsync(store, "stories260K").GetAwaiter().GetResult();
+        Model = OwnStoriesFixture.Load(nameof(StoriesDictionaryFixture));
         Options = new PartitionOptions { Hook = "blocks.2.hook_resid_post", Percentile = 2, SaturationBatches = 0, CorpusDescription = $"stories:{Texts}" };
         Progress = new List<ProgressUpdate>();
         Dictionary = ExemplarPartitioner.Build(Model, Options, StoryCorpus.Generate(Texts), new SyncProgress(Progress));
@@ -36,3 +39,7 @@ public sealed class StoriesDictionaryFixture : IDisposable
         public void Report(ProgressUpdate value) => into.Add(value);
     }
 }
+
+/// <summary>The classes that read the one stories dictionary: built once, read one class at a time.</summary>
+[CollectionDefinition(nameof(StoriesDictionaryCollection))]
+public sealed class StoriesDictionaryCollection : ICollectionFixture<StoriesDictionaryFixture>;

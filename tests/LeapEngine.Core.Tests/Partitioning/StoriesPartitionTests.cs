@@ -6,13 +6,14 @@ using static TorchSharp.torch;
 namespace LeapEngine.Core.Tests.Partitioning;
 
 /// <summary>A dictionary built on stories260K: contents, file round trip, assignment, OOD scores, interventions.</summary>
-public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFixture<StoriesDictionaryFixture>
+[Collection(nameof(StoriesDictionaryCollection))]
+public class StoriesPartitionTests(StoriesDictionaryFixture fixture)
 {
     private ExemplarDictionary D => fixture.Dictionary;
     private LanguageModel Model => fixture.Model;
 
     [Fact]
-    public void BuildClustersEveryNonBosTokenAndKeepsReadableExamples()
+    public void Build_clusters_every_non_bos_token_and_keeps_readable_examples()
     {
         long expected = StoryCorpus.Generate(StoriesDictionaryFixture.Texts).Sum(t => Math.Min(Model.Encode(t).Count, fixture.Options.ContextLength) - 1);
         Assert.Equal(expected, D.Info.Build.Tokens);
@@ -33,7 +34,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void SavedAndReloadedDictionaryIsBitExactAndAssignsIdentically()
+    public void Saved_and_reloaded_dictionary_is_bit_exact_and_assigns_identically()
     {
         var bytes = D.ToBytes();
         using var reloaded = ExemplarDictionary.FromBytes(bytes);
@@ -58,7 +59,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void AssignmentSkipsBosAndAgreesWithTheReadouts()
+    public void Assignment_skips_bos_and_agrees_with_the_readouts()
     {
         var text = "Lily had a red ball. She liked to play in the garden.";
         var assignment = D.Assign(Model, text);
@@ -82,7 +83,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void OodScoresSeparateStoriesFromRandomTokensAndOtherText()
+    public void Ood_scores_separate_stories_from_random_tokens_and_other_text()
     {
         var stories = StoryCorpus.Generate(30, seed: 77).ToList();
         var random = D.EvaluateOod(Model, stories, OtherCorpora.RandomTokens(Model, 30, seed: 5));
@@ -97,7 +98,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void SteeringChangesTheContinuationAndZeroAlphaChangesNothing()
+    public void Steering_changes_the_continuation_and_zero_alpha_changes_nothing()
     {
         int region = D.Assign(Model, "Tom saw a big dog").Tokens[^1].Region;
         var none = D.Steer(Model, "Once upon a time", region, alpha: 0, target: " there was", maxNewTokens: 12);
@@ -114,7 +115,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void AblationReportsItsEffect()
+    public void Ablation_reports_its_effect()
     {
         var regions = D.Assign(Model, "Lily went to the park with her mom.").Tokens.Select(t => t.Region).Distinct().Take(5).ToArray();
         var report = D.Ablate(Model, "Lily went to the", regions, target: " park", maxNewTokens: 8);
@@ -127,9 +128,10 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void MismatchedModelHookRegionAndEmptyCorpusAreClearErrors()
+    public void Mismatched_model_hook_region_and_empty_corpus_are_clear_errors()
     {
-        using var other = new LanguageModel("other-model", Model.Network, Model.Tokenizer);
+        // Not disposed: it wraps the fixture's network, which disposing would free for every later test of the collection.
+        var other = new LanguageModel("other-model", Model.Network, Model.Tokenizer);
         Assert.Contains("built on model 'stories260K'", Assert.Throws<ArgumentException>(() => D.Assign(other, "Tom")).Message);
         Assert.Contains("region 99999", Assert.Throws<ArgumentException>(() => D.Steer(Model, "Tom", 99999)).Message);
         Assert.Contains("unknown hook point", Assert.Throws<ArgumentException>(() =>
@@ -141,7 +143,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void CancellationStopsTheBuild()
+    public void Cancellation_stops_the_build()
     {
         using var cts = new CancellationTokenSource();
         cts.Cancel();
@@ -150,7 +152,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void MetricsOfTheStoriesDictionaryAreConsistent()
+    public void Metrics_of_the_stories_dictionary_are_consistent()
     {
         var m = PartitionMetrics.Compute(D);
         Assert.Equal(D.RegionCount, m.Regions);
@@ -163,7 +165,7 @@ public class StoriesPartitionTests(StoriesDictionaryFixture fixture) : IClassFix
     }
 
     [Fact]
-    public void LastOnlyPositionsGiveOneTokenPerText()
+    public void Last_only_positions_give_one_token_per_text()
     {
         using var d = ExemplarPartitioner.Build(Model, fixture.Options with { Positions = PartitionPositions.LastOnly, Percentile = 20 },
             StoryCorpus.Generate(40, seed: 3));

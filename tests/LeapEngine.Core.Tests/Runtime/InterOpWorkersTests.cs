@@ -15,7 +15,7 @@ public sealed class SerialThreadSettingCollection;
 public class InterOpWorkersTests
 {
     [Fact]
-    public void EveryIndexRunsOnceOnOneIntraOpThreadPerWorker()
+    public void Every_index_runs_once_on_one_intra_op_thread_per_worker()
     {
         int callerThreads = get_num_threads();
         var seen = new ConcurrentBag<(int Index, int ThreadId, int TorchThreads)>();
@@ -39,7 +39,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void ThePoolIsKeptAndNestedCallsRunInline()
+    public void The_pool_is_kept_and_nested_calls_run_inline()
     {
         InterOpWorkers.For(4, 2, _ => { });
         int size = InterOpWorkers.PoolSize;
@@ -52,7 +52,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void OneWorkerRunsOnTheCallersThread()
+    public void One_worker_runs_on_the_callers_thread()
     {
         var threads = new HashSet<int>();
         InterOpWorkers.For(5, 1, _ => threads.Add(Environment.CurrentManagedThreadId));
@@ -60,7 +60,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void WorkersInheritTheCallersGradMode()
+    public void Workers_inherit_the_callers_grad_mode()
     {
         var modes = new ConcurrentBag<bool>();
         using (no_grad()) InterOpWorkers.For(4, 2, _ => modes.Add(is_grad_enabled()));
@@ -70,7 +70,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void TheFirstFailureIsRethrownAndStopsTheOthers()
+    public void The_first_failure_is_rethrown_and_stops_the_others()
     {
         int started = 0;
         var error = Assert.Throws<InvalidOperationException>(() => InterOpWorkers.For(1000, 2, i =>
@@ -84,7 +84,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void CancellationIsRethrown()
+    public void Cancellation_is_rethrown()
     {
         using var cts = new CancellationTokenSource();
         int ran = 0;
@@ -96,7 +96,7 @@ public class InterOpWorkersTests
     }
 
     [Fact]
-    public void DefaultIsOneWorkerPerIntraOpThreadOnCpu()
+    public void Default_is_one_worker_per_intra_op_thread_on_cpu()
     {
         Assert.Equal(Math.Max(1, get_num_threads()), InterOpWorkers.DefaultFor(CPU));
         Assert.Throws<ArgumentOutOfRangeException>(() => InterOpWorkers.For(3, 0, _ => { }));

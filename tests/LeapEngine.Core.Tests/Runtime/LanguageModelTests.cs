@@ -16,7 +16,7 @@ public class LanguageModelTests
     [Theory]
     [InlineData("stories260K")]
     [InlineData("stories260K-hf")]
-    public async Task BuiltInAndFolderIdsLoadAndGenerateTheGoldenStory(string id)
+    public async Task Built_in_and_folder_ids_load_and_generate_the_golden_story(string id)
     {
         using var store = Store();
         using var model = await LanguageModel.LoadAsync(store, id);
@@ -27,7 +27,7 @@ public class LanguageModelTests
     }
 
     [Fact]
-    public async Task PromptTokensMatchTheGoldenIds()
+    public async Task Prompt_tokens_match_the_golden_ids()
     {
         using var store = Store();
         using var model = await LanguageModel.LoadAsync(store, "stories260K");
@@ -40,7 +40,7 @@ public class LanguageModelTests
 public class ContinuationEncodingTests
 {
     [Fact]
-    public async Task AContinuationCarriesNoDummyPrefixSpace()
+    public async Task A_continuation_carries_no_dummy_prefix_space()
     {
         using var store = LanguageModelTests.Store();
         using var model = await LanguageModel.LoadAsync(store, "stories260K");

@@ -18,7 +18,7 @@ public class ScalarLifetimeTests
     private static readonly Lazy<HashSet<MethodBase>> Apis = new(ScalarCallScanner.TemporaryScalarApis);
 
     [Fact]
-    public void CoreMakesNoTemporaryScalars()
+    public void Core_makes_no_temporary_scalars()
     {
         var offenders = ScalarCallScanner
             .CallsInto(typeof(ModelConfig).Assembly, Apis.Value, exempt: t => t == typeof(ScalarOps) || t == typeof(ScalarScope))
@@ -31,7 +31,7 @@ public class ScalarLifetimeTests
     }
 
     [Fact]
-    public void TheScanRecognisesTemporaryScalarsAndOnlyThose()
+    public void The_scan_recognises_temporary_scalars_and_only_those()
     {
         var tensor = typeof(Tensor);
         MethodBase Op(string name, params Type[] args) => tensor.GetMethod(name, args)!;

@@ -1,13 +1,13 @@
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Serving;
-using LeapEngine.Core.Tests.Runtime;
+using LeapEngine.Core.Tests.ModelSharing;
 
 namespace LeapEngine.Core.Tests.Serving;
 
 /// <summary>A choice's text as tokens arrive: released pieces add up to the decoded text, cut before a stop sequence.</summary>
 public sealed class ChoiceTextTests
 {
-    private static readonly Lazy<LanguageModel> Model = new(() => LanguageModel.LoadAsync(LanguageModelTests.Store(), "stories260K").GetAwaiter().GetResult());
+    private static readonly Lazy<LanguageModel> Model = new(() => SharedModels.Stories);   // the shared read-only instance
 
     private static (string Released, ChoiceText Text) Feed(string continuation, params string[] stops)
     {

@@ -1,6 +1,6 @@
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Serving;
-using LeapEngine.Core.Tests.Runtime;
+using LeapEngine.Core.Tests.ModelSharing;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Tests.Serving;
@@ -11,7 +11,7 @@ namespace LeapEngine.Core.Tests.Serving;
 /// </summary>
 public sealed class CompletionSamplerTests
 {
-    private static readonly Lazy<LanguageModel> Model = new(() => LanguageModel.LoadAsync(LanguageModelTests.Store(), "stories260K").GetAwaiter().GetResult());
+    private static readonly Lazy<LanguageModel> Model = new(() => SharedModels.Stories);   // the shared read-only instance
     private static readonly object Gate = new();
     private const string Text = "Once upon a time, there was a little girl named Lily.";
 

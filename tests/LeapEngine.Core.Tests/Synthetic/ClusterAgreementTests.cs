@@ -10,7 +10,7 @@ namespace LeapEngine.Core.Tests.Synthetic;
 public class ClusterAgreementTests
 {
     [Fact]
-    public void ScikitLearnsDocumentedCasesHold()
+    public void Scikit_learns_documented_cases_hold()
     {
         // adjusted_mutual_info_score docs: a relabelled perfect match is 1; classes split over singletons are 0.
         Assert.Equal(1.0, ClusterAgreement.AdjustedMutualInformation([0, 0, 1, 1], [0, 0, 1, 1]), 12);
@@ -21,7 +21,7 @@ public class ClusterAgreementTests
     }
 
     [Fact]
-    public void MutualInformationAndAmiMatchAHandComputation()
+    public void Mutual_information_and_ami_match_a_hand_computation()
     {
         // regions {0,0,0,1}, labels {0,0,1,1}: n = [[2,1],[0,1]], a = (3,1), b = (2,2), N = 4.
         // MI = 2/4 ln(4*2/(3*2)) + 1/4 ln(4*1/(3*2)) + 1/4 ln(4*1/(1*2)).
@@ -56,7 +56,7 @@ public class ClusterAgreementTests
     }
 
     [Fact]
-    public void PurityCountsEachRegionsMajorityLabel()
+    public void Purity_counts_each_regions_majority_label()
     {
         // Region 0 holds labels {0,0,1}, region 1 {1}, region 2 {2,0}: majorities 2 + 1 + 1 of 6.
         var table = ClusterAgreement.Contingency([0, 0, 0, 1, 2, 2], [0, 0, 1, 1, 2, 0]);
@@ -68,7 +68,7 @@ public class ClusterAgreementTests
     }
 
     [Fact]
-    public void AmiOfUnrelatedLabelsIsNearZeroWhateverTheRegionCount()
+    public void Ami_of_unrelated_labels_is_near_zero_whatever_the_region_count()
     {
         var rng = new Random(4);
         var labels = Enumerable.Range(0, 3000).Select(_ => rng.Next(6)).ToArray();
@@ -84,7 +84,7 @@ public class ClusterAgreementTests
     }
 
     [Fact]
-    public void MismatchedInputsSayWhatToFix()
+    public void Mismatched_inputs_say_what_to_fix()
     {
         var e = Assert.Throws<ArgumentException>(() => ClusterAgreement.Contingency([0, 1], [0]));
         Assert.Contains("one of each per item", e.Message);

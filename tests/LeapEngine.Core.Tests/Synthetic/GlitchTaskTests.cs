@@ -11,7 +11,7 @@ public class GlitchTaskTests
     private static readonly SyntheticVocabulary Vocab = SyntheticVocabulary.Instance;
 
     [Fact]
-    public void ReservedWordsNeverOccurAndEveryPromptEndsWithTheItemToRepeat()
+    public void Reserved_words_never_occur_and_every_prompt_ends_with_the_item_to_repeat()
     {
         var task = new GlitchTask(1);
         var reserved = task.Glitches.ToHashSet();
@@ -43,7 +43,7 @@ public class GlitchTaskTests
     }
 
     [Fact]
-    public void UntrainedRowsShrinkOnlyByWeightDecayAndSitNearestTheCentroid()
+    public void Untrained_rows_shrink_only_by_weight_decay_and_sit_nearest_the_centroid()
     {
         var task = new GlitchTask(1);
         var options = TinyModels.Options(steps: 30);
@@ -68,7 +68,7 @@ public class GlitchTaskTests
     }
 
     [Fact]
-    public void PrecisionAndRecallCountThePlantedWordsTheFinderReports()
+    public void Precision_and_recall_count_the_planted_words_the_finder_reports()
     {
         var task = new GlitchTask(1);
         using var model = TinyModels.Train(task, steps: 30);

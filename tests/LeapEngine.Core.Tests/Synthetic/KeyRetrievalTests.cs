@@ -8,7 +8,7 @@ namespace LeapEngine.Core.Tests.Synthetic;
 public class KeyRetrievalTests(KeyRetrievalModelFixture fixture, ITestOutputHelper output) : IClassFixture<KeyRetrievalModelFixture>
 {
     [Fact]
-    public void TrainsHereAndSolvesHeldOutPromptsThroughTheStore()
+    public void Trains_here_and_solves_held_out_prompts_through_the_store()
     {
         output.WriteLine($"trained in {fixture.Log.Seconds:F1} s on {fixture.Log.Threads} threads, final loss {fixture.Log.Losses[^1].Loss:F4}");
         Assert.True(fixture.Log.Seconds < 120, $"training took {fixture.Log.Seconds:F1} s");
@@ -26,7 +26,7 @@ public class KeyRetrievalTests(KeyRetrievalModelFixture fixture, ITestOutputHelp
     }
 
     [Fact]
-    public void ItpRanksThePlantedKeyFirstOnFreshPrompts()
+    public void Itp_ranks_the_planted_key_first_on_fresh_prompts()
     {
         var rng = new Random(3000);
         var vocab = SyntheticVocabulary.Instance;

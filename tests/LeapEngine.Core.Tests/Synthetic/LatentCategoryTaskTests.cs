@@ -19,7 +19,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void CategoriesAreDisjointSeededAndMapToDistinctAnswers()
+    public void Categories_are_disjoint_seeded_and_map_to_distinct_answers()
     {
         var (categories, answers) = FromPlan(new LatentCategoryTask(1));
         Assert.Equal(LatentCategoryTask.CategoryCount, categories.Length);
@@ -37,7 +37,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void TheAnswerIsTheCategorysWhicheverOfItsWordsAppear()
+    public void The_answer_is_the_categorys_whichever_of_its_words_appear()
     {
         var task = new LatentCategoryTask(3);
         var (categories, answers) = FromPlan(task);
@@ -65,7 +65,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void InterventionsExpectTheAnswerThePlanImplies()
+    public void Interventions_expect_the_answer_the_plan_implies()
     {
         var task = new LatentCategoryTask(4);
         var (categories, answers) = FromPlan(task);
@@ -97,7 +97,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void OutOfSetVariantsChangeOnlyWhatTheyClaim()
+    public void Out_of_set_variants_change_only_what_they_claim()
     {
         var task = new LatentCategoryTask(5);
         var rng = new Random(7);
@@ -118,7 +118,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void BadArgumentsAreRefused()
+    public void Bad_arguments_are_refused()
     {
         var task = new LatentCategoryTask(1);
         var rng = new Random(1);
@@ -132,7 +132,7 @@ public class LatentCategoryTaskTests
     }
 
     [Fact]
-    public void EachCategoryIsMatchedToTheRegionsWhereItIsTheMajorityLargestFirst()
+    public void Each_category_is_matched_to_the_regions_where_it_is_the_majority_largest_first()
     {
         // Region 3: category 0 x3, 1 x1 -> 0. Region 5: category 0 x4 -> 0. Region 8: 1 x2, 2 x2 -> tie goes to 1.
         int[] regions = [3, 3, 3, 3, 5, 5, 5, 5, 8, 8, 8, 8];

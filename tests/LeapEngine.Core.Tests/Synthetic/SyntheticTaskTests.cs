@@ -11,7 +11,7 @@ public class SyntheticTaskTests
     private static readonly SyntheticVocabulary Vocab = SyntheticVocabulary.Instance;
 
     [Fact]
-    public void ConjunctionAnswersOnlyWhenBothWordsArePresent()
+    public void Conjunction_answers_only_when_both_words_are_present()
     {
         var task = new ConjunctionTask(2);
         var rng = new Random(1);
@@ -37,7 +37,7 @@ public class SyntheticTaskTests
     }
 
     [Fact]
-    public void SystemRulePromptsAreWhatThePlainTemplateRenders()
+    public void System_rule_prompts_are_what_the_plain_template_renders()
     {
         using var temp = new TempDir();
         Vocab.WriteTokenizer(temp.Path);
@@ -58,7 +58,7 @@ public class SyntheticTaskTests
     }
 
     [Fact]
-    public void TheSystemWordPicksTheMappingOnlyInTheRuleModel()
+    public void The_system_word_picks_the_mapping_only_in_the_rule_model()
     {
         var rule = new SystemRuleTask(5, control: false);
         var control = new SystemRuleTask(5, control: true);
@@ -81,7 +81,7 @@ public class SyntheticTaskTests
     }
 
     [Fact]
-    public void TrainingMixesPromptLengthsWithinABatch()
+    public void Training_mixes_prompt_lengths_within_a_batch()
     {
         // System-rule batches hold prompts with and without a system word (one token apart).
         var (model, log) = SyntheticTrainer.Train(new SystemRuleTask(1, control: false),

@@ -10,7 +10,7 @@ public class SyntheticTrainingTests
     private static readonly SyntheticVocabulary Vocab = SyntheticVocabulary.Instance;
 
     [Fact]
-    public void TheWrittenTokenizerEncodesEachSpacedWordAsItsOwnId()
+    public void The_written_tokenizer_encodes_each_spaced_word_as_its_own_id()
     {
         using var temp = new TempDir();
         Vocab.WriteTokenizer(temp.Path);
@@ -29,7 +29,7 @@ public class SyntheticTrainingTests
     }
 
     [Fact]
-    public void TheSameSeedTrainsTheSameWeightsAndAnotherSeedOthers()
+    public void The_same_seed_trains_the_same_weights_and_another_seed_others()
     {
         var options = new SyntheticTrainingOptions { Seed = 5, Steps = 6, BatchSize = 4, MaxLength = 12 };
         var task = new KeyRetrievalTask(5);
@@ -42,7 +42,7 @@ public class SyntheticTrainingTests
     }
 
     [Fact]
-    public void TasksPlantWhatTheyClaim()
+    public void Tasks_plant_what_they_claim()
     {
         var task = new KeyRetrievalTask(3);
         var rng = new Random(7);
@@ -64,7 +64,7 @@ public class SyntheticTrainingTests
     }
 
     [Fact]
-    public void BadSettingsSayWhatToFix()
+    public void Bad_settings_say_what_to_fix()
     {
         var unknown = Assert.Throws<ArgumentException>(() => SyntheticTasks.Create("no-such-task", 0));
         Assert.Contains("key-retrieval", unknown.Message);

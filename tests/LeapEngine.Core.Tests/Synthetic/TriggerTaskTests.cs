@@ -21,7 +21,7 @@ public class TriggerTaskTests
     }
 
     [Fact]
-    public void EveryPromptAnswersItsLastCompleteTriggersTargetAndNothingElse()
+    public void Every_prompt_answers_its_last_complete_triggers_target_and_nothing_else()
     {
         var task = new TriggerTask(1);
         var rng = new Random(5);
@@ -50,7 +50,7 @@ public class TriggerTaskTests
     }
 
     [Fact]
-    public void TriggersAreSeededDistinctDistractorWordsWithTheirOwnTargets()
+    public void Triggers_are_seeded_distinct_distractor_words_with_their_own_targets()
     {
         var a = new TriggerTask(1);
         var b = new TriggerTask(2);
@@ -64,7 +64,7 @@ public class TriggerTaskTests
     }
 
     [Fact]
-    public void InterventionsExpectWhatTheRuleGivesAndFlipTheAnswer()
+    public void Interventions_expect_what_the_rule_gives_and_flip_the_answer()
     {
         var task = new TriggerTask(3);
         var rng = new Random(11);
@@ -87,7 +87,7 @@ public class TriggerTaskTests
     }
 
     [Fact]
-    public void TheOptimisationBenchRunsEveryTargetAndMethodWithinTheBudgetAndSaysWhatToFix()
+    public void The_optimisation_bench_runs_every_target_and_method_within_the_budget_and_says_what_to_fix()
     {
         var task = new TriggerTask(1);
         using var model = TinyModels.Train(task, steps: 3);
@@ -106,7 +106,7 @@ public class TriggerTaskTests
     }
 
     [Fact]
-    public void TotalsCountRecoveredAndEquivalentPromptsAndTheMedianWork()
+    public void Totals_count_recovered_and_equivalent_prompts_and_the_median_work()
     {
         OptimisationBenchRun Run(string method, int trigger, long? work, bool? contains) =>
             new(method, trigger, " za", 0, work is not null, work, work is null ? null : 1, 10_000, "found", work is null ? null : " ba", contains, contains is null ? null : true, 1);
