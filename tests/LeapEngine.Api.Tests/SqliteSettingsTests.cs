@@ -39,7 +39,7 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EveryConnectionRunsInWalWithNormalSyncAndABusyTimeout()
+    public async Task Every_connection_runs_in_WAL_with_normal_sync_and_a_busy_timeout()
     {
         var factory = _services.GetRequiredService<IDbContextFactory<LeapDbContext>>();
         for (int i = 0; i < 3; i++)

@@ -27,7 +27,7 @@ public sealed class SynthFiguresCommandTests : IDisposable
 
     [Fact]
     [Trait("Category", "Slow")]   // three trainings and four benchmark runs: over 10 s on a loaded machine
-    public async Task PlantedAndSystemBenchesWriteRowsAndFiguresAndRedrawThem()
+    public async Task Planted_and_system_benches_write_rows_and_figures_and_redraw_them()
     {
         var conjunction = await Train("conjunction");
         var rule = await Train("system-rule");
@@ -84,7 +84,7 @@ public sealed class SynthFiguresCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task PartitionAndGlitchFiguresRedrawFromTheCheckedInResults()
+    public async Task Partition_and_glitch_figures_redraw_from_the_checked_in_results()
     {
         var rows = Path.Combine(RepoRoot(), "docs", "benchmarks");
         var plots = _temp.Sub("plots");
@@ -120,7 +120,7 @@ public sealed class SynthFiguresCommandTests : IDisposable
     }
 
     [Fact]
-    public void TheBarHelperDrawsGroupsAndRefusesBadData()
+    public void The_bar_helper_draws_groups_and_refuses_bad_data()
     {
         var path = _temp.Sub("bars.png");
         BenchBars.SaveGrouped(path, "title", "y", ["a", "b", "c"],

@@ -15,7 +15,7 @@ public sealed class SynthOptimiseGlitchBenchTests : IDisposable
     public void Dispose() => _temp.Dispose();
 
     [Fact]
-    public async Task RowsOfSeveralModelsAndBudgetsPoolIntoSuccessAgainstBudgetAndADrawnFigure()
+    public async Task Rows_of_several_models_and_budgets_pool_into_success_against_budget_and_a_drawn_figure()
     {
         // Two models at 1,000 work and one at 4,000: written as the bench writes them, without a model to run.
         var small11 = Write("a.json", 1_000, "trigger-11", [Run("gcg", 0, 0, true, true), Run("gcg", 0, 1, false), Run("descent", 0, 0, true)]);
@@ -66,7 +66,7 @@ public sealed class SynthOptimiseGlitchBenchTests : IDisposable
     }
 
     [Fact]   // two trainings and twelve searches: 1.7 s on the quiet CI machine, so not Slow
-    public async Task BothBenchesRunOnTheirOwnModelsAndRefuseOthers()
+    public async Task Both_benches_run_on_their_own_models_and_refuse_others()
     {
         var trigger = _temp.Sub("trigger");
         var glitch = _temp.Sub("glitch");

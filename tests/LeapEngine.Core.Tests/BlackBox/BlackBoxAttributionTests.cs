@@ -211,7 +211,7 @@ public class BlackBoxAttributionTests(StoriesFixture stories) : IClassFixture<St
     [InlineData(0.0, -0.02, 0.0)]     // as likely without the text
     [InlineData(-1.0, -2.0, -0.5)]    // the text makes it less likely
     [InlineData(0.0, 0.0, 0.0)]       // certain without the text: nothing to explain
-    public void TheExplainedShareIsTheDropOverTheSurprisalWithoutTheUserText(double drop, double without, double share)
+    public void The_explained_share_is_the_drop_over_the_surprisal_without_the_user_text(double drop, double without, double share)
     {
         var figure = new UserTextExplanation(drop, without, drop);
         Assert.Equal(share, figure.ExplainedShare, 9);

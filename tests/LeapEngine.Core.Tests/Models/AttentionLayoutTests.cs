@@ -83,7 +83,7 @@ public class AttentionLayoutTests
 
     [Theory]
     [MemberData(nameof(SoftCapCases))]
-    public void SoftCappedScoresAreCappedBeforeTheMaskOnCausalAndMaskedLayouts(bool padded, int? window, long queryStart, bool watched)
+    public void Soft_capped_scores_are_capped_before_the_mask_on_causal_and_masked_layouts(bool padded, int? window, long queryStart, bool watched)
     {
         using var scope = NewDisposeScope();
         const double cap = 1.5;
@@ -106,7 +106,7 @@ public class AttentionLayoutTests
     [InlineData(false, 20)]
     [InlineData(true, null)]
     [InlineData(true, 20)]
-    public void LongSoftCappedPassesAttendChunkByChunkAsOneNaiveSoftmax(bool padded, int? window)
+    public void Long_soft_capped_passes_attend_chunk_by_chunk_as_one_naive_softmax(bool padded, int? window)
     {
         // 70 queries: the capped path runs them in chunks of 32 over the keys each chunk sees.
         using var scope = NewDisposeScope();
@@ -122,7 +122,7 @@ public class AttentionLayoutTests
     }
 
     [Fact]
-    public void GradientsFlowThroughTheChunkedSoftCappedPathAsThroughTheWatchedOne()
+    public void Gradients_flow_through_the_chunked_soft_capped_path_as_through_the_watched_one()
     {
         // The unwatched capped path frees its scores chunk by chunk; autograd must still have what it needs
         // (prompt optimisation differentiates through Gemma 2's attention).
@@ -144,7 +144,7 @@ public class AttentionLayoutTests
     [Theory]
     [InlineData(null)]
     [InlineData(2)]
-    public void SoftCappedPackedSequencesAttendAsEachSequenceAlone(int? window)
+    public void Soft_capped_packed_sequences_attend_as_each_sequence_alone(int? window)
     {
         using var scope = NewDisposeScope();
         const double cap = 1.5;

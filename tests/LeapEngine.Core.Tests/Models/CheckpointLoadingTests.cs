@@ -142,7 +142,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     [Theory]
     [InlineData("model.", true, false)]
     [InlineData("", false, true)]
-    public void Gemma2RoundTripsWithItsFourNormsPerBlock(string prefix, bool tied, bool bias)
+    public void Gemma2_round_trips_with_its_four_norms_per_block(string prefix, bool tied, bool bias)
     {
         var config = Gemma2Config(tied, bias);
         using (var model = TransformerFactory.CreateRandom(HuggingFaceConfig.Parse(JsonSerializer.SerializeToElement(config)), 1))
@@ -161,7 +161,7 @@ public sealed class CheckpointLoadingTests : IDisposable
     }
 
     [Fact]
-    public void AGemma2NormOfTheWrongSizeOrALlamaLayoutIsNamed()
+    public void A_Gemma2_norm_of_the_wrong_size_or_a_Llama_layout_is_named()
     {
         WriteRandom(Gemma2Config(), "model.", edit: t => { t["model.layers.1.pre_feedforward_layernorm.weight"] = zeros(31); return t; });
         var shape = Assert.Throws<InvalidDataException>(LoadAndRun);

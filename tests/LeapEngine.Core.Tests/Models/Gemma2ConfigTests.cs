@@ -24,7 +24,7 @@ public class Gemma2ConfigTests
     private static ModelConfig With(string extra = "") => Parse("{" + Sizes + (extra.Length > 0 ? "," + extra : "") + "}");
 
     [Fact]
-    public void TheFixtureConfigReadsAsGemma2WithItsCapsScalarAndAlternatingWindows()
+    public void The_fixture_config_reads_as_Gemma2_with_its_caps_scalar_and_alternating_windows()
     {
         var config = HuggingFaceConfig.Read(Path.Combine(AppContext.BaseDirectory, "Models", "References", "gemma2-window", "config.json"));
         Assert.Equal(Architecture.Gemma2, config.Architecture);
@@ -42,7 +42,7 @@ public class Gemma2ConfigTests
     }
 
     [Fact]
-    public void AbsentKeysTakeGemma2ConfigsDefaults()
+    public void Absent_keys_take_Gemma2_configs_defaults()
     {
         var config = With();
         Assert.Equal(256, config.DHead);
@@ -60,7 +60,7 @@ public class Gemma2ConfigTests
     }
 
     [Fact]
-    public void NullTurnsAFeatureOffAndLayerTypesChooseTheWindowedLayers()
+    public void Null_turns_a_feature_off_and_layer_types_choose_the_windowed_layers()
     {
         var off = With("""
             "attn_logit_softcapping":null,"final_logit_softcapping":null,"sliding_window":null,"head_dim":4,"num_key_value_heads":8
@@ -92,7 +92,7 @@ public class Gemma2ConfigTests
     [Theory]
     [InlineData("gemma2")]
     [InlineData("llama")]
-    public void Transformers5RopeParametersAreReadAndTheirTypesRefusedAsRopeScalingIs(string modelType)
+    public void Transformers5_rope_parameters_are_read_and_their_types_refused_as_rope_scaling_is(string modelType)
     {
         var json = $$"""
             {"model_type":"{{modelType}}","hidden_size":24,"intermediate_size":48,"num_hidden_layers":2,"num_attention_heads":4,
@@ -124,7 +124,7 @@ public class Gemma2ConfigTests
     }
 
     [Fact]
-    public void InputEmbeddingsAreScaledAsTokenIdsAre()
+    public void Input_embeddings_are_scaled_as_token_ids_are()
     {
         // transformers multiplies inputs_embeds by sqrt(hidden_size) too, so prompt optimisation, which feeds rows of
         // W_E, must see the logits of the tokens themselves; hook_embed holds the scaled rows.
@@ -143,7 +143,7 @@ public class Gemma2ConfigTests
     }
 
     [Fact]
-    public void ItsBlocksHaveFourNormsWithTransformerLensNames()
+    public void Its_blocks_have_four_norms_with_TransformerLens_names()
     {
         using var model = TransformerFactory.CreateRandom(With("\"head_dim\":4,\"num_key_value_heads\":2"), seed: 1);
         foreach (var norm in new[] { "ln1", "ln1_post", "ln2", "ln2_post" })

@@ -11,7 +11,7 @@ public class ModelThreadsTests
     [Theory]
     [InlineData(1)]
     [InlineData(2)]
-    public async Task WorkRunsOnAThreadOfItsOwnWithTheConfiguredIntraOpThreads(int intraOp)
+    public async Task Work_runs_on_a_thread_of_its_own_with_the_configured_intra_op_threads(int intraOp)
     {
         int callerThreads = get_num_threads();
         using var threads = new ModelThreads(intraOp, "test-model");
@@ -33,7 +33,7 @@ public class ModelThreadsTests
     }
 
     [Fact]
-    public async Task ThreadsAreReusedAndOneStartsOnlyWhenAllAreBusy()
+    public async Task Threads_are_reused_and_one_starts_only_when_all_are_busy()
     {
         using var threads = new ModelThreads(1);
         var ids = new ConcurrentBag<int>();
@@ -59,7 +59,7 @@ public class ModelThreadsTests
     }
 
     [Fact]
-    public async Task AnExceptionFaultsThatPieceOnlyAndTheThreadLivesOn()
+    public async Task An_exception_faults_that_piece_only_and_the_thread_lives_on()
     {
         using var threads = new ModelThreads(1);
         var failure = await Assert.ThrowsAsync<InvalidOperationException>(() => threads.RunAsync(() => throw new InvalidOperationException("bad piece")));
@@ -71,6 +71,6 @@ public class ModelThreadsTests
     }
 
     [Fact]
-    public void IntraOpThreadsBelowOneAreRefused() =>
+    public void Intra_op_threads_below_one_are_refused() =>
         Assert.Throws<ArgumentOutOfRangeException>(() => new ModelThreads(0));
 }

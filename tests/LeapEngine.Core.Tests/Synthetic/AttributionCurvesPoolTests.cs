@@ -10,7 +10,7 @@ public sealed class AttributionCurvesPoolTests
         new(seed, config == "itp" ? "itp" : "hipe pizza", config, "remove", length, density, planted, prompts, recall, top, rank, passes, correct);
 
     [Fact]
-    public void SeedsArePooledWeightedByTheirPrompts()
+    public void Seeds_are_pooled_weighted_by_their_prompts()
     {
         var cells = AttributionCurves.Pool(
         [
@@ -32,7 +32,7 @@ public sealed class AttributionCurvesPoolTests
     }
 
     [Fact]
-    public void LengthsDensitiesAndPerturbationsAreSeparateCells()
+    public void Lengths_densities_and_perturbations_are_separate_cells()
     {
         var cells = AttributionCurves.Pool(
         [
@@ -45,7 +45,7 @@ public sealed class AttributionCurvesPoolTests
     }
 
     [Fact]
-    public void ASeedGivenTwiceOrCellsThatDisagreeOnTheCopiesAreRefused()
+    public void A_seed_given_twice_or_cells_that_disagree_on_the_copies_are_refused()
     {
         var twice = Assert.Throws<ArgumentException>(() => AttributionCurves.Pool(
             [Row(11, "itp", 256, 4, 1, 1, 1, 257, 4), Row(11, "itp", 256, 4, 1, 1, 1, 257, 4)]));

@@ -10,7 +10,7 @@ public sealed class OptimisationBudgetsTests
             won ? "found" : "work_budget", won ? " ba" : null, won ? recovered : null, won ? true : null, 1));
 
     [Fact]
-    public void RunsArePooledPerBudgetAndMethodAndTargetInstancesAreModelAndTrigger()
+    public void Runs_are_pooled_per_budget_and_method_and_target_instances_are_model_and_trigger()
     {
         var rows = OptimisationBudgets.Summarise(
         [
@@ -31,7 +31,7 @@ public sealed class OptimisationBudgetsTests
     }
 
     [Fact]
-    public void ARunCountedTwiceIsRefusedWithWhatToCheck()
+    public void A_run_counted_twice_is_refused_with_what_to_check()
     {
         var error = Assert.Throws<ArgumentException>(() => OptimisationBudgets.Summarise(
             [Run("m11", 10_000, "gcg", 2, 3, won: true), Run("m11", 10_000, "gcg", 2, 3, won: true)]));
@@ -44,7 +44,7 @@ public sealed class OptimisationBudgetsTests
     [InlineData(0, 10, 0.0, 0.2775)]     // the textbook 95% values; 0 of n: upper bound z²/(n + z²) = 3.8415/13.8415
     [InlineData(5, 10, 0.2366, 0.7634)]
     [InlineData(10, 10, 0.7225, 1.0)]
-    public void TheWilsonIntervalMatchesPublishedValues(int k, int n, double low, double high)
+    public void The_Wilson_interval_matches_published_values(int k, int n, double low, double high)
     {
         var (l, h) = OptimisationBudgets.Wilson(k, n);
         Assert.Equal(low, l, 4);
@@ -56,7 +56,7 @@ public sealed class OptimisationBudgetsTests
     [InlineData(3, 16)]
     [InlineData(7, 48)]
     [InlineData(47, 48)]
-    public void TheWilsonEndpointsAreWhereTheScoreTestReaches1Point96(int k, int n)
+    public void The_Wilson_endpoints_are_where_the_score_test_reaches_1_96(int k, int n)
     {
         // The interval is the set of p whose score statistic |k/n - p| / sqrt(p(1-p)/n) stays within z: at each
         // endpoint strictly inside (0, 1) the statistic equals z (an independent check of the closed form).
@@ -68,7 +68,7 @@ public sealed class OptimisationBudgetsTests
     }
 
     [Fact]
-    public void TheWilsonIntervalRefusesImpossibleCounts()
+    public void The_Wilson_interval_refuses_impossible_counts()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => OptimisationBudgets.Wilson(0, 0));
         Assert.Throws<ArgumentOutOfRangeException>(() => OptimisationBudgets.Wilson(-1, 4));

@@ -17,7 +17,7 @@ public class PlantedAttributionBenchTests
     private static readonly AttributionConfig Pizza = AttributionCurves.Configs.Single(c => c.Label == "pizza");
 
     [Fact]
-    public void ConjunctionRanksAreThoseOfTheAttributionOfTheSamePrompts()
+    public void Conjunction_ranks_are_those_of_the_attribution_of_the_same_prompts()
     {
         var task = new ConjunctionTask(1);
         using var model = TinyModels.Train(task, 3);
@@ -50,7 +50,7 @@ public class PlantedAttributionBenchTests
     }
 
     [Fact]
-    public void SystemRulePromptsGoAsASystemSegmentAndTheControlsSystemWordIsNotPlanted()
+    public void System_rule_prompts_go_as_a_system_segment_and_the_controls_system_word_is_not_planted()
     {
         foreach (bool control in new[] { false, true })
         {
@@ -75,7 +75,7 @@ public class PlantedAttributionBenchTests
     }
 
     [Fact]
-    public void OtherTasksAndEmptyRunsAreRefused()
+    public void Other_tasks_and_empty_runs_are_refused()
     {
         var task = new KeyRetrievalTask(1);
         Assert.False(PlantedAttributionBench.Supports(task));

@@ -6,7 +6,7 @@ namespace LeapEngine.Core.Tests.Synthetic;
 public class RankingTests
 {
     [Fact]
-    public void DistinctScoresRankByScore()
+    public void Distinct_scores_rank_by_score()
     {
         double[] scores = [0.5, 3, -1, 2];
         Assert.Equal([3.0, 1.0, 4.0, 2.0], Enumerable.Range(0, 4).Select(u => Ranking.MidRank(scores, u)));
@@ -18,7 +18,7 @@ public class RankingTests
     }
 
     [Fact]
-    public void TiedScoresShareTheirPlacesWhateverTheirPosition()
+    public void Tied_scores_share_their_places_whatever_their_position()
     {
         // Five units, all 0 (a search that stopped at once): each is in the middle, the first unit no better than the last.
         double[] zeros = [0, 0, 0, 0, 0];
@@ -39,7 +39,7 @@ public class RankingTests
     }
 
     [Fact]
-    public void TheProbabilitiesAreTheAveragesOverEveryOrderOfTheTiedUnits()
+    public void The_probabilities_are_the_averages_over_every_order_of_the_tied_units()
     {
         double[] scores = [2, 1, 1, 1, 0, 1, 2];
         var orders = Permutations(Enumerable.Range(0, scores.Length).ToList())
@@ -56,7 +56,7 @@ public class RankingTests
     }
 
     [Fact]
-    public void BadInputIsRefused()
+    public void Bad_input_is_refused()
     {
         double[] scores = [1, 2];
         Assert.Throws<ArgumentOutOfRangeException>(() => Ranking.MidRank(scores, 2));
