@@ -2,6 +2,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Jobs;
 using LeapEngine.Jobs.Optimisation;
 
@@ -18,7 +19,7 @@ public sealed class OptimisationResultContractTests
     [InlineData(" zebra xylophone quantum", 2)]   // finds none: the nullable fields are left out as before
     public void The_contract_serialises_exactly_as_the_engines_record_did(string target, int steps)
     {
-        var request = new OptimisationRequest { Target = target, Method = OptimisationMethod.Gcg, Length = 3, Steps = steps, Candidates = 4, SearchWidth = 16, Seed = 1 };
+        var request = new OptimisationRequest { Target = target, Search = new GcgOptions { SearchWidth = 16 }, Length = 3, Steps = steps, Candidates = 4, Seed = 1 };
         var engine = EngineModel.Use(model => PromptOptimiser.Run(model, request));
         var contract = PromptOptimisationJobResult.From(engine);
         Assert.Equal(JsonSerializer.Serialize(engine, LeapJson.Options), JsonSerializer.Serialize(contract, LeapJson.Options));

@@ -3,6 +3,8 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
+using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Optimisation;
@@ -17,22 +19,23 @@ namespace LeapEngine.Api.Tests;
 [Collection(ApiCollection.Name)]
 public sealed class OptimisationSearchOptionsTests(ApiFixture api)
 {
-    /// <summary>Wire search, then what the engine must run: method, variant and every knob the variant reads.</summary>
-    public static TheoryData<string, OptimisationMethod, HybridVariant?, int, int, int, double, bool> Variants => new()
+    /// <summary>Wire search, then the engine's options it must become: the variant's own type, the knobs sent, defaults for the rest.</summary>
+    public static TheoryData<string, SearchOptions> Variants => new()
     {
-        { """{"type":"descent"}""", OptimisationMethod.Descent, null, 64, 1, 4, 0.3, false },
-        { """{"type":"gcg","search_width":16}""", OptimisationMethod.Gcg, null, 16, 1, 4, 0.3, false },
-        { """{"type":"hybrid","variant":"anchored","search_width":8,"descent_steps":2,"nearest_tokens":3}""", OptimisationMethod.Hybrid, HybridVariant.Anchored, 8, 2, 3, 0.3, false },
-        { """{"type":"hybrid","variant":"chain","descent_steps":3,"nearest_tokens":1}""", OptimisationMethod.Hybrid, HybridVariant.Chain, 64, 3, 1, 0.3, false },
-        { """{"type":"hybrid","variant":"reseed","descent_steps":4}""", OptimisationMethod.Hybrid, HybridVariant.Reseed, 64, 4, 4, 0.3, false },
-        { """{"type":"hybrid","variant":"sequential","descent_fraction":0.5,"best_readouts":true}""", OptimisationMethod.Hybrid, HybridVariant.Sequential, 64, 1, 4, 0.5, true },
-        { """{"variant":"chain","type":"hybrid"}""", OptimisationMethod.Hybrid, HybridVariant.Chain, 64, 1, 4, 0.3, false },
+        { """{"type":"descent"}""", new DescentOptions() },
+        { """{"type":"gcg","search_width":16}""", new GcgOptions { SearchWidth = 16 } },
+        { """{"type":"hybrid","variant":"anchored","search_width":8,"descent_steps":2,"nearest_tokens":3}""",
+            new AnchoredHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 }, DescentSteps = 2, NearestTokens = 3 } },
+        { """{"type":"hybrid","variant":"chain","descent_steps":3,"nearest_tokens":1}""", new ChainHybridOptions { DescentSteps = 3, NearestTokens = 1 } },
+        { """{"type":"hybrid","variant":"reseed","descent_steps":4}""", new ReseedHybridOptions { DescentSteps = 4 } },
+        { """{"type":"hybrid","variant":"sequential","descent_fraction":0.5,"best_readouts":true}""",
+            new SequentialHybridOptions { DescentFraction = 0.5, BestReadouts = true } },
+        { """{"variant":"chain","type":"hybrid"}""", new ChainHybridOptions() },
     };
 
     [Theory]
     [MemberData(nameof(Variants))]
-    public void Each_variant_round_trips_and_reaches_the_engine_with_its_knobs(string search, OptimisationMethod method, HybridVariant? variant,
-        int searchWidth, int descentSteps, int nearestTokens, double descentFraction, bool bestReadouts)
+    public void Each_variant_round_trips_and_reaches_the_engine_with_its_knobs(string search, SearchOptions expected)
     {
         var request = JsonSerializer.Deserialize<PromptOptimisationJobRequest>($$"""{"target":" ball","search":{{search}}}""", LeapJson.Options)!;
         JobRequestValidation.Check(request);
@@ -42,10 +45,8 @@ public sealed class OptimisationSearchOptionsTests(ApiFixture api)
         Assert.True(JsonNode.DeepEquals(Sorted(JsonNode.Parse(search)!.AsObject()), Sorted(written)), written.ToJsonString());
 
         var engine = request.ToEngine();
-        Assert.Equal(method, engine.Method);
-        if (variant is { } v) Assert.Equal(v, engine.HybridVariant);
-        Assert.Equal((searchWidth, descentSteps, nearestTokens, descentFraction, bestReadouts),
-            (engine.SearchWidth, engine.HybridDescentSteps, engine.HybridNearestTokens, engine.HybridDescentFraction, engine.HybridBestReadouts));
+        Assert.Equal(expected, engine.Search);   // records: the same type and every knob equal, nested GCG and descent included
+        engine.Search.Validate();
     }
 
     [Fact]
@@ -53,7 +54,8 @@ public sealed class OptimisationSearchOptionsTests(ApiFixture api)
     {
         var engine = new PromptOptimisationJobRequest { Target = " ball" }.ToEngine();
         var defaults = new OptimisationRequest();
-        Assert.Equal((OptimisationMethod.Hybrid, HybridVariant.Anchored), (engine.Method, engine.HybridVariant));
+        Assert.IsType<AnchoredHybridOptions>(engine.Search);
+        Assert.Equal(SnakeCase.Name(((HybridOptions)defaults.Search).Variant), new HybridSearchOptions().Variant);
         Assert.Equal(defaults with { Target = " ball" }, engine);
     }
 
@@ -99,8 +101,9 @@ public sealed class OptimisationSearchOptionsTests(ApiFixture api)
         var search = Assert.IsType<HybridSearchOptions>(legacy.SearchOptions());
         // Their old meaning: a knob the variant does not read (nearest tokens, for sequential) is ignored, not refused.
         Assert.Equal(("sequential", 8, 0.5, (int?)null), (search.Variant, search.SearchWidth, search.DescentFraction, search.NearestTokens));
-        Assert.Equal(new GcgSearchOptions { SearchWidth = 8 }.ApplyTo(new()),
-            JsonSerializer.Deserialize<PromptOptimisationJobRequest>("""{"method":"gcg","search_width":8}""", LeapJson.Options)!.SearchOptions().ApplyTo(new()));
+        Assert.Equal(new GcgOptions { SearchWidth = 8 },
+            JsonSerializer.Deserialize<PromptOptimisationJobRequest>("""{"method":"gcg","search_width":8}""", LeapJson.Options)!.SearchOptions().ToEngine());
+        Assert.Equal(new SequentialHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 }, DescentFraction = 0.5 }, legacy.ToEngine().Search);
 
         var tenant = await api.NewTenantAsync();
         var both = await tenant.Http.PostAsync("/v1/optimisations",

@@ -2,6 +2,7 @@ using LeapEngine.Api.Tests.Infrastructure;
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Jobs.Metering;
 using static TorchSharp.torch;
 
@@ -77,7 +78,10 @@ public sealed class UsageMeterTests
     public void An_optimisation_is_metered_within_its_cost_model()
     {
         // The job reserves OptimisationCost.MaxTotal; the meter must see no more than that on a real run.
-        var request = new OptimisationRequest { Target = " zebra", Method = OptimisationMethod.Hybrid, Length = 3, Steps = 6, Candidates = 4, SearchWidth = 8, Seed = 5 };
+        var request = new OptimisationRequest
+        {
+            Target = " zebra", Search = new AnchoredHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 } }, Length = 3, Steps = 6, Candidates = 4, Seed = 5,
+        };
         var (metered, bound, work) = EngineModel.Use(model =>
         {
             var meter = new UsageMeter();

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Store;
 
@@ -33,10 +34,11 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
         int candidates = Measure.IntArg(args, "--candidates", 8);
         double lr = DoubleArg(args, "--lr", 0.1), lambda = DoubleArg(args, "--lambda", 1.0), fraction = DoubleArg(args, "--hybrid-fraction", 0.3);
         var init = Enum.Parse<PromptInitialisation>(StringArg(args, "--init", "Centroids"), ignoreCase: true);
-        var defaults = new OptimisationRequest();
-        int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.HybridDescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.HybridNearestTokens);
-        double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.HybridLearningRate);
-        int stallSteps = Measure.IntArg(args, "--stall-steps", defaults.HybridStallSteps);
+        var defaults = new AnchoredHybridOptions();
+        int descentSteps = Measure.IntArg(args, "--descent-steps", defaults.DescentSteps), nearest = Measure.IntArg(args, "--nearest", defaults.NearestTokens);
+        double hybridLr = DoubleArg(args, "--hybrid-lr", defaults.Descent.LearningRate);
+        int stallSteps = Measure.IntArg(args, "--stall-steps", new ReseedHybridOptions().StallSteps);
+        var tuning = new Tuning(lr, lambda, fraction, descentSteps, nearest, hybridLr, stallSteps);
         // "hybrid": the default hybrid (anchored); "hybrid-anchored", "hybrid-chain", "hybrid-sequential": that variant;
         // "hybrid-best": the sequential hybrid with HybridBestReadouts (GCG starts from the best descent readouts by exact loss);
         // a "-random" suffix is the ablation with random proposals in place of descent's, "-pez" makes descent straight-through.
@@ -74,8 +76,8 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
                         {
                             var request = new OptimisationRequest
                             {
-                                Target = target, Method = method.Method, HybridBestReadouts = method.Best, HybridVariant = method.Variant, AblateRandomProposals = method.Random, HybridStraightThrough = method.StraightThrough, TargetWindow = method.Window, GreedyMargin = method.Margin, HybridDescentSteps = descentSteps, HybridNearestTokens = nearest, HybridLearningRate = hybridLr, HybridStallSteps = stallSteps, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
-                                LearningRate = lr, NearestTokenWeight = lambda, HybridDescentFraction = fraction, Initialisation = init,
+                                Target = target, Search = Search(method, tuning), TargetWindow = method.Window, GreedyMargin = method.Margin, Length = length, Candidates = candidates, Seed = seed, ExactContinuation = tier.Exact,
+                                Initialisation = init,
                                 Steps = view == "work" ? OptimisationRequest.MaxSteps : steps,
                                 MaxWork = view == "work" ? work : null,
                             };
@@ -130,13 +132,35 @@ public sealed class PromptOptimisationBenchmark : IBenchmark
     }
     private sealed record MethodSpec(string Label, OptimisationMethod Method, bool Best, HybridVariant Variant, bool Random, bool StraightThrough, int Window, double? Margin);
 
+    /// <summary>The command line's knobs: descent's own (--lr, --lambda), the sequential hybrid's fraction, the interleaved and reseed hybrids' own.</summary>
+    private sealed record Tuning(double Lr, double Lambda, double Fraction, int DescentSteps, int Nearest, double HybridLr, int StallSteps);
+
+    /// <summary>The options type of the method and variant, each given only the knobs it reads.</summary>
+    private static SearchOptions Search(MethodSpec m, Tuning t)
+    {
+        var descent = new DescentOptions { LearningRate = t.Lr, NearestTokenWeight = t.Lambda };
+        return (m.Method, HybridOptions.Of(m.Variant)) switch
+        {
+            (OptimisationMethod.Descent, _) => descent,
+            (OptimisationMethod.Gcg, _) => new GcgOptions(),
+            (_, SequentialHybridOptions s) => s with { Descent = descent, DescentFraction = t.Fraction, BestReadouts = m.Best },
+            (_, ReseedHybridOptions r) => r with { Descent = descent, DescentSteps = t.DescentSteps, StallSteps = t.StallSteps, AblateRandomProposals = m.Random },
+            (_, InterleavedHybridOptions i) => i with
+            {
+                Descent = descent with { LearningRate = t.HybridLr }, DescentSteps = t.DescentSteps, NearestTokens = t.Nearest,
+                AblateRandomProposals = m.Random, StraightThrough = m.StraightThrough,
+            },
+            var other => throw new ArgumentException($"no options for {other}"),
+        };
+    }
+
     /// <summary>"method[-variant][-best][-random][-pez][-wN][-mX]", e.g. "gcg-w2", "hybrid-anchored-w2", "gcg-m1" (greedy margin 1).</summary>
     private static MethodSpec ParseMethod(string label)
     {
         var parts = label.Split('-');
         var flags = parts.Skip(1).ToArray();
         var variant = flags.Where(f => Enum.TryParse<HybridVariant>(f, true, out _)).Select(f => Enum.Parse<HybridVariant>(f, true)).Cast<HybridVariant?>().FirstOrDefault()
-                      ?? (flags.Contains("best") ? HybridVariant.Sequential : new OptimisationRequest().HybridVariant);
+                      ?? (flags.Contains("best") ? HybridVariant.Sequential : new AnchoredHybridOptions().Variant);   // the default hybrid
         int window = flags.Where(f => f.Length > 1 && f[0] == 'w' && f.Skip(1).All(char.IsDigit)).Select(f => int.Parse(f[1..])).FirstOrDefault();
         double? margin = flags.Where(f => f.Length > 1 && f[0] == 'm' && double.TryParse(f[1..], System.Globalization.CultureInfo.InvariantCulture, out _))
             .Select(f => (double?)double.Parse(f[1..], System.Globalization.CultureInfo.InvariantCulture)).FirstOrDefault();

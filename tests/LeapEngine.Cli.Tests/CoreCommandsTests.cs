@@ -61,7 +61,10 @@ public sealed class CoreCommandsTests : IDisposable
     [InlineData("optimise --model stories260K --target x --max-work 0", "work budget")]
     [InlineData("optimise --model stories260K --target x --max-seconds -1", "time budget")]
     [InlineData("optimise --model stories260K --target x --hybrid zigzag", "--hybrid: unknown value 'zigzag'; use one of: sequential, chain, anchored")]
-    [InlineData("optimise --model stories260K --target x --descent-steps 0", "descent steps per GCG step")]
+    [InlineData("optimise --model stories260K --target x --descent-steps 0", "--descent-steps: AnchoredHybridOptions.DescentSteps must be 1 to 16, got 0")]
+    [InlineData("optimise --model stories260K --target x --hybrid reseed --descent-steps 17", "--descent-steps: ReseedHybridOptions.DescentSteps must be 1 to 16, got 17")]
+    [InlineData("optimise --model stories260K --target x --hybrid sequential --descent-fraction 1",
+        "--descent-fraction: SequentialHybridOptions.DescentFraction must lie strictly between 0 and 1, got 1")]
     [InlineData("optimise --model stories260K --target x --hybrid anchored --descent-fraction 0.5",
         "--descent-fraction applies to the sequential hybrid only, not anchored")]
     [InlineData("optimise --model stories260K --target x --hybrid reseed --nearest-tokens 2",

@@ -14,7 +14,6 @@ public static class OptimiseCommand
         var model = CommonOptions.Model();
         var target = new Option<string>("--target") { Description = "Text the model should produce, e.g. \" ball\" (leading space included)", Required = true };
         var length = new Option<int>("--length") { Description = "Tokens in the optimised prompt", DefaultValueFactory = _ => 4 };
-        var method = new Option<string>("--method") { Description = "descent, gcg or hybrid", DefaultValueFactory = _ => SnakeCase.Name(new OptimisationRequest().Method) };
         var steps = new Option<int>("--steps") { Description = "Optimisation steps", DefaultValueFactory = _ => 100 };
         var candidates = new Option<int>("--candidates") { Description = "Prompts optimised side by side", DefaultValueFactory = _ => 8 };
         var successes = new Option<int>("--successes") { Description = "Stop after this many distinct verified prompts", DefaultValueFactory = _ => 1 };
@@ -25,65 +24,21 @@ public static class OptimiseCommand
         var vocabulary = new Option<string>("--vocabulary") { Description = "printable or no_special", DefaultValueFactory = _ => "printable" };
         var maxWork = new Option<long?>("--max-work") { Description = "Stop before a step that would exceed this many forward-token equivalents of counted work (progress is then reported in them)" };
         var maxSeconds = new Option<double?>("--max-seconds") { Description = "Stop before a step once this much wall time has passed" };
-        var defaults = new OptimisationRequest();
-        var hybrid = new Option<string>("--hybrid")
-        {
-            Description = "Hybrid variant: anchored (GCG whose trials include tokens proposed by a descent step from its current prompt), " +
-                          "chain (proposals from an independent descent run), reseed (stalled GCG prompts restart from an independent descent run's best readouts) " +
-                          "or sequential (descent first, then GCG from its readouts)",
-            DefaultValueFactory = _ => SnakeCase.Name(defaults.HybridVariant),
-        };
-        var descentSteps = new Option<int>("--descent-steps")
-        {
-            Description = "Anchored, chain and reseed hybrids: descent steps per GCG step", DefaultValueFactory = _ => defaults.HybridDescentSteps,
-        };
-        var nearest = new Option<int>("--nearest-tokens")
-        {
-            Description = "Anchored and chain hybrids: tokens nearest descent's point offered per position", DefaultValueFactory = _ => defaults.HybridNearestTokens,
-        };
-        var fraction = new Option<double>("--descent-fraction")
-        {
-            Description = "Sequential hybrid: share of the steps (and budget) spent on descent", DefaultValueFactory = _ => defaults.HybridDescentFraction,
-        };
-        var bestReadouts = new Option<bool>("--best-readouts") { Description = "Sequential hybrid: start GCG from the best descent readouts by exact loss" };
+        var search = new OptimiseSearchFlags();
         var json = new Option<string?>("--json") { Description = "Also write the full result as JSON to this file" };
         var seed = CommonOptions.Seed();
         var command = new Command("optimise", "Find prompts that make the model say a target (embedding descent, GCG, hybrid)")
         {
-            model, target, length, method, steps, candidates, successes, prefix, suffix, exact, init, vocabulary,
-            maxWork, maxSeconds, hybrid, descentSteps, nearest, fraction, bestReadouts, json, seed,
+            model, target, length, steps, candidates, successes, prefix, suffix, exact, init, vocabulary, maxWork, maxSeconds, json, seed,
         };
-        // The API's per-variant search options, on the command line: a knob the chosen method or hybrid variant would
-        // ignore is refused by name (HybridKnobs says which variant reads which), not silently dropped.
-        var knobs = new (Option Option, HybridKnob Knob)[]
-        {
-            (descentSteps, HybridKnob.DescentSteps), (nearest, HybridKnob.NearestTokens), (fraction, HybridKnob.DescentFraction),
-            (bestReadouts, HybridKnob.BestReadouts),
-        };
-        command.Validators.Add(result =>
-        {
-            bool Given(Option o) => result.GetResult(o) is { Implicit: false };
-            // An option left out has no value yet while a command validates (its default comes when the action reads it).
-            string Value(Option<string> o, string fallback) => Given(o) ? result.GetValue(o) ?? fallback : fallback;
-            if (!SnakeCase.TryParse<OptimisationMethod>(Value(method, SnakeCase.Name(defaults.Method)), out var m)) return;   // the run names that fault
-            if (m != OptimisationMethod.Hybrid)
-            {
-                foreach (var o in knobs.Select(k => k.Option).Prepend(hybrid).Where(Given))
-                    result.AddError($"{o.Name} applies to --method hybrid only, not {SnakeCase.Name(m)}: remove it or use --method hybrid");
-                return;
-            }
-            if (!SnakeCase.TryParse<HybridVariant>(Value(hybrid, SnakeCase.Name(defaults.HybridVariant)), out var variant)) return;
-            foreach (var (o, knob) in knobs.Where(k => Given(k.Option) && !variant.Reads(k.Knob)))
-                result.AddError($"{o.Name} applies to the {string.Join(" and ", HybridKnobs.ReadBy(knob).Select(SnakeCase.Name))} hybrid only, " +
-                                $"not {SnakeCase.Name(variant)}: remove it or choose a --hybrid variant that reads it");
-        });
+        search.AddTo(command);
         CliRunner.SetAction(command, async (parse, ct) =>
         {
             var request = new OptimisationRequest
             {
                 Target = parse.GetValue(target) ?? "",
                 Length = parse.GetValue(length),
-                Method = EnumOption.Parse<OptimisationMethod>(parse.GetValue(method), "--method"),
+                Search = search.Read(parse),
                 Steps = parse.GetValue(steps),
                 Candidates = parse.GetValue(candidates),
                 StopAfterSuccesses = parse.GetValue(successes),
@@ -95,11 +50,6 @@ public static class OptimiseCommand
                 Seed = parse.GetValue(seed),
                 MaxWork = parse.GetValue(maxWork),
                 MaxSeconds = parse.GetValue(maxSeconds),
-                HybridVariant = EnumOption.Parse<HybridVariant>(parse.GetValue(hybrid), "--hybrid"),
-                HybridDescentSteps = parse.GetValue(descentSteps),
-                HybridNearestTokens = parse.GetValue(nearest),
-                HybridDescentFraction = parse.GetValue(fraction),
-                HybridBestReadouts = parse.GetValue(bestReadouts),
             };
             using var lm = await CliRunner.LoadModelAsync(parse, parse.GetValue(model)!, ct);
             var status = new StatusLine();

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Tensors;
 using static TorchSharp.torch;
 
@@ -19,15 +20,16 @@ internal sealed class DescentProposer : IDisposable
     private readonly bool _anchored;
     private readonly SeededRandom? _ablation;
 
+    /// <param name="options">The hybrid's options: anchored restarts descent from GCG's current tokens every step (a
+    /// lookahead from where GCG stands), chain runs its own chain; descent steps with their <see cref="HybridOptions.Descent"/>.</param>
     /// <param name="start">Starting directions [B, length, d] of the descent chain.</param>
-    /// <param name="anchored">Restart descent from GCG's current tokens every step (a lookahead from where GCG stands) instead of running its own chain.</param>
-    /// <param name="ablation">When given, readouts are replaced by random allowed tokens from it (<see cref="OptimisationRequest.AblateRandomProposals"/>).</param>
-    public DescentProposer(OptimisationProblem problem, Tensor start, bool anchored, SeededRandom? ablation = null)
+    /// <param name="ablation">When given, readouts are replaced by random allowed tokens from it (<see cref="InterleavedHybridOptions.AblateRandomProposals"/>).</param>
+    public DescentProposer(OptimisationProblem problem, InterleavedHybridOptions options, Tensor start, SeededRandom? ablation = null)
     {
         _problem = problem;
-        _anchored = anchored;
+        _anchored = options is AnchoredHybridOptions;
         _ablation = ablation;
-        _descent = new EmbeddingDescent(problem, start, problem.Request.HybridLearningRate, problem.Request.HybridStraightThrough);
+        _descent = new EmbeddingDescent(problem, options.Descent, start, options.StraightThrough);
     }
 
     /// <summary>Trial spans per current span [B, readouts * (length + 1), length] from <paramref name="steps"/> descent steps.</summary>

@@ -1,3 +1,4 @@
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -17,16 +18,16 @@ internal sealed class EmbeddingDescent : IDisposable
     private readonly Tensor _x;        // [B, length, d] free parameters
     private readonly Tensor _m, _v;    // Adam moments, same shape
     private readonly Tensor _t;        // [B, 1, 1] Adam steps per candidate
-    private readonly double _learningRate;
+    private readonly DescentOptions _options;
     private readonly bool _straightThrough;
 
-    /// <param name="learningRate">Adam's learning rate; the request's <see cref="OptimisationRequest.LearningRate"/> when null.</param>
+    /// <param name="options">Adam's learning rate and the weight of the pull towards the nearest allowed token.</param>
     /// <param name="straightThrough">Score the nearest-token readout and apply its gradient to the free vectors (PEZ).</param>
-    public EmbeddingDescent(OptimisationProblem problem, Tensor startDirections, double? learningRate = null, bool straightThrough = false)
+    public EmbeddingDescent(OptimisationProblem problem, DescentOptions options, Tensor startDirections, bool straightThrough = false)
     {
         _problem = problem;
+        _options = options;
         _straightThrough = straightThrough;
-        _learningRate = learningRate ?? problem.Request.LearningRate;
         using var noGrad = no_grad();
         using var scope = NewDisposeScope();
         _x = startDirections.to(ScalarType.Float32).clone().DetachFromDisposeScope();
@@ -54,7 +55,7 @@ internal sealed class EmbeddingDescent : IDisposable
         // Straight-through (PEZ, Wen et al. 2023): the loss of the readout tokens themselves, its gradient applied to X.
         if (_straightThrough) input = input.Plus((_problem.EmbedIds(readout) - input).detach());
         var (total, targetNll) = _problem.Loss(input, readout);
-        var loss = total.Plus(nearestCos.SubtractedFrom(1L).mean([1]).Times(_problem.Request.NearestTokenWeight));  // [B]
+        var loss = total.Plus(nearestCos.SubtractedFrom(1L).mean([1]).Times(_options.NearestTokenWeight));  // [B]
         var grad = autograd.grad([loss.sum()], [leaf])[0];
         using (no_grad())
         using (var scalars = new ScalarScope())
@@ -64,7 +65,7 @@ internal sealed class EmbeddingDescent : IDisposable
             _v.mul_(scalars.Of(Beta2)).addcmul_(grad, grad, scalars.Of(1 - Beta2));
             var mHat = _m / _t.Times(Math.Log(Beta1)).exp().SubtractedFrom(1L);   // bias corrections 1 - beta^t
             var vHat = _v / _t.Times(Math.Log(Beta2)).exp().SubtractedFrom(1L);
-            _x.sub_(mHat.Times(_learningRate) / vHat.sqrt().Plus(Epsilon));
+            _x.sub_(mHat.Times(_options.LearningRate) / vHat.sqrt().Plus(Epsilon));
         }
         return (readout.detach().MoveToOuterDisposeScope(), Floats(loss), Floats(targetNll));
     }

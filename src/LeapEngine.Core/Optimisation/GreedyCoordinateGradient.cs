@@ -1,3 +1,4 @@
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Tensors;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -12,13 +13,15 @@ namespace LeapEngine.Core.Optimisation;
 internal sealed class GreedyCoordinateGradient : IDisposable
 {
     private readonly OptimisationProblem _problem;
+    private readonly GcgOptions _options;
     private readonly SeededRandom _random;
     private Tensor _ids;   // [B, length]
     private readonly VisitedSpans _visited;
 
-    public GreedyCoordinateGradient(OptimisationProblem problem, SeededRandom random, Tensor startIds)
+    public GreedyCoordinateGradient(OptimisationProblem problem, GcgOptions options, SeededRandom random, Tensor startIds)
     {
         _problem = problem;
+        _options = options;
         _random = random;
         using var scope = NewDisposeScope();
         _ids = startIds.to(ScalarType.Int64).clone().DetachFromDisposeScope();
@@ -50,8 +53,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
     public (Tensor Ids, float[] Loss, float[] TargetNll) Step(Tensor? proposals = null)
     {
         using var scope = NewDisposeScope();
-        var request = _problem.Request;
-        int b = Candidates, length = _problem.Length, width = request.SearchWidth;
+        int b = Candidates, length = _problem.Length, width = _options.SearchWidth;
         int vocab = (int)_problem.Model.Network.TokenEmbeddings.shape[0];
 
         var oneHot = nn.functional.one_hot(_ids, vocab).to(ScalarType.Float32).requires_grad_(true);  // [B, length, vocab]
@@ -65,7 +67,7 @@ internal sealed class GreedyCoordinateGradient : IDisposable
             var blocked = _problem.AllowedMask.logical_not().expand(b, length, -1).clone();
             blocked.scatter_(2, _ids.unsqueeze(2), ones(b, length, 1, dtype: ScalarType.Bool, device: blocked.device));
             var score = (-grad).MaskedFill(blocked, double.NegativeInfinity);
-            int k = (int)Math.Min(request.TopK, Math.Max(1, _problem.AllowedIds.Length - 1));
+            int k = (int)Math.Min(_options.TopK, Math.Max(1, _problem.AllowedIds.Length - 1));
             var top = score.topk(k, dim: 2).indexes;                                                      // [B, length, k]
 
             var position = _random.Integers(length, [b, width], _ids.device);                           // [B, width]

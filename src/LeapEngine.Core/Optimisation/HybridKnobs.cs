@@ -1,35 +1,37 @@
+using System.Reflection;
+using LeapEngine.Core.Optimisation.Options;
+
 namespace LeapEngine.Core.Optimisation;
 
-/// <summary>The hybrid's knobs that only some of its variants read (the rest of a request applies to every variant).</summary>
+/// <summary>The hybrid's knobs that only some of its variants have (every variant has its GCG's and its descent's).</summary>
 public enum HybridKnob
 {
-    /// <summary><see cref="OptimisationRequest.HybridDescentSteps"/>.</summary>
+    /// <summary><see cref="InterleavedHybridOptions.DescentSteps"/>, <see cref="ReseedHybridOptions.DescentSteps"/>.</summary>
     DescentSteps,
-    /// <summary><see cref="OptimisationRequest.HybridNearestTokens"/>.</summary>
+    /// <summary><see cref="InterleavedHybridOptions.NearestTokens"/>.</summary>
     NearestTokens,
-    /// <summary><see cref="OptimisationRequest.HybridDescentFraction"/>.</summary>
+    /// <summary><see cref="SequentialHybridOptions.DescentFraction"/>.</summary>
     DescentFraction,
-    /// <summary><see cref="OptimisationRequest.HybridBestReadouts"/>.</summary>
+    /// <summary><see cref="SequentialHybridOptions.BestReadouts"/>.</summary>
     BestReadouts,
 }
 
 /// <summary>
-/// Which hybrid variants read each <see cref="HybridKnob"/>: the one table that the API's per-variant options and the
-/// CLI consult to refuse a knob that the chosen variant would silently ignore.
+/// Which hybrid variants read each <see cref="HybridKnob"/>: the API's per-variant options and the CLI consult it to refuse
+/// a knob the chosen variant does not have. Read off the variants' options types (a knob is the public property of that
+/// name), so the table cannot drift from what the engine can be given.
 /// </summary>
 public static class HybridKnobs
 {
-    /// <summary>The variants whose search reads <paramref name="knob"/>, in declaration order.</summary>
-    public static IReadOnlyList<HybridVariant> ReadBy(HybridKnob knob) => knob switch
-    {
-        // SearchPhases.Gcg (interleaved) and ReseedHybrid take this many descent steps per GCG step.
-        HybridKnob.DescentSteps => [HybridVariant.Chain, HybridVariant.Anchored, HybridVariant.Reseed],
-        // Only DescentProposer.Propose reads it; the reseed hybrid scores whole readouts instead.
-        HybridKnob.NearestTokens => [HybridVariant.Chain, HybridVariant.Anchored],
-        // HybridSearch's descent phase: the other variants have none.
-        HybridKnob.DescentFraction or HybridKnob.BestReadouts => [HybridVariant.Sequential],
-        _ => throw new ArgumentOutOfRangeException(nameof(knob), knob, "unknown hybrid knob"),
-    };
+    private static readonly Dictionary<HybridKnob, HybridVariant[]> Readers = Enum.GetValues<HybridKnob>().ToDictionary(
+        knob => knob,
+        knob => Enum.GetValues<HybridVariant>()
+            .Where(v => HybridOptions.Of(v).GetType().GetProperty(knob.ToString(), BindingFlags.Public | BindingFlags.Instance) is not null)
+            .ToArray());
+
+    /// <summary>The variants whose options have <paramref name="knob"/>, in declaration order.</summary>
+    public static IReadOnlyList<HybridVariant> ReadBy(HybridKnob knob) =>
+        Readers.GetValueOrDefault(knob) ?? throw new ArgumentOutOfRangeException(nameof(knob), knob, "unknown hybrid knob");
 
     public static bool Reads(this HybridVariant variant, HybridKnob knob) => ReadBy(knob).Contains(variant);
 }

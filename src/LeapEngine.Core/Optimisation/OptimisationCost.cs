@@ -1,3 +1,4 @@
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Runtime;
 
@@ -46,11 +47,14 @@ public sealed class OptimisationCost
     public long Scored(long sequences) => sequences * LossTokens;
 
     /// <summary>A descent step (the sequential hybrid's pool of best readouts also scores each readout).</summary>
-    public long DescentStep => GradientPass + (BestReadouts ? Scored(Candidates) : 0);
+    public long DescentStep => GradientPass + (_request.Search is SequentialHybridOptions { BestReadouts: true } ? Scored(Candidates) : 0);
 
-    /// <summary>A GCG step: its gradient pass and exact scoring of the search width per candidate (the interleaved hybrids add their descent steps).</summary>
-    public long GcgStep => GradientPass + Scored(Candidates * _request.SearchWidth)
-                           + (Interleaved ? _request.HybridDescentSteps * GradientPass : 0);
+    /// <summary>
+    /// A GCG step: its gradient pass and exact scoring of the search width per candidate (the chain, anchored and reseed
+    /// hybrids add their descent steps per GCG step). Descent alone takes no GCG step: its search width is GCG's default.
+    /// </summary>
+    public long GcgStep => GradientPass + Scored(Candidates * Gcg.SearchWidth)
+                           + (_request.Search is HybridOptions hybrid ? hybrid.DescentStepsPerGcgStep * GradientPass : 0);
 
     /// <summary>A descent step of the reseed hybrid: its gradient pass and the exact scores of its readouts.</summary>
     public long ReseedDescentStep => GradientPass + Scored(Candidates);
@@ -59,7 +63,7 @@ public sealed class OptimisationCost
     public long VerifyStep => Candidates * VerifyWorkPerPrompt;
 
     /// <summary>The search's work if every step costs its worst: what <see cref="OptimisationRequest.Steps"/> alone allows.</summary>
-    public long WorstCaseSearch => _request.Steps * (PromptSearchMethods.For(_request.Method).StepWork(this, _request) + VerifyStep);
+    public long WorstCaseSearch => _request.Steps * (PromptSearchMethods.For(_request.Search).StepWork(this, _request.Search) + VerifyStep);
 
     /// <summary>
     /// Work done beside the counted search, bounded per reported prompt: its description (the
@@ -74,6 +78,12 @@ public sealed class OptimisationCost
     /// <summary>Upper bound of the whole run: the search (its steps' worst case, or the work budget when smaller) plus <see cref="AfterSearch"/>.</summary>
     public long MaxTotal(long? workBudget) => Math.Min(WorstCaseSearch, workBudget ?? long.MaxValue) + AfterSearch;
 
-    private bool Interleaved => _request.Method == OptimisationMethod.Hybrid && _request.HybridVariant != HybridVariant.Sequential;
-    private bool BestReadouts => _request.Method == OptimisationMethod.Hybrid && _request.HybridBestReadouts;
+    private GcgOptions Gcg => _request.Search switch
+    {
+        GcgOptions gcg => gcg,
+        HybridOptions hybrid => hybrid.Gcg,
+        _ => DefaultGcg,
+    };
+
+    private static readonly GcgOptions DefaultGcg = new();
 }

@@ -24,7 +24,7 @@ public static class PromptOptimiser
         ArgumentNullException.ThrowIfNull(model);
         ArgumentNullException.ThrowIfNull(request);
         using var problem = new OptimisationProblem(model, request);   // validates the request first
-        var method = PromptSearchMethods.For(request.Method);
+        var method = PromptSearchMethods.For(request.Search);
         using var random = new SeededRandom(request.Seed);
         using var init = new Initialiser(problem, random);
         var log = new SearchLog(problem, new PromptVerifier(problem), progress, ct);
@@ -33,5 +33,5 @@ public static class PromptOptimiser
     }
 
     /// <summary>Steps of embedding descent before GCG takes over (all of them for descent, none for GCG and the interleaved hybrids).</summary>
-    public static int DescentSteps(OptimisationRequest request) => PromptSearchMethods.For(request.Method).DescentSteps(request);
+    public static int DescentSteps(OptimisationRequest request) => PromptSearchMethods.For(request.Search).DescentSteps(request);
 }

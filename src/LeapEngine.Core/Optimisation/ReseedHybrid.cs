@@ -1,34 +1,35 @@
+using LeapEngine.Core.Optimisation.Options;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Optimisation;
 
 /// <summary>
-/// The reseed hybrid (<see cref="HybridVariant.Reseed"/>): GCG does the search, descent explores
+/// The reseed hybrid (<see cref="ReseedHybridOptions"/>): GCG does the search, descent explores
 /// beside it. Descent is ~15x cheaper per step in counted work, so each GCG step buys a few
 /// descent steps whose readouts are verified (descent's own cheap successes) and scored exactly
 /// into a pool; a GCG candidate stuck in a basin (no lower exact loss for
-/// <see cref="OptimisationRequest.HybridStallSteps"/> steps) restarts from the best readout
+/// <see cref="ReseedHybridOptions.StallSteps"/> steps) restarts from the best readout
 /// descent has found that no candidate was given before.
 /// </summary>
 internal static class ReseedHybrid
 {
-    public static void Search(OptimisationProblem problem, SearchLog log, Initialiser init, SeededRandom random)
+    public static void Search(Methods.SearchRun run, ReseedHybridOptions options)
     {
-        var request = problem.Request;
+        var (problem, log, init, random, request) = (run.Problem, run.Log, run.Init, run.Random, run.Request);
         int candidates = request.Candidates;
         long gcgWork = problem.Cost.GcgStep;
         long descentWork = problem.Cost.ReseedDescentStep;   // its step and the exact scores of its readouts
-        bool explore = !request.AblateRandomProposals;   // the ablation: stall restarts from fresh initial spans, no descent
+        bool explore = !options.AblateRandomProposals;   // the ablation: stall restarts from fresh initial spans, no descent
         var pool = new ReadoutPool();
-        var stall = new StallCounter(candidates, request.HybridStallSteps);
+        var stall = new StallCounter(candidates, options.StallSteps);
 
         using var start = init.Ids(candidates);
-        using var gcg = new GreedyCoordinateGradient(problem, random, start);
+        using var gcg = new GreedyCoordinateGradient(problem, options.Gcg, random, start);
         using var directions = init.Directions(candidates);
-        using var descent = explore ? new EmbeddingDescent(problem, directions) : null;
+        using var descent = explore ? new EmbeddingDescent(problem, options.Descent, directions) : null;
         while (log.Steps < request.Steps && !log.Done)
         {
-            for (int s = 0; descent is not null && s < request.HybridDescentSteps && log.Steps < request.Steps && !log.Done; s++)
+            for (int s = 0; descent is not null && s < options.DescentSteps && log.Steps < request.Steps && !log.Done; s++)
             {
                 if (!log.Fits(descentWork + gcgWork)) return;   // never leave GCG's next step without room
                 log.BeforeStep();
@@ -46,7 +47,7 @@ internal static class ReseedHybrid
             {
                 var (ids, loss, nll) = gcg.Step();
                 log.CountGradientPass(candidates);
-                log.CountScored((long)candidates * request.SearchWidth);
+                log.CountScored((long)candidates * options.Gcg.SearchWidth);
                 var restart = log.AfterStep("hybrid", ids, nll);
                 var stalled = stall.Update(loss).Except(restart).ToList();
                 if (restart.Count > 0) gcg.Restart(restart, init.Ids(restart.Count));

@@ -149,7 +149,7 @@ internal sealed class SearchLog
             ModelId = _problem.Model.Id,
             Target = request.Target,
             TargetIds = _problem.TargetIds,
-            Method = request.Method,
+            Method = request.Search.Method,
             Seed = request.Seed,
             Successes = kept,
             StepsRun = Steps,

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Serialization;
 using LeapEngine.Jobs.Handlers;
 using LeapEngine.Jobs.Optimisation.Search;
@@ -80,11 +81,11 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     public string? HybridVariant { get; set; }
     /// <summary>Deprecated (use <c>search.descent_steps</c>): descent steps per GCG step, 1 to 16.</summary>
     [Obsolete(LegacySearchFields.Note)]
-    [Range(1, OptimisationRequest.MaxHybridDescentSteps, ErrorMessage = Between)]
+    [Range(1, HybridOptions.MaxDescentSteps, ErrorMessage = Between)]
     public int? HybridDescentSteps { get; set; }
     /// <summary>Deprecated (use <c>search.nearest_tokens</c>): tokens nearest descent's point offered per position, 1 to 64.</summary>
     [Obsolete(LegacySearchFields.Note)]
-    [Range(1, OptimisationRequest.MaxHybridNearestTokens, ErrorMessage = Between)]
+    [Range(1, HybridOptions.MaxNearestTokens, ErrorMessage = Between)]
     public int? HybridNearestTokens { get; set; }
     /// <summary>Deprecated (use <c>search.descent_fraction</c>): the sequential hybrid's share of steps spent on descent, strictly between 0 and 1.</summary>
     [Obsolete(LegacySearchFields.Note)]
@@ -100,9 +101,10 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
     /// The engine's request. The bounds above are checked before it, at submission (<see cref="JobRequestValidation"/>:
     /// a 400 names the field at fault); here only the words for enum values are read.
     /// </summary>
-    public OptimisationRequest ToEngine() => SearchOptions().ApplyTo(new OptimisationRequest
+    public OptimisationRequest ToEngine() => new()
     {
         Target = Target,
+        Search = SearchOptions().ToEngine(),
         Length = Length,
         Steps = Steps,
         Candidates = Candidates,
@@ -115,7 +117,7 @@ public sealed class PromptOptimisationJobRequest : IJobRequest
         StopAfterSuccesses = StopAfterSuccesses,
         MaxWork = MaxWork,
         MaxSeconds = MaxSeconds,
-    });
+    };
 
     /// <summary>
     /// The search as <see cref="Search"/> gives it, else as the deprecated flat fields give it, else the default (the

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Tests.Optimisation;
@@ -12,7 +13,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Fact]
     public void Work_is_counted_as_forward_token_equivalents()
     {
-        var request = new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 3, Candidates = 2, SearchWidth = 8 };
+        var request = new OptimisationRequest { Target = Unreachable, Search = new GcgOptions { SearchWidth = 8 }, Steps = 3, Candidates = 2 };
         var result = PromptOptimiser.Run(fixture.Model, request);
         // Per step: forward + backward over 2 sequences (x3) and 2 x 8 scored sequences; each
         // fresh prompt verified costs its prefill plus the tokens it may generate.
@@ -26,7 +27,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [InlineData(OptimisationMethod.Descent)]
     public void Max_work_stops_the_search_before_it_is_exceeded(OptimisationMethod method)
     {
-        var baseRequest = new OptimisationRequest { Target = Unreachable, Method = method, Steps = 1000, Candidates = 2, SearchWidth = 8 };
+        var baseRequest = new OptimisationRequest { Target = Unreachable, Search = Searches.Of(method).WithSearchWidth(8), Steps = 1000, Candidates = 2 };
         long step = (method == OptimisationMethod.Gcg ? 22 : 6) * LossTokens(baseRequest) + 2 * VerifyWork(baseRequest);   // worst case of one step
         var request = baseRequest with { MaxWork = 4 * step + step / 2 };
         var result = PromptOptimiser.Run(fixture.Model, request);
@@ -41,8 +42,8 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = OptimisationMethod.Hybrid, Steps = 1000, Candidates = 2, SearchWidth = 8, HybridDescentFraction = 0.5,
-            HybridVariant = HybridVariant.Sequential,
+            Target = Unreachable, Steps = 1000, Candidates = 2,
+            Search = new SequentialHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 }, DescentFraction = 0.5 },
         };
         long descentStep = 6 * LossTokens(request) + 2 * VerifyWork(request), gcgStep = 22 * LossTokens(request) + 2 * VerifyWork(request);
         request = request with { MaxWork = 6 * descentStep + 2 * gcgStep };
@@ -58,7 +59,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Fact]
     public void Max_seconds_stops_the_search()
     {
-        var request = new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 1000, Candidates = 2, SearchWidth = 8, MaxSeconds = 1e-9 };
+        var request = new OptimisationRequest { Target = Unreachable, Search = new GcgOptions { SearchWidth = 8 }, Steps = 1000, Candidates = 2, MaxSeconds = 1e-9 };
         var result = PromptOptimiser.Run(fixture.Model, request);
         Assert.Equal(0, result.StepsRun);
         Assert.Equal(0, result.Work);
@@ -69,7 +70,7 @@ public class BudgetTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Fact]
     public void Successes_record_the_work_spent_to_reach_them()
     {
-        var result = PromptOptimiser.Run(fixture.Model, new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 30, StopAfterSuccesses = 2 });
+        var result = PromptOptimiser.Run(fixture.Model, new OptimisationRequest { Target = " dog", Search = new GcgOptions(), Steps = 30, StopAfterSuccesses = 2 });
         Assert.Equal(2, result.Successes.Count);
         Assert.True(result.Successes[0].Work > 0);
         Assert.True(result.Successes[0].Work <= result.Successes[1].Work);
@@ -105,8 +106,8 @@ public class ReadoutPoolTests(StoriesFixture fixture) : IClassFixture<StoriesFix
     {
         var request = new OptimisationRequest
         {
-            Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, Steps = 10, Candidates = 2, SearchWidth = 8, HybridBestReadouts = true,
-            HybridVariant = HybridVariant.Sequential,
+            Target = " zebra xylophone quantum", Steps = 10, Candidates = 2,
+            Search = new SequentialHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 }, BestReadouts = true },
         };
         var result = PromptOptimiser.Run(fixture.Model, request);
         Assert.Equal(10, result.StepsRun);

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     public void Margin_loss_sums_how_far_the_best_other_token_is_above_the_target(double margin)
     {
         var model = fixture.Model;
-        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, GreedyMargin = margin };
+        var request = new OptimisationRequest { Target = " the park", Search = new GcgOptions(), GreedyMargin = margin };
         using var problem = new OptimisationProblem(model, request);
         var span = new[] { problem.AllowedIds[10], problem.AllowedIds[50], problem.AllowedIds[90], problem.AllowedIds[130] };
         using var scope = NewDisposeScope();
@@ -42,7 +43,7 @@ public class GreedyMarginTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     {
         var request = new OptimisationRequest
         {
-            Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored, GreedyMargin = 1, Steps = 30,
+            Target = " the park", Search = new AnchoredHybridOptions(), GreedyMargin = 1, Steps = 30,
         };
         var (a, _) = fixture.RunTwiceFindingOneVerifiedPrompt(request);
         Assert.True(a.ProposalsTaken > 0, "descent's proposals were never taken");

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -21,12 +22,12 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
         var start = full(2, 4, (long)problem.AllowedIds[0]);                                                // [B, length]
 
         using var random = new SeededRandom(0);
-        using var plain = new GreedyCoordinateGradient(problem, random, start);
+        using var plain = new GreedyCoordinateGradient(problem, Gcg(request), random, start);
         var (_, plainLoss, _) = plain.Step();
         Assert.All(plainLoss, l => Assert.True(l > goodLoss, $"single swaps reached {l} <= {goodLoss}: the test would prove nothing"));
 
         using var random2 = new SeededRandom(0);
-        using var offered = new GreedyCoordinateGradient(problem, random2, start);
+        using var offered = new GreedyCoordinateGradient(problem, Gcg(request), random2, start);
         var (ids, loss, _) = offered.Step(goodIds.unsqueeze(0).expand(2, 1, 4));                           // [B, 1, length]
         Assert.All(loss, l => Assert.Equal(goodLoss, l, 3));
         Assert.Equal(good.Concat(good).Select(i => (long)i), ids.data<long>().ToArray());
@@ -41,7 +42,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
         var goodIds = tensor(good.Select(i => (long)i).ToArray()).reshape(1, 1, 4);                         // [B, 1, length]
         using var random = new SeededRandom(0);
         // Start at the good span: GCG always moves, so after one step the candidate has left it.
-        using var gcg = new GreedyCoordinateGradient(problem, random, goodIds.reshape(1, 4));
+        using var gcg = new GreedyCoordinateGradient(problem, Gcg(request), random, goodIds.reshape(1, 4));
         gcg.Step();
         Assert.NotEqual(good.Select(i => (long)i), gcg.Current().data<long>().ToArray());
         // Proposed again, the span it held is withdrawn: no slot offered, nothing taken.
@@ -56,9 +57,18 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     /// <summary>A small GCG request for " dog" and a verified prompt for it (found by a full-size GCG search).</summary>
     private (OptimisationRequest Request, int[] Span) VerifiedDogSpan(int candidates)
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Candidates = candidates, SearchWidth = 8 };
-        return (request, PromptOptimiser.Run(fixture.Model, request with { Steps = 30, Candidates = 8, SearchWidth = 64 }).Successes[0].PromptIds);
+        var request = new OptimisationRequest { Target = " dog", Search = new GcgOptions { SearchWidth = 8 }, Candidates = candidates };
+        return (request, PromptOptimiser.Run(fixture.Model, request with { Steps = 30, Candidates = 8, Search = new GcgOptions { SearchWidth = 64 } }).Successes[0].PromptIds);
     }
+
+    private static GcgOptions Gcg(OptimisationRequest request) => (GcgOptions)request.Search;
+
+    private static InterleavedHybridOptions Interleaved(bool anchored) => anchored ? new AnchoredHybridOptions() : new ChainHybridOptions();
+
+    private static OptimisationRequest ProposerRequest(bool anchored, int candidates) => new()
+    {
+        Target = " dog", Search = Interleaved(anchored), Candidates = candidates, Length = 4,
+    };
 
     [Fact]
     public void Visited_spans_remember_per_candidate()
@@ -77,12 +87,12 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [InlineData(false)]
     public void Proposer_offers_each_readout_whole_and_as_single_substitutions(bool anchored)
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, Candidates = 3, Length = 4 };
+        var request = ProposerRequest(anchored, candidates: 3);
         using var problem = new OptimisationProblem(fixture.Model, request);
         using var scope = NewDisposeScope();
         using var random = new SeededRandom(1);
         using var init = new Initialiser(problem, random);
-        using var proposer = new DescentProposer(problem, init.Directions(3), anchored);
+        using var proposer = new DescentProposer(problem, Interleaved(anchored), init.Directions(3));
         var current = init.Ids(3);                                                                           // [B, length]
         var proposals = proposer.Propose(current, steps: 3);
         Assert.Equal(new long[] { 3, 3 * 5, 4 }, proposals.shape);   // 3 readouts x (whole + 4 single swaps)
@@ -106,12 +116,12 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [Fact]
     public void Proposer_offers_the_next_nearest_tokens_as_single_substitutions()
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, Candidates = 2, Length = 4 };
+        var request = ProposerRequest(anchored: true, candidates: 2);
         using var problem = new OptimisationProblem(fixture.Model, request);
         using var scope = NewDisposeScope();
         using var random = new SeededRandom(2);
         using var init = new Initialiser(problem, random);
-        using var proposer = new DescentProposer(problem, init.Directions(2), anchored: true);
+        using var proposer = new DescentProposer(problem, Interleaved(anchored: true), init.Directions(2));
         var current = init.Ids(2);                                                                           // [B, length]
         var proposals = proposer.Propose(current, steps: 1, perPosition: 3);
         Assert.Equal(new long[] { 2, 5 + 2 * 4, 4 }, proposals.shape);   // one readout (whole + 4 swaps), then 2 next-nearest x 4 positions
@@ -135,8 +145,8 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored, HybridDescentSteps = 2,
-            Steps = 3, Candidates = 2, SearchWidth = 8,
+            Target = Unreachable, Search = new AnchoredHybridOptions { DescentSteps = 2, Gcg = new GcgOptions { SearchWidth = 8 } },
+            Steps = 3, Candidates = 2,
         };
         var progress = new List<ProgressUpdate>();
         var result = PromptOptimiser.Run(fixture.Model, request, new PromptOptimiserTests.Collect(progress));
@@ -154,7 +164,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     [InlineData(HybridVariant.Chain)]
     public void Interleaved_hybrids_find_verified_prompts_deterministically(HybridVariant variant)
     {
-        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = variant, Steps = 30, Seed = 0 };
+        var request = new OptimisationRequest { Target = " the park", Search = HybridOptions.Of(variant), Steps = 30, Seed = 0 };
         fixture.RunTwiceFindingOneVerifiedPrompt(request);
     }
 
@@ -163,7 +173,7 @@ public class HybridTests(StoriesFixture fixture) : IClassFixture<StoriesFixture>
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored, Steps = 1000, Candidates = 2, SearchWidth = 8,
+            Target = Unreachable, Search = new AnchoredHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 } }, Steps = 1000, Candidates = 2,
             MaxWork = 20_000,
         };
         var progress = new List<ProgressUpdate>();

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 
 namespace LeapEngine.Core.Tests.Optimisation;
 
@@ -17,7 +18,7 @@ public class OptimisationCostTests(StoriesFixture fixture) : IClassFixture<Stori
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = method, HybridVariant = variant, Steps = 4, Candidates = 3, SearchWidth = 8, Seed = 2,
+            Target = Unreachable, Search = Searches.Of(method, variant).WithSearchWidth(8), Steps = 4, Candidates = 3, Seed = 2,
         };
         var result = PromptOptimiser.Run(fixture.Model, request);
         Assert.InRange(result.Work, 1, OptimisationCost.For(fixture.Model, request).WorstCaseSearch);
@@ -27,12 +28,12 @@ public class OptimisationCostTests(StoriesFixture fixture) : IClassFixture<Stori
     public void A_search_that_finds_nothing_says_so_and_what_stopped_it()
     {
         var bySteps = PromptOptimiser.Run(fixture.Model,
-            new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 2, Candidates = 2, SearchWidth = 4 });
+            new OptimisationRequest { Target = Unreachable, Search = new GcgOptions { SearchWidth = 4 }, Steps = 2, Candidates = 2 });
         Assert.Empty(bySteps.Successes);
         Assert.Equal("steps", bySteps.StopReason);
         Assert.StartsWith("no verified prompt found: the search stopped after all 2 steps", bySteps.Summary);
 
-        var request = new OptimisationRequest { Target = Unreachable, Method = OptimisationMethod.Gcg, Steps = 1000, Candidates = 2, SearchWidth = 4 };
+        var request = new OptimisationRequest { Target = Unreachable, Search = new GcgOptions { SearchWidth = 4 }, Steps = 1000, Candidates = 2 };
         var cost = OptimisationCost.For(fixture.Model, request);
         var byWork = PromptOptimiser.Run(fixture.Model, request with { MaxWork = 3 * (cost.GcgStep + cost.VerifyStep) });
         Assert.Equal("work_budget", byWork.StopReason);

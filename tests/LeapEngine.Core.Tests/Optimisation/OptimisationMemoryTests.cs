@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Tests.Models;
 using TorchSharp;
 
@@ -13,9 +14,9 @@ public class OptimisationMemoryTests(StoriesFixture fixture) : IClassFixture<Sto
     public void Thousand_descent_steps_and_hundred_gcg_and_hybrid_steps_leave_no_live_tensors()
     {
         // An unreachable target so every step runs; small batches keep it fast.
-        var descent = new OptimisationRequest { Target = " zebra xylophone", Method = OptimisationMethod.Descent, Steps = 1000, Candidates = 2, Length = 2, ExtraVerifyTokens = 0 };
-        var gcg = descent with { Method = OptimisationMethod.Gcg, Steps = 100, SearchWidth = 8 };
-        var hybrid = gcg with { Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Anchored };
+        var descent = new OptimisationRequest { Target = " zebra xylophone", Search = new DescentOptions(), Steps = 1000, Candidates = 2, Length = 2, ExtraVerifyTokens = 0 };
+        var gcg = descent with { Search = new GcgOptions { SearchWidth = 8 }, Steps = 100 };
+        var hybrid = gcg with { Search = new AnchoredHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 } } };
         PromptOptimiser.Run(fixture.Model, descent with { Steps = 5 });   // warm up anything created once per process
         PromptOptimiser.Run(fixture.Model, gcg with { Steps = 5 });
         PromptOptimiser.Run(fixture.Model, hybrid with { Steps = 5 });

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 
 namespace LeapEngine.Core.Tests.Optimisation;
@@ -15,7 +16,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [InlineData(OptimisationMethod.Descent, " dog")]
     public void Finds_prompts_whose_greedy_generation_says_the_target(OptimisationMethod method, string target)
     {
-        var request = new OptimisationRequest { Target = target, Method = method, Steps = 30, Seed = 0 };
+        var request = new OptimisationRequest { Target = target, Search = Searches.Of(method), Steps = 30, Seed = 0 };
         var result = PromptOptimiser.Run(Model, request);
 
         var success = Assert.Single(result.Successes);
@@ -33,7 +34,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public void The_same_seed_gives_the_same_result_and_another_seed_another_search()
     {
-        var request = new OptimisationRequest { Target = " very happy", Method = OptimisationMethod.Hybrid, Steps = 12, StopAfterSuccesses = 50 };
+        var request = new OptimisationRequest { Target = " very happy", Search = new AnchoredHybridOptions(), Steps = 12, StopAfterSuccesses = 50 };
         var a = PromptOptimiser.Run(Model, request);
         var b = PromptOptimiser.Run(Model, request);
         Assert.Equal(a.BestTargetNllPerStep, b.BestTargetNllPerStep);
@@ -48,7 +49,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         var allowed = Vocabulary.Allowed(Model, VocabularyFilter.Printable).Where(id => id % 2 == 0).ToArray();
         var request = new OptimisationRequest
         {
-            Target = " park", Method = OptimisationMethod.Gcg, Steps = 40, Length = 3, Prefix = "One day,", Suffix = " to the",
+            Target = " park", Search = new GcgOptions(), Steps = 40, Length = 3, Prefix = "One day,", Suffix = " to the",
             AllowedTokenIds = allowed, Seed = 0,
         };
         var result = PromptOptimiser.Run(Model, request);
@@ -65,7 +66,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public void Exact_continuation_successes_start_with_the_target()
     {
-        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 40, ExactContinuation = true, StopAfterSuccesses = 2 };
+        var request = new OptimisationRequest { Target = " the park", Search = new GcgOptions(), Steps = 40, ExactContinuation = true, StopAfterSuccesses = 2 };
         var result = PromptOptimiser.Run(Model, request);
         Assert.NotEmpty(result.Successes);
         foreach (var s in result.Successes)
@@ -79,7 +80,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public void Several_successes_are_distinct_prompts()
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 40, StopAfterSuccesses = 4 };
+        var request = new OptimisationRequest { Target = " dog", Search = new GcgOptions(), Steps = 40, StopAfterSuccesses = 4 };
         var result = PromptOptimiser.Run(Model, request);
         Assert.Equal(4, result.Successes.Count);
         Assert.Equal(4, result.Successes.Select(s => string.Join(",", s.PromptIds)).Distinct().Count());
@@ -93,7 +94,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         // An unreachable target: every step runs, descent for 30% of them, then GCG.
         var request = new OptimisationRequest
         {
-            Target = " zebra xylophone quantum", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Sequential, Steps = 10, Candidates = 2, SearchWidth = 8,
+            Target = " zebra xylophone quantum", Search = new SequentialHybridOptions { Gcg = new GcgOptions { SearchWidth = 8 } }, Steps = 10, Candidates = 2,
         };
         var progress = new List<ProgressUpdate>();
         var result = PromptOptimiser.Run(Model, request, new Collect(progress));
@@ -111,7 +112,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public void Descent_lowers_the_target_loss()
     {
-        var request = new OptimisationRequest { Target = " a big dog", Method = OptimisationMethod.Descent, Steps = 40, StopAfterSuccesses = 100, Seed = 3 };
+        var request = new OptimisationRequest { Target = " a big dog", Search = new DescentOptions(), Steps = 40, StopAfterSuccesses = 100, Seed = 3 };
         var curve = PromptOptimiser.Run(Model, request).BestTargetNllPerStep;
         Assert.True(curve.TakeLast(5).Average() < curve[0] - 1, $"first {curve[0]}, last five {string.Join(", ", curve.TakeLast(5))}");
     }
@@ -122,7 +123,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
         using var cts = new CancellationTokenSource();
         var seen = new List<ProgressUpdate>();
         var progress = new Collect(seen, p => { if (p.Done == 3) cts.Cancel(); });
-        var request = new OptimisationRequest { Target = " zebra xylophone", Method = OptimisationMethod.Hybrid, Steps = 1000 };
+        var request = new OptimisationRequest { Target = " zebra xylophone", Search = new AnchoredHybridOptions(), Steps = 1000 };
         Assert.ThrowsAny<OperationCanceledException>(() => PromptOptimiser.Run(Model, request, progress, cts.Token));
         Assert.Equal(3, seen.Count);
     }
@@ -130,7 +131,7 @@ public class PromptOptimiserTests(StoriesFixture fixture) : IClassFixture<Storie
     [Fact]
     public void Result_round_trips_through_Json()
     {
-        var result = PromptOptimiser.Run(Model, new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Gcg, Steps = 10 });
+        var result = PromptOptimiser.Run(Model, new OptimisationRequest { Target = " dog", Search = new GcgOptions(), Steps = 10 });
         var json = JsonSerializer.Serialize(result);
         var back = JsonSerializer.Deserialize<OptimisationResult>(json)!;
         Assert.Equal(result.Successes[0].PromptIds, back.Successes[0].PromptIds);

@@ -1,11 +1,12 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Optimisation.Methods;
 using LeapEngine.Core.Serialization;
 
 namespace LeapEngine.Core.Tests.Optimisation;
 
 /// <summary>
-/// Methods are plug-ins: one per request value, named as the wire names it, and each one's step estimate is the
+/// Methods are plug-ins: one per request value and options type, named as the wire names it, and each one's step estimate is the
 /// documented formula (docs/prompt-optimisation.md, "Counted work"), which the cost model and a job's reservation use.
 /// </summary>
 public class PromptSearchMethodsTests
@@ -26,6 +27,21 @@ public class PromptSearchMethodsTests
         Assert.Contains("use one of: descent, gcg, hybrid", undefined.Message);
     }
 
+    [Fact]
+    public void The_options_type_selects_the_plug_in_and_each_plug_in_refuses_another_methods_options()
+    {
+        SearchOptions[] every = [new DescentOptions(), new GcgOptions(), .. Enum.GetValues<HybridVariant>().Select(HybridOptions.Of)];
+        foreach (var options in every)
+        {
+            var plugIn = PromptSearchMethods.For(options);
+            Assert.Equal(options.Method, plugIn.Method);
+            Assert.IsAssignableFrom(plugIn.OptionsType, options);
+        }
+        var cost = new OptimisationCost(new OptimisationRequest(), contextTokens: 1, suffixTokens: 0, targetTokens: 1);
+        var wrong = Assert.Throws<ArgumentException>(() => PromptSearchMethods.For(OptimisationMethod.Gcg).StepWork(cost, new DescentOptions()));
+        Assert.Equal("the gcg search reads GcgOptions, not DescentOptions", wrong.Message);
+    }
+
     public static TheoryData<OptimisationMethod, HybridVariant> Variants => new()
     {
         { OptimisationMethod.Descent, HybridVariant.Anchored },
@@ -43,11 +59,13 @@ public class PromptSearchMethodsTests
     {
         // B candidates, W search width, T tokens per loss sequence (context 3 + span 5 + suffix 2 + target 4 - 1 = 13).
         const long B = 6, W = 10, T = 13, DescentStepsPerGcg = 2, Steps = 7;
-        var request = new OptimisationRequest
+        var search = Searches.Of(method, variant).WithSearchWidth((int)W) switch
         {
-            Method = method, HybridVariant = variant, Candidates = (int)B, SearchWidth = (int)W, Length = 5, Steps = (int)Steps,
-            HybridDescentSteps = (int)DescentStepsPerGcg,
+            InterleavedHybridOptions interleaved => interleaved with { DescentSteps = (int)DescentStepsPerGcg },
+            ReseedHybridOptions reseed => reseed with { DescentSteps = (int)DescentStepsPerGcg },
+            var other => other,
         };
+        var request = new OptimisationRequest { Search = search, Candidates = (int)B, Length = 5, Steps = (int)Steps };
         var cost = new OptimisationCost(request, contextTokens: 3, suffixTokens: 2, targetTokens: 4);
         long descent = 3 * B * T, gcg = 3 * B * T + B * W * T;
         long interleavedGcg = gcg + DescentStepsPerGcg * 3 * B * T;   // the chain, anchored and reseed hybrids' GCG steps
@@ -59,7 +77,7 @@ public class PromptSearchMethodsTests
             (_, HybridVariant.Reseed) => Math.Max(descent + B * T, interleavedGcg),   // its descent steps score their readouts
             _ => Math.Max(descent, interleavedGcg),
         };
-        Assert.Equal(expected, PromptSearchMethods.For(method).StepWork(cost, request));
+        Assert.Equal(expected, PromptSearchMethods.For(search).StepWork(cost, search));
         long verifyStep = B * (3 + 5 + 2 + 4 + request.ExtraVerifyTokens);   // every candidate's prefill and generation
         Assert.Equal(Steps * (expected + verifyStep), cost.WorstCaseSearch);
     }

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 
 namespace LeapEngine.Core.Tests.Optimisation;
 
@@ -11,16 +12,12 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
         { "length must be 1", new OptimisationRequest { Target = " ball", Length = 65 } },
         { "steps must be", new OptimisationRequest { Target = " ball", Steps = 0 } },
         { "candidates must be", new OptimisationRequest { Target = " ball", Candidates = 0 } },
-        { "learning rate", new OptimisationRequest { Target = " ball", LearningRate = double.NaN } },
-        { "nearest-token weight", new OptimisationRequest { Target = " ball", NearestTokenWeight = -1 } },
-        { "top-k", new OptimisationRequest { Target = " ball", TopK = 0 } },
-        { "search width", new OptimisationRequest { Target = " ball", SearchWidth = 0 } },
-        { "hybrid descent fraction", new OptimisationRequest { Target = " ball", HybridDescentFraction = 1 } },
-        { "descent steps per GCG step must be 1 to 16", new OptimisationRequest { Target = " ball", HybridDescentSteps = 0 } },
-        { "hybrid's learning rate", new OptimisationRequest { Target = " ball", HybridLearningRate = 0 } },
-        { "nearest tokens per position must be 1 to 64", new OptimisationRequest { Target = " ball", HybridNearestTokens = 65 } },
-        { "stall steps must be 1 to 1000", new OptimisationRequest { Target = " ball", HybridStallSteps = 0 } },
-        { "unknown hybrid variant", new OptimisationRequest { Target = " ball", HybridVariant = (HybridVariant)9 } },
+        // The search's own fields are checked by its options type (SearchOptionsTests); the request runs that check.
+        { "GcgOptions.TopK must be 1 to 4096, got 0", new OptimisationRequest { Target = " ball", Search = new GcgOptions { TopK = 0 } } },
+        { "AnchoredHybridOptions.Descent.LearningRate must be a positive number, got NaN",
+            new OptimisationRequest { Target = " ball", Search = new AnchoredHybridOptions { Descent = new DescentOptions { LearningRate = double.NaN } } } },
+        { "the search is missing", new OptimisationRequest { Target = " ball", Search = null! } },
+        { "fluency weight must be >= 0", new OptimisationRequest { Target = " ball", FluencyWeight = -1 } },
         { "target window must be 0 to 8", new OptimisationRequest { Target = " ball", TargetWindow = -1 } },
         { "must not exceed the extra verification tokens", new OptimisationRequest { Target = " ball", TargetWindow = 3, ExtraVerifyTokens = 2 } },
         { "exact continuation", new OptimisationRequest { Target = " ball", TargetWindow = 1, ExactContinuation = true } },
@@ -34,7 +31,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void Bad_requests_throw_argument_exceptions_that_say_what_to_fix(string message, OptimisationRequest request)
+    public void BadRequestsThrowArgumentExceptionsThatSayWhatToFix(string message, OptimisationRequest request)
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => request.Validate(fixture.Model));
         Assert.Contains(message, e.Message);
@@ -43,7 +40,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void Empty_allowed_vocabulary_is_an_error()
+    public void EmptyAllowedVocabularyIsAnError()
     {
         // Only BOS and EOS allowed: the printable filter removes both.
         var request = new OptimisationRequest { Target = " ball", AllowedTokenIds = [1, 2] };
@@ -52,7 +49,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void Default_request_is_valid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
+    public void DefaultRequestIsValid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
 
     [Theory]
     [InlineData(OptimisationMethod.Descent, 10, 10)]
@@ -60,12 +57,13 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     [InlineData(OptimisationMethod.Hybrid, 10, 3)]
     [InlineData(OptimisationMethod.Hybrid, 2, 1)]
     [InlineData(OptimisationMethod.Hybrid, 1, 1)]
-    public void Descent_steps_follow_the_method(OptimisationMethod method, int steps, int expected) =>
-        Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = method, Steps = steps, HybridVariant = HybridVariant.Sequential }));
+    public void DescentStepsFollowTheMethod(OptimisationMethod method, int steps, int expected) =>
+        Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Search = Searches.Of(method, HybridVariant.Sequential), Steps = steps }));
 
     [Theory]
     [InlineData(HybridVariant.Anchored)]
     [InlineData(HybridVariant.Chain)]
-    public void Interleaved_hybrids_have_no_separate_descent_phase(HybridVariant variant) =>
-        Assert.Equal(0, PromptOptimiser.DescentSteps(new OptimisationRequest { Method = OptimisationMethod.Hybrid, Steps = 10, HybridVariant = variant }));
+    [InlineData(HybridVariant.Reseed)]
+    public void HybridsBesideGcgHaveNoSeparateDescentPhase(HybridVariant variant) =>
+        Assert.Equal(0, PromptOptimiser.DescentSteps(new OptimisationRequest { Search = HybridOptions.Of(variant), Steps = 10 }));
 }

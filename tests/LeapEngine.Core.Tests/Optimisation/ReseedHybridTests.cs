@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -38,7 +39,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     [Fact]
     public void Reseeds_come_from_the_pool_best_first_then_from_fresh_spans()
     {
-        var request = new OptimisationRequest { Target = " dog", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed };
+        var request = new OptimisationRequest { Target = " dog", Search = new ReseedHybridOptions() };
         using var problem = new OptimisationProblem(fixture.Model, request);
         using var scope = NewDisposeScope();
         using var random = new SeededRandom(0);
@@ -57,8 +58,8 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed, HybridDescentSteps = 2, HybridStallSteps = 1,
-            Steps = 9, Candidates = 2, SearchWidth = 8,
+            Target = Unreachable, Search = new ReseedHybridOptions { DescentSteps = 2, StallSteps = 1, Gcg = new GcgOptions { SearchWidth = 8 } },
+            Steps = 9, Candidates = 2,
         };
         var phases = new List<string>();
         var result = PromptOptimiser.Run(fixture.Model, request, new PromptOptimiserTests.Collect([], p => phases.Add(p.Message![..p.Message!.IndexOf(':')])));
@@ -74,8 +75,8 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     {
         var request = new OptimisationRequest
         {
-            Target = Unreachable, Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed, HybridStallSteps = 1,
-            Steps = 8, Candidates = 2, SearchWidth = 1, AblateRandomProposals = true,
+            Target = Unreachable, Search = new ReseedHybridOptions { StallSteps = 1, Gcg = new GcgOptions { SearchWidth = 1 }, AblateRandomProposals = true },
+            Steps = 8, Candidates = 2,
         };
         var phases = new List<string>();
         var result = PromptOptimiser.Run(fixture.Model, request, new PromptOptimiserTests.Collect([], p => phases.Add(p.Message![..p.Message!.IndexOf(':')])));
@@ -89,7 +90,7 @@ public class ReseedHybridTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     {
         var request = new OptimisationRequest
         {
-            Target = " the park", Method = OptimisationMethod.Hybrid, HybridVariant = HybridVariant.Reseed, Steps = OptimisationRequest.MaxSteps, MaxWork = 60_000,
+            Target = " the park", Search = new ReseedHybridOptions(), Steps = OptimisationRequest.MaxSteps, MaxWork = 60_000,
         };
         var (a, b) = fixture.RunTwiceFindingOneVerifiedPrompt(request);
         Assert.True(a.Work <= request.MaxWork, $"work {a.Work} over the budget");

@@ -1,4 +1,5 @@
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using static TorchSharp.torch;
 
@@ -13,7 +14,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     public void Windowed_Nll_is_minus_log_of_the_targets_probability_summed_over_greedy_offsets(int window)
     {
         var model = fixture.Model;
-        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Length = 4, TargetWindow = window };
+        var request = new OptimisationRequest { Target = " the park", Search = new GcgOptions(), Length = 4, TargetWindow = window };
         using var problem = new OptimisationProblem(model, request);
         var spans = new[] { new[] { problem.AllowedIds[10], problem.AllowedIds[50], problem.AllowedIds[90], problem.AllowedIds[130] },
                             model.ContinuationIds(" They went to").Concat(new[] { problem.AllowedIds[7] }).Take(4).ToArray() };
@@ -39,7 +40,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     public void Each_offset_is_counted_as_another_loss_pass()
     {
         const string unreachable = " zebra xylophone quantum";
-        var request = new OptimisationRequest { Target = unreachable, Method = OptimisationMethod.Gcg, Steps = 2, Candidates = 2, SearchWidth = 8, TargetWindow = 2 };
+        var request = new OptimisationRequest { Target = unreachable, Search = new GcgOptions { SearchWidth = 8 }, Steps = 2, Candidates = 2, TargetWindow = 2 };
         var result = PromptOptimiser.Run(fixture.Model, request);
         long t = TextPieces.Context(fixture.Model, "").Length + 4 + fixture.Model.ContinuationIds(unreachable).Length - 1;
         long lossTokens = 3 * t + 1 + 2;   // offsets 0, 1, 2: passes of t, t + 1 and t + 2 tokens
@@ -50,7 +51,7 @@ public class TargetWindowTests(StoriesFixture fixture) : IClassFixture<StoriesFi
     [Fact]
     public void Windowed_gcg_finds_a_verified_prompt_deterministically()
     {
-        var request = new OptimisationRequest { Target = " the park", Method = OptimisationMethod.Gcg, Steps = 30, TargetWindow = 2 };
+        var request = new OptimisationRequest { Target = " the park", Search = new GcgOptions(), Steps = 30, TargetWindow = 2 };
         fixture.RunTwiceFindingOneVerifiedPrompt(request);
     }
 }

@@ -1,13 +1,15 @@
+using LeapEngine.Core.Optimisation.Options;
+
 namespace LeapEngine.Core.Optimisation.Methods;
 
 /// <summary>Greedy coordinate gradient alone (Zou et al. 2023): exact search over single-token swaps ranked by the one-hot gradient.</summary>
-internal sealed class GcgSearch : PromptSearchMethod
+internal sealed class GcgSearch : PromptSearchMethod<GcgOptions>
 {
     public override OptimisationMethod Method => OptimisationMethod.Gcg;
 
-    public override long StepWork(OptimisationCost cost, OptimisationRequest request) => cost.GcgStep;
+    private protected override long StepWork(OptimisationCost cost, GcgOptions options) => cost.GcgStep;
 
-    public override int DescentSteps(OptimisationRequest request) => 0;
+    private protected override int DescentSteps(OptimisationRequest request, GcgOptions options) => 0;
 
-    internal override void Search(SearchRun run) => SearchPhases.Gcg(run, handoff: null, interleaved: false);
+    internal override void Search(SearchRun run, GcgOptions options) => SearchPhases.Gcg(run, options, handoff: null, interleaved: null);
 }

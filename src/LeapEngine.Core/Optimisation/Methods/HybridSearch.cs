@@ -1,43 +1,52 @@
+using LeapEngine.Core.Optimisation.Options;
+
 namespace LeapEngine.Core.Optimisation.Methods;
 
 /// <summary>
-/// Descent and GCG together, in one of four <see cref="HybridVariant"/>s: sequential (descent, then GCG from its
-/// readouts), chain and anchored (GCG with descent's proposals among its exactly scored trials), reseed (GCG that
+/// Descent and GCG together, in one of four variants, each with its own options type: sequential (descent, then GCG from
+/// its readouts), chain and anchored (GCG with descent's proposals among its exactly scored trials), reseed (GCG that
 /// restarts stalled candidates from descent's best readouts).
 /// </summary>
-internal sealed class HybridSearch : PromptSearchMethod
+internal sealed class HybridSearch : PromptSearchMethod<HybridOptions>
 {
     public override OptimisationMethod Method => OptimisationMethod.Hybrid;
 
-    public override long StepWork(OptimisationCost cost, OptimisationRequest request) => request.HybridVariant == HybridVariant.Reseed
+    private protected override long StepWork(OptimisationCost cost, HybridOptions options) => options is ReseedHybridOptions
         ? Math.Max(cost.ReseedDescentStep, cost.GcgStep)
         : Math.Max(cost.DescentStep, cost.GcgStep);
 
-    public override int DescentSteps(OptimisationRequest request) => request.HybridVariant switch
+    private protected override int DescentSteps(OptimisationRequest request, HybridOptions options) => options switch
     {
+        SequentialHybridOptions when request.Steps == 1 => 1,
+        SequentialHybridOptions sequential => Math.Clamp((int)Math.Round(request.Steps * sequential.DescentFraction), 1, request.Steps - 1),
         // Descent runs beside GCG throughout: no phase of its own.
-        not HybridVariant.Sequential => 0,
-        _ when request.Steps == 1 => 1,
-        _ => Math.Clamp((int)Math.Round(request.Steps * request.HybridDescentFraction), 1, request.Steps - 1),
+        _ => 0,
     };
 
-    internal override void Search(SearchRun run)
+    internal override void Search(SearchRun run, HybridOptions options)
     {
-        var request = run.Request;
-        if (request.HybridVariant == HybridVariant.Reseed)
+        switch (options)
         {
-            ReseedHybrid.Search(run.Problem, run.Log, run.Init, run.Random);
-            return;
+            case ReseedHybridOptions reseed:
+                ReseedHybrid.Search(run, reseed);
+                return;
+            case InterleavedHybridOptions interleaved:
+                SearchPhases.Gcg(run, options.Gcg, handoff: null, interleaved);
+                return;
+            case SequentialHybridOptions sequential:
+                Sequential(run, sequential);
+                return;
+            default:
+                throw new ArgumentException($"unknown hybrid options {options.GetType().Name}");
         }
-        if (request.HybridVariant != HybridVariant.Sequential)
-        {
-            SearchPhases.Gcg(run, handoff: null, interleaved: true);
-            return;
-        }
-        int descentSteps = DescentSteps(request);
-        var pool = request.HybridBestReadouts ? new ReadoutPool() : null;
+    }
+
+    private void Sequential(SearchRun run, SequentialHybridOptions options)
+    {
+        int steps = run.Request.Steps, descentSteps = DescentSteps(run.Request, options);
+        var pool = options.BestReadouts ? new ReadoutPool() : null;
         // The descent phase gets its share of a budget as well as of the steps; GCG starts from its readouts.
-        using var handoff = SearchPhases.Descent(run, descentSteps, request.HybridDescentFraction, pool, handOff: descentSteps < request.Steps);
-        if (descentSteps < request.Steps) SearchPhases.Gcg(run, handoff, interleaved: false);
+        using var handoff = SearchPhases.Descent(run, options.Descent, descentSteps, options.DescentFraction, pool, handOff: descentSteps < steps);
+        if (descentSteps < steps) SearchPhases.Gcg(run, options.Gcg, handoff, interleaved: null);
     }
 }

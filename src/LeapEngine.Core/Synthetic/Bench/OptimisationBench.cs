@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 using LeapEngine.Core.Runtime;
 using LeapEngine.Core.Synthetic.Tasks;
 
@@ -22,15 +23,15 @@ public sealed record OptimisationBenchRow(
     string Method, int Runs, int Succeeded, int RecoveredTrigger, int EquivalentPrompts, int ModelConfirmed,
     int TargetsSolved, int Targets, double? MedianWorkToFirstSuccess, double MeanWork);
 
-/// <summary>The methods compared, each with the request fields that select it.</summary>
-public sealed record OptimisationBenchMethod(string Label, OptimisationMethod Method)
+/// <summary>The methods compared, each with the search options that select it.</summary>
+public sealed record OptimisationBenchMethod(string Label, SearchOptions Search)
 {
     /// <summary>Embedding descent, GCG and the default hybrid (anchored), every other setting at the library's defaults.</summary>
     public static IReadOnlyList<OptimisationBenchMethod> Standard { get; } =
     [
-        new("descent", OptimisationMethod.Descent),
-        new("gcg", OptimisationMethod.Gcg),
-        new("hybrid", OptimisationMethod.Hybrid),
+        new("descent", new DescentOptions()),
+        new("gcg", new GcgOptions()),
+        new("hybrid", new AnchoredHybridOptions()),
     ];
 }
 
@@ -76,7 +77,7 @@ public static class OptimisationBench
                     var clock = Stopwatch.StartNew();
                     var result = PromptOptimiser.Run(model, new OptimisationRequest
                     {
-                        Target = target, Method = method.Method, Length = length, Seed = seed,
+                        Target = target, Search = method.Search, Length = length, Seed = seed,
                         Steps = OptimisationRequest.MaxSteps, MaxWork = maxWork, AllowedTokenIds = words, ExactContinuation = true,
                     }, ct: ct);
                     var run = Score(model, task, method.Label, t, target, seed, result, clock.Elapsed.TotalSeconds);

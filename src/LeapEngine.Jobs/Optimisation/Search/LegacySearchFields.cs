@@ -44,7 +44,7 @@ public static class LegacySearchFields
 
     private static HybridSearchOptions Hybrid(PromptOptimisationJobRequest r)
     {
-        var variant = r.HybridVariant is null ? new OptimisationRequest().HybridVariant
+        var variant = r.HybridVariant is null ? HybridSearchOptions.DefaultVariant
             : PromptOptimisationJobRequest.Parse<HybridVariant>("hybrid_variant", r.HybridVariant);
         T? IfRead<T>(HybridKnob knob, T? value) where T : struct => variant.Reads(knob) ? value : null;
         return new HybridSearchOptions

@@ -1,6 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json.Serialization;
-using LeapEngine.Core.Optimisation;
+using LeapEngine.Core.Optimisation.Options;
 
 namespace LeapEngine.Jobs.Optimisation.Search;
 
@@ -20,14 +20,14 @@ public abstract class PromptSearchOptions
 
     internal const string Between = "{0} must be {1} to {2}";
 
-    /// <summary>The engine's request with this method and its knobs set; the bounds were checked at submission.</summary>
-    public abstract OptimisationRequest ApplyTo(OptimisationRequest engine);
+    /// <summary>The engine's options for this method, with the knobs given here and the engine's defaults for the rest; the bounds were checked at submission.</summary>
+    public abstract SearchOptions ToEngine();
 }
 
 /// <summary>Embedding descent alone (Adam on unit-direction input embeddings kept near real tokens): no knobs of its own here.</summary>
 public sealed class DescentSearchOptions : PromptSearchOptions
 {
-    public override OptimisationRequest ApplyTo(OptimisationRequest engine) => engine with { Method = OptimisationMethod.Descent };
+    public override SearchOptions ToEngine() => new DescentOptions();
 }
 
 /// <summary>Greedy coordinate gradient alone: exact search over single-token swaps ranked by the one-hot gradient.</summary>
@@ -37,6 +37,9 @@ public sealed class GcgSearchOptions : PromptSearchOptions
     [Range(1, MaxSearchWidth, ErrorMessage = Between)]
     public int? SearchWidth { get; set; }
 
-    public override OptimisationRequest ApplyTo(OptimisationRequest engine) =>
-        engine with { Method = OptimisationMethod.Gcg, SearchWidth = SearchWidth ?? engine.SearchWidth };
+    public override SearchOptions ToEngine()
+    {
+        var defaults = new GcgOptions();
+        return defaults with { SearchWidth = SearchWidth ?? defaults.SearchWidth };
+    }
 }
