@@ -31,7 +31,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
 
     [Theory]
     [MemberData(nameof(BadRequests))]
-    public void BadRequestsThrowArgumentExceptionsThatSayWhatToFix(string message, OptimisationRequest request)
+    public void Bad_requests_throw_argument_exceptions_that_say_what_to_fix(string message, OptimisationRequest request)
     {
         var e = Assert.ThrowsAny<ArgumentException>(() => request.Validate(fixture.Model));
         Assert.Contains(message, e.Message);
@@ -40,7 +40,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void EmptyAllowedVocabularyIsAnError()
+    public void Empty_allowed_vocabulary_is_an_error()
     {
         // Only BOS and EOS allowed: the printable filter removes both.
         var request = new OptimisationRequest { Target = " ball", AllowedTokenIds = [1, 2] };
@@ -49,7 +49,7 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     }
 
     [Fact]
-    public void DefaultRequestIsValid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
+    public void Default_request_is_valid() => new OptimisationRequest { Target = " ball" }.Validate(fixture.Model);
 
     [Theory]
     [InlineData(OptimisationMethod.Descent, 10, 10)]
@@ -57,13 +57,13 @@ public class RequestValidationTests(StoriesFixture fixture) : IClassFixture<Stor
     [InlineData(OptimisationMethod.Hybrid, 10, 3)]
     [InlineData(OptimisationMethod.Hybrid, 2, 1)]
     [InlineData(OptimisationMethod.Hybrid, 1, 1)]
-    public void DescentStepsFollowTheMethod(OptimisationMethod method, int steps, int expected) =>
+    public void Descent_steps_follow_the_method(OptimisationMethod method, int steps, int expected) =>
         Assert.Equal(expected, PromptOptimiser.DescentSteps(new OptimisationRequest { Search = Searches.Of(method, HybridVariant.Sequential), Steps = steps }));
 
     [Theory]
     [InlineData(HybridVariant.Anchored)]
     [InlineData(HybridVariant.Chain)]
     [InlineData(HybridVariant.Reseed)]
-    public void HybridsBesideGcgHaveNoSeparateDescentPhase(HybridVariant variant) =>
+    public void Hybrids_beside_GCG_have_no_separate_descent_phase(HybridVariant variant) =>
         Assert.Equal(0, PromptOptimiser.DescentSteps(new OptimisationRequest { Search = HybridOptions.Of(variant), Steps = 10 }));
 }
