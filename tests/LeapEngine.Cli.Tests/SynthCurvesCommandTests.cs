@@ -1,7 +1,6 @@
 using System.Text.Json;
 using LeapEngine.Cli.Plots;
 using LeapEngine.Core.Tests;
-using SkiaSharp;
 
 namespace LeapEngine.Cli.Tests;
 
@@ -39,7 +38,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
             Assert.Contains(rows.RootElement.EnumerateArray(), r => r.GetProperty("family").GetString() == "hipe pizza");
         }
         var figures = new[] { "1pct", "10pct", "50pct" }.Select(d => Path.Combine(plots, $"attribution-curves-remove-{d}.png")).ToArray();
-        foreach (var figure in figures) AssertPng(figure);
+        foreach (var figure in figures) PngChecks.AssertDrawn(figure);
 
         // A subset of the configurations, in the order given.
         var subset = _temp.Sub("subset.json");
@@ -53,7 +52,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
         // Redrawing from the rows alone (no model) writes the same figures under another name.
         (code, _, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json, "--plots", plots, "--name", "again");
         Assert.True(code == 0, err);
-        AssertPng(Path.Combine(plots, "again-remove-50pct.png"));
+        PngChecks.AssertDrawn(Path.Combine(plots, "again-remove-50pct.png"));
         (code, output, err) = await CliHarness.RunAsync("synth", "bench", "curves", "--rows", json);
         Assert.True(code == 0, err);
         Assert.Contains("| remove | 6 | 50% (3) | pizza |", output);   // the cells pooled over seeds
@@ -89,7 +88,7 @@ public sealed class SynthCurvesCommandTests : IDisposable
         var path = _temp.Sub("p/lines.png");
         BenchPlot.SaveLines(path, "title", "x", "y",
             [new PlotSeries("a", [1, 10, 100], [0.1, 0.5, 0.9]), new PlotSeries("b", [2, 20], [0.9, 0.2])], logX: true, yRange: (0, 1));
-        AssertPng(path);
+        PngChecks.AssertDrawn(path);
 
         Assert.Contains("2 x values and 1 y values",
             Assert.Throws<ArgumentException>(() => BenchPlot.SaveLines(path, "t", "x", "y", [new PlotSeries("a", [1, 2], [1])])).Message);
@@ -98,19 +97,5 @@ public sealed class SynthCurvesCommandTests : IDisposable
         Assert.Contains("not a finite number",
             Assert.Throws<ArgumentException>(() => BenchPlot.SaveLines(path, "t", "x", "y", [new PlotSeries("a", [1], [double.NaN])])).Message);
         Assert.Throws<ArgumentException>(() => BenchPlot.SaveLines(path, "t", "x", "y", []));
-    }
-
-    /// <summary>A PNG of the helper's size with drawn content: more than a handful of colours (not a blank canvas).</summary>
-    internal static void AssertPng(string path)
-    {
-        Assert.True(File.Exists(path), path);
-        using var bitmap = SKBitmap.Decode(path);
-        Assert.NotNull(bitmap);
-        Assert.Equal((BenchPlot.Width, BenchPlot.Height), (bitmap.Width, bitmap.Height));
-        var colours = new HashSet<uint>();
-        for (int y = 0; y < bitmap.Height; y += 7)
-            for (int x = 0; x < bitmap.Width; x += 7)
-                colours.Add((uint)bitmap.GetPixel(x, y));
-        Assert.True(colours.Count > 10, $"{path}: only {colours.Count} colours sampled");
     }
 }
