@@ -11,9 +11,6 @@ public sealed class ServeThreads(IOptions<OpenAiOptions> options) : IDisposable
 {
     private readonly ModelThreads _threads = new(options.Value.IntraOpThreads, "leap-serve");
 
-    /// <summary>Threads started so far (the most completions that ran their model work at once).</summary>
-    public int Started => _threads.Started;
-
     public Task RunAsync(Action work) => _threads.RunAsync(work);
 
     public void Dispose() => _threads.Dispose();

@@ -56,17 +56,10 @@ public sealed class BlackBoxInfluenceCheckHandler : IEndpointJobHandler<BlackBox
                 var attribution = await BlackBoxAttribution.RunAsync(client, capabilities, r.ToEngine(c), inner, ct);
                 var influence = attribution.SystemPrompt
                     ?? throw new InvalidOperationException("black-box attribution reported no system influence for messages with a system message");
-                var checks = new List<InfluenceFigureCheck>();
-                if (c.LogProbDrop is { } drop)
-                    checks.Add(new(InfluenceCheckHandler.LogProbDropFigure, influence.LogProbDrop, drop.Min, drop.Max, drop.Contains(influence.LogProbDrop)));
-                if (c.AttributionShare is { } share)
-                    checks.Add(new(InfluenceCheckHandler.AttributionShareFigure, influence.AttributionShare, share.Min, share.Max,
-                        share.Contains(influence.AttributionShare)));
-                results.Add(new InfluenceCaseResult(i, name, checks.All(x => x.Passed), influence.LogProbDrop, influence.AttributionShare,
-                    attribution.CompletionLogProb, influence.LogProbWithout, attribution.CompletionText, checks));
+                results.Add(InfluenceCheckHandler.Judge(i, name, c, influence.LogProbDrop, influence.AttributionShare, influence.LogProbWithout,
+                    attribution.CompletionLogProb, attribution.CompletionText));
             }
-            int passed = results.Count(x => x.Passed);
-            return new JobOutput(new InfluenceCheckResult(passed == results.Count, passed, results.Count - passed, results));
+            return new JobOutput(InfluenceCheckHandler.Summarise(results));
         });
     }
 

@@ -53,17 +53,31 @@ public sealed class InfluenceCheckHandler : IJobHandler<InfluenceCheckRequest>
             var attribution = AttributionEngine.Run(model, ToEngine(r, c), inner, ct);
             var influence = attribution.SystemPrompt
                 ?? throw new InvalidOperationException("the engine reported no system-prompt influence for a prompt with a system segment");
-            var checks = new List<InfluenceFigureCheck>();
-            if (c.LogProbDrop is { } drop)
-                checks.Add(new(LogProbDropFigure, influence.LogProbDrop, drop.Min, drop.Max, drop.Contains(influence.LogProbDrop)));
-            if (c.AttributionShare is { } share)
-                checks.Add(new(AttributionShareFigure, influence.AttributionShare, share.Min, share.Max, share.Contains(influence.AttributionShare)));
-            results.Add(new InfluenceCaseResult(i, name, checks.All(x => x.Passed), influence.LogProbDrop, influence.AttributionShare,
-                attribution.CompletionLogProb, influence.LogProbWithout, attribution.CompletionText, checks));
+            results.Add(Judge(i, name, c, influence.LogProbDrop, influence.AttributionShare, influence.LogProbWithout,
+                attribution.CompletionLogProb, attribution.CompletionText));
             progress.Report(new ProgressUpdate(i + 1, cases.Count, "cases", name));
         }
+        return Task.FromResult(new JobOutput(Summarise(results)));
+    }
+
+    /// <summary>One case's figures against its ranges; the same for the engine's figures and an endpoint's.</summary>
+    internal static InfluenceCaseResult Judge(int index, string name, InfluenceCase c, double logProbDrop, double attributionShare,
+        double logProbWithout, double completionLogProb, string completionText)
+    {
+        var checks = new List<InfluenceFigureCheck>();
+        if (c.LogProbDrop is { } drop)
+            checks.Add(new(LogProbDropFigure, logProbDrop, drop.Min, drop.Max, drop.Contains(logProbDrop)));
+        if (c.AttributionShare is { } share)
+            checks.Add(new(AttributionShareFigure, attributionShare, share.Min, share.Max, share.Contains(attributionShare)));
+        return new InfluenceCaseResult(index, name, checks.All(x => x.Passed), logProbDrop, attributionShare,
+            completionLogProb, logProbWithout, completionText, checks);
+    }
+
+    /// <summary>The check passes when every case does.</summary>
+    internal static InfluenceCheckResult Summarise(List<InfluenceCaseResult> results)
+    {
         int passed = results.Count(x => x.Passed);
-        return Task.FromResult(new JobOutput(new InfluenceCheckResult(passed == results.Count, passed, results.Count - passed, results)));
+        return new InfluenceCheckResult(passed == results.Count, passed, results.Count - passed, results);
     }
 
     private static AttributionRequest ToEngine(InfluenceCheckRequest r, InfluenceCase c) => new()

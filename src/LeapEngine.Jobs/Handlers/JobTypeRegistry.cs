@@ -76,8 +76,7 @@ public static class JobHandlerRegistration
         where TRequest : class, IJobRequest
         where THandler : class, IJobHandler<TRequest>
     {
-        if (string.IsNullOrWhiteSpace(type) || type.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
-            throw new ArgumentException($"job type '{type}' must be lowercase letters, digits and '_'", nameof(type));
+        CheckTypeName(type);
         services.AddScoped<THandler>();
         services.AddSingleton(new JobType(type, typeof(TRequest), typeof(THandler))
         {
@@ -99,8 +98,7 @@ public static class JobHandlerRegistration
         where TRequest : class, IEndpointJobRequest
         where THandler : class, IEndpointJobHandler<TRequest>
     {
-        if (string.IsNullOrWhiteSpace(type) || type.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
-            throw new ArgumentException($"job type '{type}' must be lowercase letters, digits and '_'", nameof(type));
+        CheckTypeName(type);
         services.AddScoped<THandler>();
         services.AddSingleton(new JobType(type, typeof(TRequest), typeof(THandler))
         {
@@ -109,5 +107,12 @@ public static class JobHandlerRegistration
         });
         services.TryAddSingleton<JobTypeRegistry>();
         return services;
+    }
+
+    /// <summary>A job type name is stored with each job: lowercase letters, digits and '_'.</summary>
+    private static void CheckTypeName(string type)
+    {
+        if (string.IsNullOrWhiteSpace(type) || type.Any(c => !(char.IsAsciiLetterLower(c) || char.IsAsciiDigit(c) || c == '_')))
+            throw new ArgumentException($"job type '{type}' must be lowercase letters, digits and '_'", nameof(type));
     }
 }

@@ -44,9 +44,8 @@ public static class GlitchBenchCommand
             var dir = parse.GetValue(model) ?? throw new ArgumentException("give --model DIR (a glitch model) or --rows FILE (rows to redraw)");
             if (SyntheticModelFolder.ReadTask(dir) is not GlitchTask task)
                 throw new ArgumentException($"{dir} is not a glitch model (see its synth.json)");
-            int trainingSeed;
-            using (var card = SyntheticModelFolder.ReadCard(dir)) trainingSeed = card.RootElement.GetProperty("seed").GetInt32();
-            var topList = ParseTops(parse.GetValue(tops)!);
+            int trainingSeed = SyntheticModelFolder.ReadSeed(dir);
+            var topList = BenchArgs.Numbers(parse.GetValue(tops)!, "--tops", 1, 10_000);
             int sample = parse.GetValue(control);
             if (sample is < 0 or > 10_000) throw new ArgumentException($"--control-sample must be in [0, 10000], got {sample}");
             using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
@@ -66,14 +65,5 @@ public static class GlitchBenchCommand
             return 0;
         });
         return command;
-    }
-
-    private static int[] ParseTops(string text)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException("--tops needs at least one number");
-        return parts.Select(p => int.TryParse(p, out int n) && n is >= 1 and <= 10_000
-            ? n
-            : throw new ArgumentException($"--tops: '{p}' must be a whole number in [1, 10000]")).ToArray();
     }
 }

@@ -55,13 +55,12 @@ public static class PlantedBenchCommand
                 var task = SyntheticModelFolder.ReadTask(dir);
                 if (!PlantedAttributionBench.Supports(task))
                     throw new ArgumentException($"{dir} is a {task.Name} model; this benchmark scores conjunction, system-rule and system-control models");
-                int n = parse.GetValue(prompts);
-                if (n is < 1 or > 10_000) throw new ArgumentException($"--prompts must be in [1, 10000], got {n}");
+                int n = BenchArgs.Prompts(parse.GetValue(prompts));
                 var configList = Select(parse.GetValue(configs)!);
                 var perturbationList = parse.GetValue(perturbations)!;
                 foreach (var p in perturbationList) Core.Attribution.PerturbationSpec.Parse(p);   // fail before the run, not part-way
                 using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
-                var lengthList = Lengths(parse.GetValue(lengths)!, lm.Config.ContextLength - 4);   // BOS and a system word with its blank line
+                var lengthList = BenchArgs.Numbers(parse.GetValue(lengths)!, "--lengths", 2, lm.Config.ContextLength - 4);   // two planted words at least; BOS and a system word with its blank line
                 var jsonPath = parse.GetValue(json);
                 var status = new StatusLine();
                 var done = new List<PlantedAttributionRow>();
@@ -115,16 +114,6 @@ public static class PlantedBenchCommand
         if (wanted.Length == 0) throw new ArgumentException("--configs needs at least one configuration");
         return wanted.Select(w => AttributionCurves.Configs.FirstOrDefault(c => c.Label == w)
             ?? throw new ArgumentException($"--configs: no configuration '{w}'; use {string.Join(", ", AttributionCurves.Configs.Select(c => c.Label))}")).ToList();
-    }
-
-    private static int[] Lengths(string text, int max)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException("--lengths needs at least one length");
-        // Two words at least: a conjunction prompt holds both planted words.
-        return parts.Select(p => int.TryParse(p, out int n) && n >= 2 && n <= max
-            ? n
-            : throw new ArgumentException($"--lengths: '{p}' must be a whole number in [2, {max}]")).ToArray();
     }
 
     /// <summary>"token: bo" → "token-bo".</summary>

@@ -44,9 +44,9 @@ public static class SynthBenchCommand
             var dir = parse.GetValue(model)!;
             if (SyntheticModelFolder.ReadTask(dir) is not KeyRetrievalTask task)
                 throw new ArgumentException($"{dir} is not a key-retrieval model (see its synth.json)");
-            int n = Count(parse.GetValue(prompts));
+            int n = BenchArgs.Prompts(parse.GetValue(prompts));
             using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
-            var parsedLengths = Lengths(parse.GetValue(lengths)!, lm.Config.ContextLength);
+            var parsedLengths = BenchArgs.Numbers(parse.GetValue(lengths)!, "--lengths", 1, lm.Config.ContextLength - 1);
             var status = new StatusLine();
             Console.WriteLine("| length | key density (copies) | configuration | recall@k | top is planted | mean best rank | mean forward passes | model correct |");
             Console.WriteLine("| ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
@@ -61,17 +61,5 @@ public static class SynthBenchCommand
             return 0;
         });
         return command;
-    }
-
-    private static int Count(int prompts) =>
-        prompts is >= 1 and <= 10_000 ? prompts : throw new ArgumentException($"--prompts must be in [1, 10000], got {prompts}");
-
-    private static int[] Lengths(string text, int contextLength)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException("--lengths needs at least one length");
-        return parts.Select(p => int.TryParse(p, out int n) && n >= 1 && n + 1 <= contextLength
-            ? n
-            : throw new ArgumentException($"--lengths: '{p}' must be a whole number in [1, {contextLength - 1}]")).ToArray();
     }
 }

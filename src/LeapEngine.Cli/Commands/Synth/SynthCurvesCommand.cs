@@ -58,14 +58,13 @@ public static class SynthCurvesCommand
                 var dir = parse.GetValue(model) ?? throw new ArgumentException("give --model DIR (a key-retrieval model) or --rows FILE (rows to redraw)");
                 if (SyntheticModelFolder.ReadTask(dir) is not KeyRetrievalTask task)
                     throw new ArgumentException($"{dir} is not a key-retrieval model (see its synth.json)");
-                int n = parse.GetValue(prompts);
-                if (n is < 1 or > 10_000) throw new ArgumentException($"--prompts must be in [1, 10000], got {n}");
-                var seedList = Numbers(parse.GetValue(seeds)!, "--seeds", int.MinValue, int.MaxValue);
+                int n = BenchArgs.Prompts(parse.GetValue(prompts));
+                var seedList = BenchArgs.Numbers(parse.GetValue(seeds)!, "--seeds", int.MinValue, int.MaxValue);
                 var perturbationList = parse.GetValue(perturbations)!;
                 var configList = Select(parse.GetValue(configs));
                 foreach (var p in perturbationList) Core.Attribution.PerturbationSpec.Parse(p);   // fail before hours of work, not after
                 using var lm = await CliRunner.LoadModelAsync(parse, dir, ct);
-                var lengthList = Numbers(parse.GetValue(lengths)!, "--lengths", 1, lm.Config.ContextLength - 1);
+                var lengthList = BenchArgs.Numbers(parse.GetValue(lengths)!, "--lengths", 1, lm.Config.ContextLength - 1);
                 var status = new StatusLine();
                 Console.WriteLine("| seed | perturbation | length | key density (copies) | configuration | recall@k | top is planted | mean best rank | mean forward passes | model correct |");
                 Console.WriteLine("| ---: | --- | ---: | --- | --- | ---: | ---: | ---: | ---: | ---: |");
@@ -162,13 +161,4 @@ public static class SynthCurvesCommand
     /// <summary>"remove" → "remove", "token: bo" → "token-bo", "10%" → "10pct".</summary>
     private static string Slug(string text) =>
         string.Join("-", text.Replace("%", "pct").Split(' ', ':', '/', '\\').Where(p => p.Length > 0)).ToLowerInvariant();
-
-    private static int[] Numbers(string text, string option, int min, int max)
-    {
-        var parts = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
-        if (parts.Length == 0) throw new ArgumentException($"{option} needs at least one number");
-        return parts.Select(p => int.TryParse(p, out int v) && v >= min && v <= max
-            ? v
-            : throw new ArgumentException($"{option}: '{p}' must be a whole number in [{min}, {max}]")).ToArray();
-    }
 }

@@ -42,8 +42,7 @@ public static class SystemBenchCommand
             {
                 var dirs = new[] { parse.GetValue(rule), parse.GetValue(control) };
                 if (dirs.Any(d => d is null)) throw new ArgumentException("give --rule DIR and --control DIR (the models), or --rows FILE (rows to redraw)");
-                int n = parse.GetValue(prompts);
-                if (n is < 1 or > 10_000) throw new ArgumentException($"--prompts must be in [1, 10000], got {n}");
+                int n = BenchArgs.Prompts(parse.GetValue(prompts));
                 int words = parse.GetValue(length);
                 rows = [];
                 Console.WriteLine("| model | seed | user words | mean log-prob drop without the system turn | mean system share of attribution | system word ranked first | model correct |");

@@ -23,6 +23,14 @@ public sealed class WeightMap
         return this;
     }
 
+    /// <summary>A linear layer's "{prefix}.weight", and its "{prefix}.bias" when it has one.</summary>
+    public WeightMap AddLinear(string prefix, TorchSharp.Modules.Linear linear)
+    {
+        Add(prefix + ".weight", linear.weight!);
+        if (linear.bias is not null) Add(prefix + ".bias", linear.bias);
+        return this;
+    }
+
     /// <summary>
     /// Maps one checkpoint tensor onto several parameters stacked along dim 0, in order: a fused projection
     /// (Phi-3's qkv_proj = q, k, v rows; gate_up_proj = gate, up rows). Exported as their concatenation.

@@ -71,23 +71,17 @@ public sealed class Gemma2Model : TransformerModel
                .Add(p + "post_attention_layernorm.weight", b.Ln1Post.Weight)
                .Add(p + "pre_feedforward_layernorm.weight", b.Ln2.Weight)
                .Add(p + "post_feedforward_layernorm.weight", b.Ln2Post.Weight);
-            AddLinear(map, p + "self_attn.q_proj", b.Attn.Q);
-            AddLinear(map, p + "self_attn.k_proj", b.Attn.K);
-            AddLinear(map, p + "self_attn.v_proj", b.Attn.V);
-            AddLinear(map, p + "self_attn.o_proj", b.Attn.O);
-            AddLinear(map, p + "mlp.gate_proj", b.Mlp.Gate);
-            AddLinear(map, p + "mlp.up_proj", b.Mlp.Up);
-            AddLinear(map, p + "mlp.down_proj", b.Mlp.Down);
+            map.AddLinear(p + "self_attn.q_proj", b.Attn.Q);
+            map.AddLinear(p + "self_attn.k_proj", b.Attn.K);
+            map.AddLinear(p + "self_attn.v_proj", b.Attn.V);
+            map.AddLinear(p + "self_attn.o_proj", b.Attn.O);
+            map.AddLinear(p + "mlp.gate_proj", b.Mlp.Gate);
+            map.AddLinear(p + "mlp.up_proj", b.Mlp.Up);
+            map.AddLinear(p + "mlp.down_proj", b.Mlp.Down);
         }
         map.Add("norm.weight", ln_final.Weight);
         if (lm_head is not null) map.Add("lm_head.weight", lm_head);
         else map.AddOptional("lm_head.weight", embed_tokens);
         return map;
-    }
-
-    private static void AddLinear(WeightMap map, string prefix, Linear linear)
-    {
-        map.Add(prefix + ".weight", linear.weight!);
-        if (linear.bias is not null) map.Add(prefix + ".bias", linear.bias);
     }
 }
