@@ -48,21 +48,30 @@ public static class PizzaHierarchicalPerturbation
             stage++;
             var drops = scorer.Score(chunks.Select(c => (IReadOnlyList<int>)Enumerable.Range(c.Start, c.Size).ToList()).ToList(),
                 $"HiPe (PIZZA) stage {stage}: {chunks.Count} chunks");
-            Accumulate(cumulative, chunks, c => drops[c].Total);
-            for (int j = 0; j < outputs; j++)
+            // A stage's chunks are disjoint (the first windows tile the units, halves of disjoint chunks stay disjoint),
+            // so each unit takes |score / chunk size| from the one chunk covering it, if any: PIZZA's mean over covering chunks.
+            for (int i = 0; i < chunks.Count; i++)
             {
-                int position = j;
-                AccumulateInto(logProb, position, chunks, c => drops[c].LogProb[position]);
-                AccumulateInto(probability, position, chunks, c => drops[c].Probability[position]);
+                var (c, d) = (chunks[i], drops[i]);
+                for (int u = c.Start; u < c.End; u++)
+                {
+                    cumulative[u] += Math.Abs(d.Total / c.Size);
+                    for (int j = 0; j < outputs; j++)
+                    {
+                        logProb[u][j] += Math.Abs(d.LogProb[j] / c.Size);
+                        probability[u][j] += Math.Abs(d.Probability[j] / c.Size);
+                    }
+                }
             }
 
-            bool stop = cumulative.Max() <= StopBelow || stage >= options.MaxDepth;
-            double mid = (cumulative.Max() + cumulative.Min()) / 2;
+            double max = cumulative.Max();
+            bool stop = max <= StopBelow || stage >= options.MaxDepth;
+            double mid = (max + cumulative.Min()) / 2;
             var split = chunks.Select((c, i) => !stop && c.Size > 1 && Mean(cumulative, c) >= mid).ToArray();
             trace.AddRange(chunks.Select((c, i) => new HipeChunkScore(stage, c.Start, c.End, drops[i].Total, split[i])));
             chunks = chunks.Where((_, i) => split[i])
                 .SelectMany(c => new[] { new Chunk(c.Start, c.Start + c.Size / 2), new Chunk(c.Start + c.Size / 2, c.End) })
-                .Distinct().OrderBy(c => c.Start).ThenBy(c => c.End).ToList();
+                .ToList();   // still disjoint and in order
         }
         var units = Enumerable.Range(0, n).Select(u => new CompletionDrop(logProb[u], probability[u])).ToArray();
         return (units, stage, trace);
@@ -73,37 +82,6 @@ public static class PizzaHierarchicalPerturbation
     /// binary tree of halvings with at most 2 x its size - 1 nodes, and the windows partition the units, so 2n.
     /// </summary>
     public static long MaxEvaluations(int units) => 2L * units;
-
-    /// <summary>Adds |mean of score(chunk) / |chunk| over this stage's chunks covering u| to <paramref name="running"/>[u].</summary>
-    private static void Accumulate(double[] running, List<Chunk> chunks, Func<int, double> score)
-    {
-        var (sum, count) = PerUnit(running.Length, chunks, score);
-        for (int u = 0; u < running.Length; u++)
-            if (count[u] > 0) running[u] += Math.Abs(sum[u] / count[u]);
-    }
-
-    private static void AccumulateInto(double[][] running, int position, List<Chunk> chunks, Func<int, double> score)
-    {
-        var (sum, count) = PerUnit(running.Length, chunks, score);
-        for (int u = 0; u < running.Length; u++)
-            if (count[u] > 0) running[u][position] += Math.Abs(sum[u] / count[u]);
-    }
-
-    private static (double[] Sum, int[] Count) PerUnit(int n, List<Chunk> chunks, Func<int, double> score)
-    {
-        var sum = new double[n];
-        var count = new int[n];
-        for (int i = 0; i < chunks.Count; i++)
-        {
-            double perUnit = score(i) / chunks[i].Size;
-            for (int u = chunks[i].Start; u < chunks[i].End; u++)
-            {
-                sum[u] += perUnit;
-                count[u]++;
-            }
-        }
-        return (sum, count);
-    }
 
     private static double Mean(double[] values, Chunk c) => values[c.Start..c.End].Average();
 
@@ -118,7 +96,7 @@ public static class PizzaHierarchicalPerturbation
         for (int start = -padding; start < n + padding; start += size)
         {
             var c = new Chunk(Math.Max(0, start), Math.Min(n, start + size));
-            if (c.Size > 0 && !result.Contains(c)) result.Add(c);
+            if (c.Size > 0) result.Add(c);
         }
         return result;
     }
