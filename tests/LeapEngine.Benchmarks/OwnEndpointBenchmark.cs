@@ -12,7 +12,7 @@ namespace LeapEngine.Benchmarks;
 /// 1, 4 and 16 against LeapEngine's OWN OpenAI-compatible endpoint (the API started as a separate process, stories260K,
 /// teacher-forced over /v1/completions with echo), with an optional added round-trip latency standing for the network
 /// between a client and a remote endpoint. One call's latency is measured in the same run (median of sequential
-/// unperturbed calls at that setting), and each wall time is set against calls / concurrency x that latency and
+/// calls of the method made one at a time, its concurrency-1 run), and each wall time is set against calls / concurrency x that latency and
 /// against the stage-aware floor (<see cref="CallSchedule"/>).
 /// </summary>
 public sealed class OwnEndpointBenchmark : IBenchmark
@@ -34,8 +34,8 @@ public sealed class OwnEndpointBenchmark : IBenchmark
     {
         var latencies = Measure.ListArg(args, "--latency-ms", "0,50");
         var levels = Measure.ListArg(args, "--concurrency", "1,4,16");
+        if (!levels.Contains(1)) throw new ArgumentException("--concurrency must include 1: one call's latency is measured in the concurrency-1 run");
         int words = Measure.IntArg(args, "--words", 200);
-        var text = Prompt(words);
         const string completion = " They were very happy.";
 
         bool postgres = Measure.WordArg(args, "--database", "sqlite") switch
@@ -46,26 +46,31 @@ public sealed class OwnEndpointBenchmark : IBenchmark
         await using var server = await ApiServerProcess.StartAsync(postgres);
         Console.WriteLine($"LeapEngine API (separate process {server.ProcessId}, {(postgres ? "PostgreSQL, a throwaway local cluster" : "standalone SQLite")}) at {server.BaseUrl}; model stories260K; {words}-word prompt; " +
                           $"load average at start: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}; {Environment.ProcessorCount} cores");
+        int seed = 11;
         foreach (int latencyMs in latencies)
         {
             // The probe warms the model up and says what the endpoint offers (teacher forcing through echo).
             var caps = await EndpointProbe.RunAsync(Client(server, latencyMs, 4));
-            var messages = new[] { new ChatMessage("user", text) };
-            var one = await OneCallAsync(server, Client(server, latencyMs, 1), messages, completion);
-            double latency = one.MedianSeconds;
-            Console.WriteLine();
-            Console.WriteLine($"added round-trip latency {latencyMs} ms; one call (median of {OneCall.Measured} sequential, after 40 warm-up calls): " +
-                              $"{latency * 1000:F1} ms; server CPU {one.ServerCpuMs:F1} ms per call, client CPU {one.ClientCpuMs:F1} ms per call; scoring {caps.BestMode}");
-            Console.WriteLine("| method | concurrency | units | calls | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | calls/s | server CPU ms/call | client CPU ms/call |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            var repeat = await RepeatedCallAsync(server, Client(server, latencyMs, 1), [new ChatMessage("user", Prompt(words, seed++))], completion);
+            // A server runs for days: its hot paths are compiled again after their first calls (tiered compilation), which
+            // takes a few hundred calls at concurrency; one whole unmeasured run of each method on its own prompt first.
             foreach (var method in new[] { "itp", "hipe" })
-                foreach (int concurrency in levels)
+                await BlackBoxAttribution.RunAsync(Client(server, latencyMs, levels.Max()), caps, Request(Prompt(words, seed++), completion, method));
+            Console.WriteLine();
+            Console.WriteLine($"added round-trip latency {latencyMs} ms; the same unperturbed call repeated (median of {OneCall.Measured} sequential, " +
+                              $"after 40 warm-up calls; a prompt-cache hit after the first): {repeat.MedianSeconds * 1000:F1} ms, server CPU " +
+                              $"{repeat.ServerCpuMs:F1} ms per call, client CPU {repeat.ClientCpuMs:F1} ms per call; scoring {caps.BestMode}");
+            Console.WriteLine("one call = the median latency of the method's own calls made one at a time (its concurrency-1 run); every run explains a prompt of its own");
+            Console.WriteLine("| method | concurrency | units | calls | one call, ms | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | calls/s | server CPU ms/call | client CPU ms/call |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            foreach (var method in new[] { "itp", "hipe" })
+            {
+                double? latency = null;
+                foreach (int concurrency in levels.Order())
                 {
-                    var client = Client(server, latencyMs, concurrency);
-                    var request = new BlackBoxAttributionRequest
-                    {
-                        Messages = messages, Completion = completion, Method = method, Unit = "word", NoiseSamples = 0,
-                    };
+                    var timing = new CallTiming();
+                    var client = Client(server, latencyMs, concurrency, timing);
+                    var request = Request(Prompt(words, seed++), completion, method);
                     var serverCpu = server.CpuTime();
                     var clientCpu = Process.GetCurrentProcess().TotalProcessorTime;
                     var watch = Stopwatch.StartNew();
@@ -73,14 +78,21 @@ public sealed class OwnEndpointBenchmark : IBenchmark
                     double wall = watch.Elapsed.TotalSeconds;
                     double serverMs = (server.CpuTime() - serverCpu).TotalMilliseconds / result.Calls;
                     double clientMs = (Process.GetCurrentProcess().TotalProcessorTime - clientCpu).TotalMilliseconds / result.Calls;
-                    double ideal = CallSchedule.IdealSeconds(result, concurrency, latency);
-                    double floor = CallSchedule.FloorSeconds(result, concurrency, latency);
-                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | {result.Calls / wall:F1} | {serverMs:F1} | {clientMs:F1} |");
+                    latency ??= timing.MedianSeconds;
+                    double ideal = CallSchedule.IdealSeconds(result, concurrency, latency.Value);
+                    double floor = CallSchedule.FloorSeconds(result, concurrency, latency.Value);
+                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {latency * 1000:F1} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | {result.Calls / wall:F1} | {serverMs:F1} | {clientMs:F1} |");
                 }
+            }
         }
         Console.WriteLine($"load average at the end: {File.ReadAllText("/proc/loadavg").Split(' ')[0]}");
         return 0;
     }
+
+    private static BlackBoxAttributionRequest Request(string text, string completion, string method) => new()
+    {
+        Messages = [new ChatMessage("user", text)], Completion = completion, Method = method, Unit = "word", NoiseSamples = 0,
+    };
 
     /// <summary>One sequential call: its median wall time, and the CPU the server and this client spent per call.</summary>
     private sealed record OneCall(double MedianSeconds, double ServerCpuMs, double ClientCpuMs)
@@ -89,13 +101,13 @@ public sealed class OwnEndpointBenchmark : IBenchmark
     }
 
     /// <summary>
-    /// Median seconds of one teacher-forced call on the unperturbed prompt, calls made one after another, after 40
-    /// unmeasured ones: .NET compiles hot paths again after their first 30 calls (tiered compilation), in the server
-    /// as in the client, and the first calls measured a cold server (122 ms against 77 ms warm). CPU per call is the
-    /// processes' CPU time over the measured calls divided by their number: under load, wall time includes waiting
-    /// for a core, CPU time does not.
+    /// Median seconds of one teacher-forced call on the unperturbed prompt, the same call made one after another, after
+    /// 40 unmeasured ones. Since the server keeps prompts (its prompt cache) every call after the first runs one token:
+    /// a floor for a call, not the yardstick (a perturbed prompt runs from its first change on). CPU per call is the
+    /// processes' CPU time over the measured calls divided by their number: under load, wall time includes waiting for
+    /// a core, CPU time does not.
     /// </summary>
-    private static async Task<OneCall> OneCallAsync(ApiServerProcess server, EndpointClient client, IReadOnlyList<ChatMessage> messages,
+    private static async Task<OneCall> RepeatedCallAsync(ApiServerProcess server, EndpointClient client, IReadOnlyList<ChatMessage> messages,
         string completion)
     {
         var reader = new TeacherForcedReader(client, ChatTemplate.Plain, PromptLogprobRoute.Echo);
@@ -115,22 +127,60 @@ public sealed class OwnEndpointBenchmark : IBenchmark
         return new OneCall(times[times.Count / 2], serverMs, clientMs);
     }
 
-    private static EndpointClient Client(ApiServerProcess server, int latencyMs, int concurrency)
+    private static EndpointClient Client(ApiServerProcess server, int latencyMs, int concurrency, CallTiming? timing = null)
     {
-        var handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
-        var http = new HttpClient(latencyMs > 0 ? new RoundTripDelay(TimeSpan.FromMilliseconds(latencyMs)) { InnerHandler = handler } : handler);
+        HttpMessageHandler handler = new SocketsHttpHandler { MaxConnectionsPerServer = 256, PooledConnectionLifetime = TimeSpan.FromMinutes(5) };
+        if (latencyMs > 0) handler = new RoundTripDelay(TimeSpan.FromMilliseconds(latencyMs)) { InnerHandler = handler };
+        if (timing is not null) handler = new TimedCalls(timing) { InnerHandler = handler };
+        var http = new HttpClient(handler);
         return new EndpointClient(http, new EndpointSpec
         {
             BaseUrl = new Uri(server.BaseUrl, "v1"), Model = "stories260K", ApiKey = server.Key, MaxConcurrency = concurrency,
         }, CallBudget.Unlimited);
     }
 
-    private static string Prompt(int words)
+    /// <summary>A prompt of its own for every run (<paramref name="seed"/>), so that no run finds another's prompts in the server's cache.</summary>
+    private static string Prompt(int words, int seed)
     {
-        var random = new Random(11);
+        var random = new Random(seed);
         var list = new List<string>();
         while (list.Count < words) list.AddRange(Sentences[random.Next(Sentences.Length)].Split(' '));
         return string.Join(' ', list.Take(words));
+    }
+
+    /// <summary>Every call's latency as the client sees it (added delay included).</summary>
+    private sealed class CallTiming
+    {
+        private readonly List<double> _seconds = [];
+
+        public void Add(double seconds)
+        {
+            lock (_seconds) _seconds.Add(seconds);
+        }
+
+        public double MedianSeconds
+        {
+            get
+            {
+                lock (_seconds)
+                {
+                    var sorted = _seconds.Order().ToList();
+                    return sorted.Count == 0 ? double.NaN : sorted[sorted.Count / 2];
+                }
+            }
+        }
+    }
+
+    private sealed class TimedCalls(CallTiming timing) : DelegatingHandler
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
+        {
+            var watch = Stopwatch.StartNew();
+            var response = await base.SendAsync(request, ct);
+            await response.Content.LoadIntoBufferAsync(ct);
+            timing.Add(watch.Elapsed.TotalSeconds);
+            return response;
+        }
     }
 
     /// <summary>A network between client and endpoint: every call waits this long before it is sent (any number at once).</summary>

@@ -37,7 +37,7 @@ public static class ChatCompletionsEndpoint
         var reasons = new string[n];
         var counts = new int[n];
         var logprobs = Enumerable.Range(0, n).Select(_ => new List<ChatTokenLogprobView>()).ToArray();
-        await s.Runner.RunAsync(s.Plan, s.Usage, e =>
+        await s.RunAsync(e =>
         {
             switch (e)
             {
@@ -52,11 +52,11 @@ public static class ChatCompletionsEndpoint
                     break;
             }
             return ValueTask.CompletedTask;
-        }, s.Aborted);
+        });
         var choices = Enumerable.Range(0, n).Select(c => new ChatChoiceView(c, new ChatMessageView("assistant", texts[c].ToString(), null),
             r.Logprobs ? new ChatLogprobsView(logprobs[c], null) : null, reasons[c])).ToList();
         return TypedResults.Json(new ChatCompletionView(s.Id, "chat.completion", s.Created, s.Target.Name, null, choices,
-            CompletionUsageView.Of(s.PromptTokens, counts.Sum())), OpenAiJson.Options);
+            s.UsageView(counts.Sum())), OpenAiJson.Options);
     }
 
     /// <summary>
@@ -73,7 +73,7 @@ public static class ChatCompletionsEndpoint
             new(s.Id, "chat.completion.chunk", s.Created, s.Target.Name, null, [choice], null);
         await StreamErrors.RunAsync(sse, s, async () =>
         {
-            await s.Runner.RunAsync(s.Plan, s.Usage, async e =>
+            await s.RunAsync(async e =>
             {
                 switch (e)
                 {
@@ -90,7 +90,7 @@ public static class ChatCompletionsEndpoint
                         await sse.WriteAsync(Chunk(new ChatChunkChoiceView(end.Choice, new ChatDeltaView(null, null), null, end.FinishReason)), ct);
                         break;
                 }
-            }, ct, leased: async () =>
+            }, leased: async () =>
             {
                 await sse.StartAsync(ct);
                 for (int c = 0; c < s.Plan.Choices; c++)
@@ -98,7 +98,7 @@ public static class ChatCompletionsEndpoint
             });
             if (r.StreamOptions?.IncludeUsage == true)
                 await sse.WriteAsync(new ChatChunkView(s.Id, "chat.completion.chunk", s.Created, s.Target.Name, null, [],
-                    CompletionUsageView.Of(s.PromptTokens, completion)), ct);
+                    s.UsageView(completion)), ct);
             await sse.DoneAsync(ct);
         });
         return Results.Empty;

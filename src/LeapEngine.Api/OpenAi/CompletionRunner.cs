@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using LeapEngine.Core.Serving;
 using LeapEngine.Jobs.Metering;
 using LeapEngine.Jobs.Models;
 using Microsoft.Extensions.Options;
@@ -13,7 +14,7 @@ namespace LeapEngine.Api.OpenAi;
 /// cross to the request through a channel. Cancelling (the client went away) stops generation at the
 /// next token, and the lease is given back only once the generation thread has let go of the model.
 /// </summary>
-public sealed class CompletionRunner(ModelPool pool, ServeThreads threads, IOptions<OpenAiOptions> options)
+public sealed class CompletionRunner(ModelPool pool, ServeThreads threads, PromptCache prompts, IOptions<OpenAiOptions> options)
 {
     /// <param name="usage">Counts the model tokens run and refuses a pass past the reservation (its limit).</param>
     /// <param name="leased">Runs once an instance is leased, before generation: a stream starts here, so that a busy model
@@ -45,7 +46,7 @@ public sealed class CompletionRunner(ModelPool pool, ServeThreads threads, IOpti
                 {
                     using var tensors = TorchSharp.torch.NewDisposeScope();
                     using var meter = ForwardTokenMeter.Attach(lease.Model, usage);
-                    ServeGeneration.Run(lease.Model, plan, e => events.Writer.TryWrite(e), stop.Token);
+                    ServeGeneration.Run(lease.Model, plan, prompts, e => events.Writer.TryWrite(e), stop.Token);
                     events.Writer.TryComplete();
                 }
                 catch (Exception e)

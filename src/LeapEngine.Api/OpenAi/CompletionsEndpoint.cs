@@ -41,14 +41,14 @@ public static class CompletionsEndpoint
     {
         var choices = Choices.For(r, s);
         int completion = 0;
-        await s.Runner.RunAsync(s.Plan, s.Usage, e =>
+        await s.RunAsync(e =>
         {
             if (e is ChoiceEnded end) completion += end.CompletionTokens;
             choices.Add(e);
             return ValueTask.CompletedTask;
-        }, s.Aborted);
+        });
         return TypedResults.Json(new CompletionView(s.Id, "text_completion", s.Created, s.Target.Name, null,
-            choices.All().Select(c => c.Whole()).ToList(), CompletionUsageView.Of(s.PromptTokens, completion)), OpenAiJson.Options);
+            choices.All().Select(c => c.Whole()).ToList(), s.UsageView(completion)), OpenAiJson.Options);
     }
 
     private static async Task<IResult> StreamAsync(CompletionRequest r, ServeSession s)
@@ -60,14 +60,14 @@ public static class CompletionsEndpoint
         CompletionView Chunk(CompletionChoiceView choice) => new(s.Id, "text_completion", s.Created, s.Target.Name, null, [choice], null);
         await StreamErrors.RunAsync(sse, s, async () =>
         {
-            await s.Runner.RunAsync(s.Plan, s.Usage, async e =>
+            await s.RunAsync(async e =>
             {
                 if (e is ChoiceEnded end) completion += end.CompletionTokens;
                 foreach (var piece in choices.Add(e)) await sse.WriteAsync(Chunk(piece), ct);
-            }, ct, leased: () => sse.StartAsync(ct));
+            }, leased: () => sse.StartAsync(ct));
             if (r.StreamOptions?.IncludeUsage == true)
                 await sse.WriteAsync(new CompletionView(s.Id, "text_completion", s.Created, s.Target.Name, null, [],
-                    CompletionUsageView.Of(s.PromptTokens, completion)), ct);
+                    s.UsageView(completion)), ct);
             await sse.DoneAsync(ct);
         });
         return Results.Empty;

@@ -1,4 +1,5 @@
 using LeapEngine.Api.Auth;
+using LeapEngine.Core.Serving;
 using LeapEngine.Jobs.Models;
 using Microsoft.Extensions.Options;
 
@@ -18,6 +19,7 @@ public static class OpenAiApi
         services.AddSingleton<ServedTargets>();
         services.AddSingleton<ServeThreads>();
         services.AddSingleton<CompletionRunner>();
+        services.AddSingleton(sp => new PromptCache(sp.GetRequiredService<IOptions<OpenAiOptions>>().Value.PromptCacheMegabytes * 1024L * 1024L));
         services.AddScoped<ServeAdmission>();
         return services;
     }

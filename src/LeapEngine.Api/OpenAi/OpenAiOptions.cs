@@ -30,6 +30,13 @@ public sealed class OpenAiOptions
     [Range(1, 64)] public int IntraOpThreads { get; set; } = 1;
 
     /// <summary>
+    /// Megabytes of recent prompts' keys/values kept so that a prompt repeating another's first tokens runs only the rest
+    /// (prefix caching; a perturbation workload repeats the original prompt up to each change). Shared within one tenant
+    /// and model only; held on the model's device; 0 turns it off. Reused tokens are not metered (docs/openai.md).
+    /// </summary>
+    [Range(0, 1_048_576)] public int PromptCacheMegabytes { get; set; } = 64;
+
+    /// <summary>
     /// Models served under another name with a hidden system prompt, by alias
     /// (Leap:OpenAi:Aliases:&lt;alias&gt;:Model and :HiddenSystemPrompt).
     /// </summary>

@@ -5,6 +5,9 @@ namespace LeapEngine.Api.OpenAi;
 /// <summary>What the generation thread reports, in order, to the endpoint that formats the answer.</summary>
 public abstract record ServeEvent(int Prompt);
 
+/// <summary>The prompt is about to run; its first <see cref="CachedTokens"/> tokens come from the prompt cache (not run, not metered).</summary>
+public sealed record PromptRead(int Prompt, int CachedTokens) : ServeEvent(Prompt);
+
 /// <summary>The prompt's teacher-forced scores (only when asked for), before any token of it.</summary>
 public sealed record PromptScored(int Prompt, IReadOnlyList<PromptTokenScore> Scores) : ServeEvent(Prompt);
 

@@ -14,6 +14,18 @@ public sealed record ServeSession(HttpContext Http, ServePlan Plan, ServedTarget
     public TokenFormat Tokens { get; } = new(Tokenizing);
     public CancellationToken Aborted => Http.RequestAborted;
     public int PromptTokens => Plan.Prompts.Sum(p => p.Ids.Length);
+    /// <summary>Prompt tokens that came from the prompt cache so far (OpenAI's usage.prompt_tokens_details.cached_tokens).</summary>
+    public int CachedTokens { get; private set; }
+
+    /// <summary>Runs the plan (<see cref="CompletionRunner.RunAsync"/>), counting the cached prompt tokens on the way.</summary>
+    public Task RunAsync(Func<ServeEvent, ValueTask> sink, Func<Task>? leased = null) =>
+        Runner.RunAsync(Plan, Usage, e =>
+        {
+            if (e is PromptRead read) CachedTokens += read.CachedTokens;
+            return sink(e);
+        }, Aborted, leased);
+
+    public CompletionUsageView UsageView(int completionTokens) => CompletionUsageView.Of(PromptTokens, completionTokens, CachedTokens);
 }
 
 /// <summary>
@@ -50,7 +62,7 @@ public static class ServeFlow
             if (!target.AllowedBy(caller!.Plan))
                 return Problems.Forbidden($"the '{caller.Tenant.Plan}' plan does not include model '{target.Name}'");
             model = await services.GetRequiredService<ModelPool>().ForValidationAsync(target.ModelId, http.RequestAborted);
-            work = plan(request, sampling, model, target, options);
+            work = plan(request, sampling, model, target, options) with { CacheScope = $"{target.ModelId}\n{caller.Tenant.Id}" };
             CheckSize(work, model, caller.Plan.MaxPromptTokens, caller.Tenant.Plan, options);
         }
         catch (OpenAiRequestException e)

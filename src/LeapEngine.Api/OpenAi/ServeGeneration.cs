@@ -10,7 +10,7 @@ namespace LeapEngine.Api.OpenAi;
 /// </summary>
 public static class ServeGeneration
 {
-    public static void Run(LanguageModel model, ServePlan plan, Action<ServeEvent> emit, CancellationToken ct)
+    public static void Run(LanguageModel model, ServePlan plan, PromptCache? cache, Action<ServeEvent> emit, CancellationToken ct)
     {
         for (int p = 0; p < plan.Prompts.Count; p++)
         {
@@ -36,7 +36,7 @@ public static class ServeGeneration
                 ended[c] = true;
                 emit(new ChoiceEnded(promptIndex, c, "stop", texts[c].Flush(), counts[c]));
                 return false;
-            }, ct);
+            }, ct, cache, plan.CacheScope, reused => emit(new PromptRead(promptIndex, reused)));
             for (int c = 0; c < plan.Choices; c++)
                 if (!ended[c]) emit(new ChoiceEnded(promptIndex, c, "length", texts[c].Flush(), counts[c]));
         }

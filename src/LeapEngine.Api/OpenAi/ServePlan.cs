@@ -21,6 +21,9 @@ public sealed record ServePlan(
     int? PromptLogprobs,
     IReadOnlyList<string> Stops)
 {
+    /// <summary>Which cached prompts this plan's prompts may reuse and be reused by (a model and a tenant; see PromptCache).</summary>
+    public string CacheScope { get; init; } = "";
+
     /// <summary>Upper bound of the model tokens the plan runs: every prompt once, then n x max_tokens steps.</summary>
     public long MaxModelTokens => Prompts.Sum(p => (long)p.Ids.Length + (long)Choices * MaxTokens);
 }

@@ -22,37 +22,61 @@ public static class CompletionSampler
     /// <param name="onPrompt">Gets the prompt's scores as soon as the prompt has run (only when asked for).</param>
     /// <param name="onToken">Gets each sampled token; returning false ends that choice (a stop sequence matched).</param>
     /// <returns>The prompt's scores, or null when <see cref="ServingRequest.PromptLogProbs"/> is null.</returns>
+    /// <param name="cache">
+    /// Where the prompt's first tokens may come from and where the prompt is kept afterwards (null: neither); see
+    /// <see cref="PromptCache"/>. Reused tokens are not run (nor metered by a hook on the pass); the scores are
+    /// the same to float rounding.
+    /// </param>
+    /// <param name="cacheScope">The <see cref="PromptCache"/> scope this prompt may be shared within.</param>
+    /// <param name="onReused">Gets the number of prompt tokens taken from the cache (0 when none), before the prompt runs.</param>
     public static IReadOnlyList<PromptTokenScore>? Run(TransformerModel model, ServingRequest request, int? eosId,
-        Action<IReadOnlyList<PromptTokenScore>>? onPrompt, Func<SampledToken, bool> onToken, CancellationToken ct = default)
+        Action<IReadOnlyList<PromptTokenScore>>? onPrompt, Func<SampledToken, bool> onToken, CancellationToken ct = default,
+        PromptCache? cache = null, string cacheScope = "", Action<int>? onReused = null)
     {
         Validate(model.Config, request);
         using var noGrad = no_grad();
-        using var prefix = new KvCache(model.Config.NLayers);
         using var rng = new torch.Generator(unchecked((ulong)request.Seed));
         var device = model.Device;
         ct.ThrowIfCancellationRequested();
 
+        var reuse = cache?.Find(cacheScope, request.PromptIds, request.PromptLogProbs);
+        var prefix = reuse?.Cache ?? new KvCache(model.Config.NLayers);
+        int start = reuse?.Reused ?? 0;
+        onReused?.Invoke(start);
         IReadOnlyList<PromptTokenScore>? scores = null;
         Tensor last;                                                                    // [vocab] logits after the prompt
-        using (var scope = NewDisposeScope())
+        KvCache rows;                                                                   // the prompt's cache, once per choice
+        try
         {
-            var ids = tensor(request.PromptIds.Select(t => (long)t).ToArray(), device: device).unsqueeze(0);   // [1, token]
-            bool score = request.PromptLogProbs is not null;
-            var logits = model.Forward(ids, new ForwardOptions { Cache = prefix, LogitsFrom = score ? 0 : -1 })[0]; // [positions, vocab]
-            if (score)
+            using (var scope = NewDisposeScope())
             {
-                scores = ScorePrompt(logits, request.PromptIds, request.PromptLogProbs!.Value);
-                onPrompt?.Invoke(scores);
+                var ids = tensor(request.PromptIds.Skip(start).Select(t => (long)t).ToArray(), device: device).unsqueeze(0);   // [1, token]
+                bool score = request.PromptLogProbs is not null;
+                var logits = model.Forward(ids, new ForwardOptions { Cache = prefix, LogitsFrom = score ? 0 : -1 })[0]; // [positions, vocab]
+                if (score)
+                {
+                    scores = ScorePrompt(logits, request.PromptIds, start, reuse?.Scores, request.PromptLogProbs!.Value);
+                    onPrompt?.Invoke(scores);
+                }
+                last = logits[-1].MoveToOuterDisposeScope();
             }
-            last = logits[-1].MoveToOuterDisposeScope();
+            rows = request.MaxNewTokens == 0 ? null! : prefix.ExpandBatch(request.Choices);
         }
+        catch
+        {
+            prefix.Dispose();
+            throw;
+        }
+        // The prompt's own cache is not needed past this point (rows holds views of it): kept, or freed.
+        if (cache is null) prefix.Dispose();
+        else cache.Add(cacheScope, request.PromptIds, prefix, scores, request.PromptLogProbs ?? 0);
         if (request.MaxNewTokens == 0)
         {
             last.Dispose();
             return scores;
         }
 
-        using var cache = prefix.ExpandBatch(request.Choices);
+        using var cacheRows = rows;
         var sampling = request.Sampling;
         var active = Enumerable.Range(0, request.Choices).ToList();                    // choice of each cache row
         var stepLogits = last.unsqueeze(0).expand(request.Choices, -1).contiguous();   // [rows, vocab]
@@ -77,12 +101,12 @@ public static class CompletionSampler
                 var next = chosen;
                 if (keep.Count < active.Count)
                 {
-                    var rows = tensor(keep.ToArray(), device: device);
-                    cache.SelectRows(rows);
-                    next = chosen.index_select(0, rows);
+                    var keepRows = tensor(keep.ToArray(), device: device);
+                    cacheRows.SelectRows(keepRows);
+                    next = chosen.index_select(0, keepRows);
                 }
                 active = stillActive;
-                var logits = model.Forward(next.unsqueeze(1), new ForwardOptions { Cache = cache });   // [rows, 1, vocab]
+                var logits = model.Forward(next.unsqueeze(1), new ForwardOptions { Cache = cacheRows });   // [rows, 1, vocab]
                 stepLogits.Dispose();
                 stepLogits = logits.select(1, 0).MoveToOuterDisposeScope();             // [rows, vocab]
             }
@@ -110,20 +134,28 @@ public static class CompletionSampler
         r.Sampling.Validate();
     }
 
-    /// <summary>Teacher-forced scores of every prompt position from the logits [positions, vocab] of the prompt's pass.</summary>
-    private static PromptTokenScore[] ScorePrompt(Tensor logits, IReadOnlyList<int> prompt, int top)
+    /// <summary>
+    /// Teacher-forced scores of every prompt position: positions 0..start from <paramref name="reused"/> (a cached
+    /// prompt's, when the pass began at <paramref name="start"/>), the rest from the logits [positions - start, vocab]
+    /// of the pass (the logits at position p score token p + 1).
+    /// </summary>
+    private static PromptTokenScore[] ScorePrompt(Tensor logits, IReadOnlyList<int> prompt, int start, IReadOnlyList<PromptTokenScore>? reused, int top)
     {
         var result = new PromptTokenScore[prompt.Count];
-        result[0] = new PromptTokenScore(prompt[0], null, null, []);
-        if (prompt.Count == 1) return result;
-        var logProbs = logits.narrow(0, 0, prompt.Count - 1).to(ScalarType.Float32).log_softmax(-1);   // [positions - 1, vocab]
-        var targets = tensor(prompt.Skip(1).Select(t => (long)t).ToArray(), device: logits.device).unsqueeze(1);
-        var own = logProbs.gather(1, targets);                                         // [positions - 1, 1]
+        if (start > 0)
+            for (int i = 0; i <= start; i++) result[i] = reused![i];
+        else
+            result[0] = new PromptTokenScore(prompt[0], null, null, []);
+        int scored = prompt.Count - 1 - start;                                          // positions scored by this pass
+        if (scored == 0) return result;
+        var logProbs = logits.narrow(0, 0, scored).to(ScalarType.Float32).log_softmax(-1);   // [scored, vocab]
+        var targets = tensor(prompt.Skip(start + 1).Select(t => (long)t).ToArray(), device: logits.device).unsqueeze(1);
+        var own = logProbs.gather(1, targets);                                         // [scored, 1]
         var ranks = logProbs.gt(own).sum(1).Plus(1L).cpu().data<long>().ToArray();
         var values = own.squeeze(1).cpu().data<float>().ToArray();
         var alternatives = Top(logProbs, top);
-        for (int i = 1; i < prompt.Count; i++)
-            result[i] = new PromptTokenScore(prompt[i], values[i - 1], (int)ranks[i - 1], alternatives[i - 1]);
+        for (int i = start + 1; i < prompt.Count; i++)
+            result[i] = new PromptTokenScore(prompt[i], values[i - start - 1], (int)ranks[i - start - 1], alternatives[i - start - 1]);
         return result;
     }
 

@@ -28,6 +28,10 @@ public sealed class KvCache : IDisposable
 
     public int Layers => _keys.Length;
 
+    /// <summary>Bytes the cached tensors hold (keys, values, mask and positions; views count as their own size).</summary>
+    public long Bytes =>
+        _keys.Concat(_values).Append(_mask).Append(_positions).Sum(t => t is null ? 0 : t.numel() * t.ElementSize);
+
     /// <summary>The cached padding mask [batch, token] (1 real, 0 pad), null while empty.</summary>
     public Tensor? Mask => _mask;
 
