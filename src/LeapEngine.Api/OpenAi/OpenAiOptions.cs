@@ -32,9 +32,10 @@ public sealed class OpenAiOptions
     /// <summary>
     /// Megabytes of recent prompts' keys/values kept so that a prompt repeating another's first tokens runs only the rest
     /// (prefix caching; a perturbation workload repeats the original prompt up to each change). Shared within one tenant
-    /// and model only; held on the model's device; 0 turns it off. Reused tokens are not metered (docs/openai.md).
+    /// and model only; held on the model's device; 0 turns it off. Reused tokens are not metered (docs/openai.md). Size it
+    /// for a few prompts of the model: on a CPU, hundreds of live entries slow the allocator for every pass.
     /// </summary>
-    [Range(0, 1_048_576)] public int PromptCacheMegabytes { get; set; } = 64;
+    [Range(0, 1_048_576)] public int PromptCacheMegabytes { get; set; } = 16;
 
     /// <summary>
     /// Models served under another name with a hidden system prompt, by alias
