@@ -13,6 +13,8 @@ namespace LeapEngine.Api.OpenAi;
 /// CPU or GPU work hold no thread-pool thread that other requests need. Events
 /// cross to the request through a channel. Cancelling (the client went away) stops generation at the
 /// next token, and the lease is given back only once the generation thread has let go of the model.
+/// Prompts go through the process's <see cref="PromptCache"/> (in the plan's tenant-and-model scope): a prompt that
+/// repeats a recent one's first tokens runs only the rest, which is what a black-box attribution's perturbed prompts do.
 /// </summary>
 public sealed class CompletionRunner(ModelPool pool, ServeThreads threads, PromptCache prompts, IOptions<OpenAiOptions> options)
 {
