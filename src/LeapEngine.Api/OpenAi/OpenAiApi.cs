@@ -20,6 +20,7 @@ public static class OpenAiApi
         services.AddSingleton<ServeThreads>();
         services.AddSingleton<CompletionRunner>();
         services.AddSingleton(sp => new PromptCache(sp.GetRequiredService<IOptions<OpenAiOptions>>().Value.PromptCacheMegabytes * 1024L * 1024L));
+        services.AddHostedService<PromptCacheGauges>();
         services.AddScoped<ServeAdmission>();
         return services;
     }
