@@ -80,6 +80,7 @@ public sealed class PromptCache(long maxBytes) : IDisposable
         if (scores is not null && scores.Count != ids.Count)
             throw new ArgumentException($"a cached prompt of {ids.Count} tokens needs {ids.Count} scores, got {scores.Count}");
         long bytes = cache.Bytes;
+        if (bytes <= MaxBytes) cache.Compact();   // outside the lock: a copy of the prompt's keys/values
         lock (_lock)
         {
             bool kept = !_disposed && bytes <= MaxBytes && !Holds(scope, ids, scores is null ? null : scoreTop);

@@ -238,45 +238,6 @@ public sealed class CompletionsWireTests(ApiFixture api)
             Assert.True(Math.Abs(theirs[i]!.GetValue<float>() - mine[i]!.GetValue<float>()) < 1e-4, $"token {i}");
     }
 
-    /// <summary>An operator sees the prompt cache on /metrics: what it holds (within its bound) and what it saved.</summary>
-    [Fact]
-    public async Task The_prompt_cache_shows_its_size_lookups_and_reused_tokens_on_the_metrics_scrape()
-    {
-        var tenant = await api.NewTenantAsync();
-        var before = await ScrapeAsync();
-        var original = "The prompt cache is watched by the operator. " + Text;
-        var perturbed = original.Replace(" watched", "");
-        object Score(string prompt) => new { model = "stories260K", prompt, echo = true, logprobs = 1, max_tokens = 0 };
-        await PostAsync(tenant.Http, "/v1/completions", Score(original));
-        var (_, body) = await PostAsync(tenant.Http, "/v1/completions", Score(perturbed));
-        int reused = body["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>();
-        Assert.True(reused > 0);
-
-        // Other tests of this process serve prompts too: every count here is at least this test's own.
-        ScaleOut.PrometheusText after = before;
-        for (int i = 0; i < 50; i++)
-        {
-            after = await ScrapeAsync();
-            if (Hits(after) > Hits(before)) break;
-            await Task.Delay(100);
-        }
-        Assert.True(Hits(after) >= Hits(before) + 1, after.Text);
-        Assert.True(after.Value("leap_prompt_cache_reused_tokens_total") >= (before.Value("leap_prompt_cache_reused_tokens_total") ?? 0) + reused);
-        Assert.True(after.Value("leap_prompt_cache_lookups_total", ("result", "miss")) >= 1);
-        Assert.True(after.Value("leap_prompt_cache_entries") >= 1);
-        var size = after.Value("leap_prompt_cache_size_bytes");
-        Assert.InRange(size!.Value, 1, 16 * 1024 * 1024);   // the default bound
-    }
-
-    private static double Hits(ScaleOut.PrometheusText scrape) => scrape.Value("leap_prompt_cache_lookups_total", ("result", "hit")) ?? 0;
-
-    private async Task<ScaleOut.PrometheusText> ScrapeAsync()
-    {
-        var response = await api.Operator.GetAsync("/metrics");
-        Assert.True(response.IsSuccessStatusCode, $"/metrics answered {(int)response.StatusCode}");
-        return new ScaleOut.PrometheusText(await response.Content.ReadAsStringAsync());
-    }
-
     [Fact]
     public async Task The_tokens_run_are_charged_and_the_reservation_is_returned()
     {

@@ -6,8 +6,8 @@ namespace LeapEngine.Api.Tests.ScaleOut;
 /// <summary>
 /// The metrics an autoscaler and an operator read, scraped as Prometheus scrapes them from a real API process
 /// (/metrics, operator key only) and a real worker process (its own metrics port): queue depth per queue, jobs
-/// running, run duration and tokens/s per job type, and rate-limit and quota rejections counted exactly once
-/// per refusal. Fresh processes, so every count starts at zero and is this test's alone.
+/// running, run duration and tokens/s per job type, rate-limit and quota rejections counted exactly once
+/// per refusal, and the served prompt cache's lookups, reused tokens, entries and size. Fresh processes, so every count starts at zero and is this test's alone.
 /// </summary>
 [Collection(ApiCollection.Name)]
 public sealed class MetricsScrapeTests(ApiFixture api)
@@ -75,6 +75,21 @@ public sealed class MetricsScrapeTests(ApiFixture api)
         Assert.Null(rejections.Value("leap_quota_rejections_total", ("quota", "concurrent_jobs")));
         Assert.Null(rejections.Value("leap_rate_limit_rejections_total", ("bucket", "operator")));
         Assert.Equal(6, Depths(rejections).Sum());
+
+        // The served prompt cache: an original prompt (a miss, kept), then a perturbed one that reuses its start (a hit).
+        const string original = "Once upon a time there was a little girl named Lily. She liked to play in the park.";
+        var (_, first) = await OpenAi.OpenAiWire.PostAsync(http, "/v1/completions",
+            new { model = "stories260K", prompt = original, echo = true, logprobs = 1, max_tokens = 0 });
+        var (_, second) = await OpenAi.OpenAiWire.PostAsync(http, "/v1/completions",
+            new { model = "stories260K", prompt = original.Replace(" little", ""), echo = true, logprobs = 1, max_tokens = 0 });
+        int reused = second["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>();
+        Assert.Equal(0, first["usage"]!["prompt_tokens_details"]!["cached_tokens"]!.GetValue<int>());
+        Assert.True(reused > 0, second.ToJsonString());
+        var cached = await ScrapeUntilAsync(scraper, "/metrics", m => m.Value("leap_prompt_cache_lookups_total", ("result", "hit")) == 1);
+        Assert.Equal(1, cached.Value("leap_prompt_cache_lookups_total", ("result", "miss")));
+        Assert.Equal(reused, cached.Value("leap_prompt_cache_reused_tokens_total"));
+        Assert.Equal(2, cached.Value("leap_prompt_cache_entries"));
+        Assert.InRange(cached.Value("leap_prompt_cache_size_bytes")!.Value, 1, 16 * 1024 * 1024);   // within the default bound
 
         // A worker with its metrics port: it runs the six waiting jobs, then a long one that is seen running.
         int port = PostgresServer.FreePort();

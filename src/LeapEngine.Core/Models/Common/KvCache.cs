@@ -89,6 +89,22 @@ public sealed class KvCache : IDisposable
         return copy;
     }
 
+    /// <summary>
+    /// Replaces every cached tensor by a copy of its own, so that the cache keeps alive exactly <see cref="Bytes"/>: what a
+    /// pass appended first may be a view of that pass's larger output (a fused projection's keys and values), which would
+    /// otherwise stay alive with it. For caches kept long (the served prompt cache).
+    /// </summary>
+    internal void Compact()
+    {
+        for (int i = 0; i < Layers; i++)
+        {
+            Replace(ref _keys[i], _keys[i]?.clone());
+            Replace(ref _values[i], _values[i]?.clone());
+        }
+        Replace(ref _mask, _mask?.clone());
+        Replace(ref _positions, _positions?.clone());
+    }
+
     /// <summary>Keeps only the given batch rows (e.g. sequences still being generated).</summary>
     public void SelectRows(Tensor rowIndices)
     {
