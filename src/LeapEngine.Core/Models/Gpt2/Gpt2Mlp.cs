@@ -1,4 +1,5 @@
 using LeapEngine.Core.Hooks;
+using LeapEngine.Core.Models.Common;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,7 +19,7 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
     {
         c_fc = nn.Linear(config.DModel, config.DMlp, hasBias: true);
         c_proj = nn.Linear(config.DMlp, config.DModel, hasBias: true);
-        _activation = Activation(config.Activation);
+        _activation = Activations.For(config.Activation);
         RegisterComponents();
     }
 
@@ -31,14 +32,4 @@ public sealed class Gpt2Mlp : nn.Module<Tensor, Tensor>
         var post = hook_post.call(_activation(pre));
         return c_proj.call(post);                               // [batch, token, d_model]
     }
-
-    private static Func<Tensor, Tensor> Activation(string name) => name switch
-    {
-        // gelu_new / gelu_pytorch_tanh / gelu_fast are all the tanh approximation.
-        "gelu_new" or "gelu_pytorch_tanh" or "gelu_fast" => x => nn.functional.gelu(x, TorchSharp.Modules.GELU.Approximate.tanh),
-        "gelu" => x => nn.functional.gelu(x),
-        "relu" => x => nn.functional.relu(x),
-        "silu" or "swish" => x => nn.functional.silu(x),
-        _ => throw new NotSupportedException($"activation_function '{name}' is not supported (gelu_new, gelu, relu, silu)"),
-    };
 }

@@ -1,12 +1,17 @@
 using LeapEngine.Core.Hooks;
 using LeapEngine.Core.Models.Common;
+using LeapEngine.Core.Tensors;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace LeapEngine.Core.Models.Llama;
 
-/// <summary>Llama attention: separate q/k/v projections, grouped-query heads, rotary positions.</summary>
+/// <summary>
+/// Llama attention: separate q/k/v projections, grouped-query heads, rotary positions. Gemma 2's is the same with
+/// two config values Llama leaves unset: scores scaled by query_pre_attn_scalar^-0.5 instead of d_head^-0.5, and
+/// soft-capped (attn_logit_softcapping); its layer's sliding window is applied by the layout.
+/// </summary>
 public sealed class LlamaAttention : nn.Module<Tensor, LayerContext, Tensor>
 {
     private readonly Linear q_proj;
@@ -21,6 +26,7 @@ public sealed class LlamaAttention : nn.Module<Tensor, LayerContext, Tensor>
     private readonly HookPoint hook_z = new();
     private readonly Linear o_proj;
     private readonly ModelConfig _config;
+    private readonly double _queryScale;
 
     public LlamaAttention(ModelConfig config) : base(nameof(LlamaAttention))
     {
@@ -31,6 +37,9 @@ public sealed class LlamaAttention : nn.Module<Tensor, LayerContext, Tensor>
         o_proj = nn.Linear(config.NHeads * config.DHead, config.DModel,
             hasBias: config.AttentionBias && config.ModelType != "qwen2");
         _config = config;
+        // The layouts divide scores by sqrt(d_head) (TorchSharp's fused kernel takes no scale), so the queries
+        // carry the rest of a query_pre_attn_scalar scale: sqrt(d_head) / sqrt(query_pre_attn_scalar).
+        _queryScale = config.QueryPreAttnScalar is { } scalar ? Math.Sqrt(config.DHead) / Math.Sqrt(scalar) : 1.0;
         RegisterComponents();
     }
 
@@ -62,7 +71,8 @@ public sealed class LlamaAttention : nn.Module<Tensor, LayerContext, Tensor>
         var kr = RotaryEmbedding.Apply(k.transpose(1, 2), cos, sin);               // [batch, kv_head, token, d_head]
         qr = hook_rot_q.call(qr.transpose(1, 2)).transpose(1, 2);
         kr = hook_rot_k.call(kr.transpose(1, 2)).transpose(1, 2);
-        var z = hook_z.call(layer.Attend(qr, kr, v.transpose(1, 2), hook_pattern) // [batch, head, query, d_head]
+        var scaled = _queryScale == 1.0 ? qr : qr.Times(_queryScale);
+        var z = hook_z.call(layer.Attend(scaled, kr, v.transpose(1, 2), hook_pattern, _config.AttnLogitSoftcapping) // [batch, head, query, d_head]
             .transpose(1, 2));                                                     // [batch, query, head, d_head]
         return o_proj.call(z.reshape(batch, queries, heads * dHead));              // [batch, query, d_model]
     }
