@@ -13,7 +13,8 @@ namespace LeapEngine.Benchmarks;
 /// teacher-forced over /v1/completions with echo), with an optional added round-trip latency standing for the network
 /// between a client and a remote endpoint. One call's latency is measured in the same run (median of sequential
 /// calls of the method made one at a time, its concurrency-1 run), and each wall time is set against calls / concurrency x that latency and
-/// against the stage-aware floor (<see cref="CallSchedule"/>).
+/// against the stage-aware floor (<see cref="CallSchedule"/>); calls / concurrency x the run's own median latency says
+/// whether the client kept its calls in flight, and cores busy whether the machine (endpoint and client share it) was saturated.
 /// </summary>
 public sealed class OwnEndpointBenchmark : IBenchmark
 {
@@ -61,8 +62,9 @@ public sealed class OwnEndpointBenchmark : IBenchmark
                               $"after 40 warm-up calls; a prompt-cache hit after the first): {repeat.MedianSeconds * 1000:F1} ms, server CPU " +
                               $"{repeat.ServerCpuMs:F1} ms per call, client CPU {repeat.ClientCpuMs:F1} ms per call; scoring {caps.BestMode}");
             Console.WriteLine("one call = the median latency of the method's own calls made one at a time (its concurrency-1 run); every run explains a prompt of its own");
-            Console.WriteLine("| method | concurrency | units | calls | one call, ms | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | calls/s | server CPU ms/call | client CPU ms/call |");
-            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+            Console.WriteLine("in-run = the median latency of this run's own calls (what the endpoint gave under this load); cores busy = (server + client CPU) / (cores × wall)");
+            Console.WriteLine("| method | concurrency | units | calls | one call, ms | wall s | calls/concurrency × latency, s | ratio | stage-aware floor, s | ratio | in-run latency, ms | ratio to in-run | calls/s | server CPU ms/call | client CPU ms/call | cores busy |");
+            Console.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
             foreach (var method in new[] { "itp", "hipe" })
             {
                 double? latency = null;
@@ -81,7 +83,13 @@ public sealed class OwnEndpointBenchmark : IBenchmark
                     latency ??= timing.MedianSeconds;
                     double ideal = CallSchedule.IdealSeconds(result, concurrency, latency.Value);
                     double floor = CallSchedule.FloorSeconds(result, concurrency, latency.Value);
-                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {latency * 1000:F1} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | {result.Calls / wall:F1} | {serverMs:F1} | {clientMs:F1} |");
+                    // The same yardsticks with this run's own median latency: how well the client keeps its calls in flight,
+                    // whatever the endpoint's latency under that load (a saturated endpoint answers every call later).
+                    double inRun = timing.MedianSeconds;
+                    double busy = (serverMs + clientMs) * result.Calls / 1000 / (Environment.ProcessorCount * wall);
+                    Console.WriteLine($"| {method} | {concurrency} | {result.Units.Count} | {result.Calls} | {latency * 1000:F1} | {wall:F2} | {ideal:F2} | {wall / ideal:F2} | {floor:F2} | {wall / floor:F2} | " +
+                                      $"{inRun * 1000:F1} | {wall / CallSchedule.IdealSeconds(result, concurrency, inRun):F2} | " +
+                                      $"{result.Calls / wall:F1} | {serverMs:F1} | {clientMs:F1} | {busy:P0} |");
                 }
             }
         }

@@ -10,7 +10,8 @@ namespace LeapEngine.Benchmarks;
 
 /// <summary>
 /// The model's share of one own-endpoint call, in this process: CPU milliseconds per teacher-forced scoring of a
-/// prompt (what /v1/completions with echo and logprobs runs for every black-box call), split into the forward pass
+/// prompt (what /v1/completions with echo and logprobs runs for every black-box call), split into attention alone (every
+/// layer's fused kernel at the pass's shape), the forward pass
 /// alone and the whole <see cref="CompletionSampler"/> run (forward + log-softmax, ranks, top-k and the copies back),
 /// each on the calling thread and on a fresh thread per call (as a completion ran before it had a thread of its own).
 /// CPU time, not wall time: on a loaded machine wall time includes waiting for a core.
@@ -18,7 +19,7 @@ namespace LeapEngine.Benchmarks;
 public sealed class ServePassBenchmark : IBenchmark
 {
     public string Name => "serve-pass";
-    public string Description => "CPU ms of the model's part of one own-endpoint call: forward vs scoring, same vs fresh thread (--tokens 270 --calls 200 --threads 0)";
+    public string Description => "CPU ms of the model's part of one own-endpoint call: attention alone vs forward vs scoring, same vs fresh thread (--tokens 270 --calls 200 --threads 0)";
 
     public int Run(string[] args)
     {
@@ -44,6 +45,18 @@ public sealed class ServePassBenchmark : IBenchmark
             using var scope = NewDisposeScope();
             CompletionSampler.Run(lm.Network, request, lm.EosId, null, _ => false);
         }
+        // Attention alone, as the forward runs it: every layer's fused kernel over all heads (kv heads repeated as
+        // the layouts repeat them), causal. With eight heads of eight dimensions each over a few hundred tokens it is
+        // most of the pass: the softmax's exponentials grow with heads x tokens^2, the projections only with tokens.
+        var config = lm.Network.Config;
+        var q = randn(1, config.NHeads, tokens, config.DHead);
+        void Attention()
+        {
+            using var scope = NewDisposeScope();
+            for (int layer = 0; layer < config.NLayers; layer++)
+                nn.functional.scaled_dot_product_attention(q, q, q, is_casual: true);
+        }
+        Report($"attention alone ({config.NLayers} layers x {config.NHeads} heads of {config.DHead}), same thread", calls, Attention);
         Report("forward only, same thread", calls, Forward);
         Report("scoring (CompletionSampler), same thread", calls, Score);
         Report("scoring, a fresh thread per call", calls, () =>
