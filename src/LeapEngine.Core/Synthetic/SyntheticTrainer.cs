@@ -12,7 +12,7 @@ public sealed record TrainingLog(IReadOnlyList<(int Step, double Loss)> Losses, 
 
 /// <summary>
 /// Trains a small Llama-architecture model (Core's own LlamaModel, so what is trained is exactly what
-/// loads) on a synthetic task with TorchSharp autograd on the CPU: AdamW, warm-up then cosine decay,
+/// loads) on a synthetic task with TorchSharp autograd on the CPU: AdamW (<see cref="AdamWOptimizer"/>), warm-up then cosine decay,
 /// cross-entropy on every position the task asks about. Deterministic for a seed: the weights come from
 /// a seeded generator, the data from a seeded System.Random, and the batches run in a fixed order.
 /// </summary>
@@ -54,7 +54,7 @@ public static class SyntheticTrainer
         foreach (var p in model.parameters()) p.requires_grad = true;
         model.train();
         var parameters = model.parameters().ToList();
-        using var optimizer = optim.AdamW(parameters, options.LearningRate, weight_decay: 0.01);
+        using var optimizer = new AdamWOptimizer(parameters, options.LearningRate, weightDecay: 0.01);
         var rng = new Random(options.Seed);
         var losses = new List<(int, double)>();
         int warmup = Math.Max(1, options.Steps / 10);
@@ -66,12 +66,12 @@ public static class SyntheticTrainer
                 double lr = step < warmup
                     ? options.LearningRate * (step + 1) / warmup
                     : options.LearningRate * (0.1 + 0.9 * 0.5 * (1 + Math.Cos(Math.PI * (step - warmup) / Math.Max(1, options.Steps - warmup))));
-                foreach (var group in optimizer.ParamGroups) group.LearningRate = lr;
+                optimizer.LearningRate = lr;
 
                 using var scope = NewDisposeScope();
                 int length = rng.Next(min, max + 1);
                 var batch = Enumerable.Range(0, options.BatchSize).Select(_ => task.Sample(rng, length)).ToList();
-                optimizer.zero_grad();
+                optimizer.ZeroGrad();
                 // A task may mix lengths in a batch (a system segment left out): one pass per length, the loss
                 // summed over every asked position and divided by their number, as one padded pass would give.
                 Tensor? sum = null;
@@ -92,7 +92,7 @@ public static class SyntheticTrainer
                 var loss = sum!.DividedBy(Math.Max(1, asked));
                 loss.backward();
                 nn.utils.clip_grad_norm_(parameters, 1.0);
-                optimizer.step();
+                optimizer.Step();
                 if (step % 10 == 0 || step == options.Steps - 1)
                 {
                     double value = loss.item<float>();
