@@ -18,7 +18,7 @@ public sealed class ReportTests : IDisposable
 
     public void Dispose() => _dir.Dispose();
 
-    private async Task<CheckReport> ReportAsync()
+    private async Task<CheckReport> ReportAsync(string? scoringMode = null)
     {
         File.WriteAllText(_dir.Path("system.txt"), "You are terse.\nYou love dragons, 100%.\n");
         var config = CheckConfigReader.Load(_dir.Write("""
@@ -36,10 +36,11 @@ public sealed class ReportTests : IDisposable
                   - attribution_share: {max: 0.5}
                   - span_share: {span: dragons, max: 0.1}
             """));
+        CaseRun Scored(CaseRun run) => scoringMode is null ? run : run with { ScoringMode = scoringMode, EndpointCalls = 21 };
         var runner = new FakeRunner(new()
         {
-            ["calm"] = [FakeRunner.Measured(0.1, 0.2)],
-            ["dragon, again"] = [FakeRunner.Measured(3.0, 0.8, " a dragon:\nroar")],
+            ["calm"] = [Scored(FakeRunner.Measured(0.1, 0.2))],
+            ["dragon, again"] = [Scored(FakeRunner.Measured(3.0, 0.8, " a dragon:\nroar"))],
         });
         var baseline = new Baseline("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>());
         return await new CheckRun(config, runner, new StatusLine(TextWriter.Null, false), TextWriter.Null).RunAsync(baseline, "compared", default);
@@ -115,6 +116,34 @@ public sealed class ReportTests : IDisposable
         Assert.All(results, r => Assert.Equal("assertion", r!["ruleId"]!.GetValue<string>()));
         Assert.All(results, r => Assert.Contains(r!["ruleId"]!.GetValue<string>(),
             run["tool"]!["driver"]!["rules"]!.AsArray().Select(x => x!["id"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public async Task Every_report_says_how_an_endpoint_target_was_scored_and_a_model_target_says_nothing_of_it()
+    {
+        // The invariant: a figure scored by regenerating (or by text similarity) reads differently from a teacher-forced
+        // one, so every report a pipeline keeps says which it was, not only the terminal and --json.
+        var report = await ReportAsync("regenerate_top_logprobs");
+        var path = _dir.Path("junit.xml");
+        JUnitReport.Write(report, path);
+        var xml = XDocument.Load(path);
+        JUnitSchema.AssertValid(xml);
+        foreach (var suite in xml.Descendants("testsuite"))
+        {
+            var properties = suite.Descendants("property").ToDictionary(p => p.Attribute("name")!.Value, p => p.Attribute("value")!.Value);
+            Assert.Equal("regenerate_top_logprobs", properties["scoring_mode"]);
+            Assert.Equal("21", properties["endpoint_calls"]);
+        }
+        Assert.Contains("black-box: scoring regenerate_top_logprobs, 42 endpoint calls", GitHubReport.StepSummary(report));
+        var run = SarifReport.Build(report)["runs"]![0]!;
+        Assert.Equal("regenerate_top_logprobs", run["properties"]!["scoring_mode"]!.GetValue<string>());
+        Assert.Equal(42, run["properties"]!["endpoint_calls"]!.GetValue<long>());
+
+        var white = await ReportAsync();
+        JUnitReport.Write(white, path);
+        Assert.DoesNotContain(XDocument.Load(path).Descendants("property"), p => p.Attribute("name")!.Value is "scoring_mode" or "endpoint_calls");
+        Assert.DoesNotContain("black-box", GitHubReport.StepSummary(white));
+        Assert.Null(SarifReport.Build(white)["runs"]![0]!["properties"]);
     }
 
     [Fact]

@@ -25,6 +25,11 @@ public static class GitHubReport
         md.AppendLine($"### leap check `{Path.GetFileName(report.Config.Path)}`: {(report.Passed ? "passed" : "failed")}");
         md.AppendLine();
         md.AppendLine($"{report.PassedCount} passed, {report.FailedCount} failed, {report.SkippedCount} skipped — {Cell(report.Source)}; baseline: {Cell(report.BaselineNote)}");
+        if (report.ScoringMode is { } mode)
+        {
+            md.AppendLine();
+            md.AppendLine($"black-box: scoring {Cell(mode)}, {report.EndpointCalls} endpoint calls");
+        }
         md.AppendLine();
         md.AppendLine("| case | check | result | details |");
         md.AppendLine("| --- | --- | --- | --- |");

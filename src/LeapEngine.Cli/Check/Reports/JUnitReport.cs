@@ -36,6 +36,7 @@ public static class JUnitReport
                 new XAttribute("file", report.Config.Path),
                 new XElement("properties",
                     new XElement("property", new XAttribute("name", "source"), new XAttribute("value", report.Source)),
+                    BlackBox(c),
                     c.Completions.Select((text, i) => new XElement("property",
                         new XAttribute("name", c.Completions.Count == 1 ? "completion" : $"completion {i + 1}"), new XAttribute("value", text)))));
             // The case's time is shared by its assertions: they are judged on the same measurements.
@@ -58,6 +59,16 @@ public static class JUnitReport
             suites.Add(suite);
         }
         return new XDocument(new XDeclaration("1.0", "utf-8", null), suites);
+    }
+
+    /// <summary>An endpoint target's scoring mode and calls: a figure scored by regenerating (or by text similarity)
+    /// is read differently from a teacher-forced one, so a test tab shows how each case was scored.</summary>
+    private static IEnumerable<XElement> BlackBox(CaseOutcome c)
+    {
+        if (c.ScoringModes is { Count: > 0 } modes)
+            yield return new XElement("property", new XAttribute("name", "scoring_mode"), new XAttribute("value", string.Join("/", modes)));
+        if (c.EndpointCalls is { } calls)
+            yield return new XElement("property", new XAttribute("name", "endpoint_calls"), new XAttribute("value", calls));
     }
 
     public static void Write(CheckReport report, string path)

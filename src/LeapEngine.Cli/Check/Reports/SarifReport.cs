@@ -11,7 +11,7 @@ public static class SarifReport
 {
     public const string Schema = "https://json.schemastore.org/sarif-2.1.0.json";
 
-    public static JsonObject Build(CheckReport report) => new()
+    private static JsonObject Results(CheckReport report) => new()
     {
         ["$schema"] = Schema,
         ["version"] = "2.1.0",
@@ -44,6 +44,15 @@ public static class SarifReport
             }).ToArray()),
         }),
     };
+
+    public static JsonObject Build(CheckReport report)
+    {
+        var sarif = Results(report);
+        // SARIF's property bag on the run: how an endpoint target's figures were scored, and the calls it took.
+        if (report.ScoringMode is { } mode)
+            sarif["runs"]![0]!["properties"] = new JsonObject { ["scoring_mode"] = mode, ["endpoint_calls"] = report.EndpointCalls };
+        return sarif;
+    }
 
     private static JsonObject Rule(string id, string text) => new() { ["id"] = id, ["shortDescription"] = new JsonObject { ["text"] = text } };
 
