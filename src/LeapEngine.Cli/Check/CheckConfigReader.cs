@@ -72,13 +72,20 @@ public static class CheckConfigReader
         var text = y.NonEmpty(url.Value, "endpoint.base_url").Trim();
         if (!Uri.TryCreate(text, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
             throw y.Error(url.Value, $"endpoint.base_url must be an http(s) URL, got '{text}'");
-        if (!e.TryGetValue("api_key_env", out var keyEnv))
-            throw y.Error(endpoint.Value, "an inline endpoint needs api_key_env: the environment variable that holds its key (never the key itself)");
-        var variable = y.NonEmpty(keyEnv.Value, "endpoint.api_key_env").Trim();
-        if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
-            throw y.Error(keyEnv.Value, $"endpoint.api_key_env must name an environment variable (letters, digits, _), got '{variable}'");
+        // No api_key_env: an endpoint that takes no key (a local vLLM or llama.cpp server started without one); the calls
+        // then carry no Authorization header.
+        string? variable = null;
+        SourceLocation? keyAt = null;
+        if (e.TryGetValue("api_key_env", out var keyEnv))
+        {
+            variable = y.NonEmpty(keyEnv.Value, "endpoint.api_key_env").Trim();
+            if (!System.Text.RegularExpressions.Regex.IsMatch(variable, "^[A-Za-z_][A-Za-z0-9_]*$"))
+                throw y.Error(keyEnv.Value, $"endpoint.api_key_env must name an environment variable (letters, digits, _) that holds the key " +
+                                            $"(never the key itself), got '{variable}'");
+            keyAt = y.At(keyEnv.Value);
+        }
         if (!e.TryGetValue("model", out var m)) throw y.Error(endpoint.Value, "an inline endpoint needs model: the model name the endpoint serves");
-        return new EndpointTarget(null, uri, variable, y.NonEmpty(m.Value, "endpoint.model").Trim(), y.At(endpoint.Key), y.At(keyEnv.Value));
+        return new EndpointTarget(null, uri, variable, y.NonEmpty(m.Value, "endpoint.model").Trim(), y.At(endpoint.Key), keyAt);
     }
 
     private static SystemPrompt ReadSystemPrompt(YamlNodes y, YamlNode root, string path, Dictionary<string, (YamlNode Key, YamlNode Value)> top)

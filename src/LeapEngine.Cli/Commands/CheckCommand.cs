@@ -111,8 +111,8 @@ public static class CheckCommand
                                                      "runs on this machine and cannot use it: drop --local (the server from LEAP_API_URL/LEAP_API_KEY " +
                                                      "runs it), or give the endpoint inline as {base_url, api_key_env, model}");
             case EndpointTarget { IsRegistered: false } e when !local:
-                throw new CheckConfigException(e.At, "an inline endpoint runs only with --local (the calls go out from this machine with the key " +
-                                                     $"from ${e.ApiKeyEnv}); a server's jobs take a registered endpoint, whose key it stores encrypted: " +
+                throw new CheckConfigException(e.At, "an inline endpoint runs only with --local (the calls go out from this machine" +
+                                                     (e.ApiKeyEnv is null ? "" : $" with the key from ${e.ApiKeyEnv}") + "); a server's jobs take a registered endpoint, whose key it stores encrypted: " +
                                                      "register it with POST /v1/endpoints (docs/black-box.md) and give endpoint: ep_…, or add --local");
             case EndpointTarget e when local:
                 return new EndpointLocalCaseRunner(config, new LocalEndpoint(InlineSpec(e)), status);
@@ -137,11 +137,12 @@ public static class CheckCommand
         }
     }
 
-    /// <summary>An inline endpoint's call spec, its key from the variable the config names (never the file).</summary>
+    /// <summary>An inline endpoint's call spec, its key from the variable the config names (never the file); none when
+    /// the config names no variable.</summary>
     private static EndpointSpec InlineSpec(EndpointTarget e)
     {
-        var key = Environment.GetEnvironmentVariable(e.ApiKeyEnv!);
-        if (string.IsNullOrEmpty(key))
+        var key = e.ApiKeyEnv is null ? null : Environment.GetEnvironmentVariable(e.ApiKeyEnv);
+        if (e.ApiKeyEnv is not null && string.IsNullOrEmpty(key))
             throw new CheckConfigException(e.ApiKeyEnvAt ?? e.At, $"endpoint.api_key_env: the environment variable {e.ApiKeyEnv} is not set or is empty; " +
                                                                   "export the endpoint's key in it (the key is never written in the config)");
         var spec = new EndpointSpec { BaseUrl = e.BaseUrl!, Model = e.Model!, ApiKey = key };

@@ -116,7 +116,6 @@ public sealed class CheckConfigReaderTests : IDisposable
     [InlineData("model: m\nendpoint: ep_1\nsystem_prompt: x\ncases: []\n", 2, 1, "give model: or endpoint:, not both")]
     [InlineData("endpoint: {base_url: 'ftp://x', api_key_env: K, model: m}\nsystem_prompt: x\ncases: []\n", 1, 22, "endpoint.base_url must be an http(s) URL")]
     [InlineData("endpoint: {base_url: 'https://x/v1', api_key_env: 'my key', model: m}\nsystem_prompt: x\ncases: []\n", 1, 51, "endpoint.api_key_env must name an environment variable")]
-    [InlineData("endpoint: {base_url: 'https://x/v1', model: m}\nsystem_prompt: x\ncases: []\n", 1, 11, "an inline endpoint needs api_key_env")]
     [InlineData("endpoint: gpt-4o\nsystem_prompt: x\ncases: []\n", 1, 11, "endpoint must be a registered endpoint's id (ep_…)")]
     [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {unit: token}\ncases: []\n", 3, 18, "settings.unit of an endpoint target takes word, sentence, message or endpoint_token, got 'token'")]
     [InlineData("endpoint: ep_1\nsystem_prompt: x\nsettings: {perturbation: hide}\ncases: []\n", 3, 26, "settings.perturbation: ")]
@@ -149,6 +148,10 @@ public sealed class CheckConfigReaderTests : IDisposable
             "endpoint: {base_url: 'https://llm.example.com/v1', api_key_env: OPENAI_API_KEY, model: gpt-x}\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n"));
         var target = Assert.IsType<EndpointTarget>(inline.Target);
         Assert.Equal(("https://llm.example.com/v1", "OPENAI_API_KEY", "gpt-x"), (target.BaseUrl!.OriginalString, target.ApiKeyEnv, target.Model));
+        // No api_key_env: an endpoint that takes no key.
+        var keyless = CheckConfigReader.Load(_dir.Write(
+            "endpoint: {base_url: 'http://localhost:8000/v1', model: local}\nsystem_prompt: x\ncases:\n  - user: Hi\n    assert: [contains: a]\n"));
+        Assert.Null(Assert.IsType<EndpointTarget>(keyless.Target).ApiKeyEnv);
     }
 
     [Fact]

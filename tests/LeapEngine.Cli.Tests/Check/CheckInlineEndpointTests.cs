@@ -64,6 +64,32 @@ public sealed class CheckInlineEndpointTests : IDisposable
     }
 
     [Fact]
+    public async Task An_endpoint_that_takes_no_key_runs_without_api_key_env_and_gets_no_authorization_header()
+    {
+        // A local vLLM or llama.cpp server started without a key: the config names no variable, the calls carry none.
+        var config = _dir.Write($$"""
+            endpoint: {base_url: '{{_server.BaseUrl}}', model: double}
+            system_prompt: "You answer geography questions."
+            settings: {max_new_tokens: 5}
+            cases:
+              - name: capital
+                user: "What is the capital of France?"
+                assert:
+                  - contains: Paris
+            """);
+        var (code, output, err) = await CliHarness.RunRawAsync(["check", config, "--local"]);
+        Assert.True(code == 0, $"exit {code}: {err}{output}");
+        Assert.Contains("1 passed, 0 failed", output);
+        Assert.NotEmpty(_chat.Authorizations);
+        Assert.All(_chat.Authorizations, Assert.Null);
+
+        // Without --local the refusal does not speak of a key it does not have.
+        (code, _, err) = await CliHarness.RunRawAsync(["check", config]);
+        Assert.Equal(2, code);
+        Assert.Contains("an inline endpoint runs only with --local (the calls go out from this machine);", err);
+    }
+
+    [Fact]
     public async Task A_given_completion_the_endpoint_cannot_score_is_a_config_error_at_the_case()
     {
         var config = Config("      - attribution_share: {max: 0.1}", "\n    completion: \" Paris.\"");

@@ -18,10 +18,17 @@ public abstract class JsonEndpoint : HttpMessageHandler
     public int Calls => Volatile.Read(ref _calls);
     public List<string> Paths { get; } = [];
 
+    /// <summary>Every call's Authorization header (null where a call carried none).</summary>
+    public List<string?> Authorizations { get; } = [];
+
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken ct)
     {
         Interlocked.Increment(ref _calls);
-        lock (Paths) Paths.Add(request.RequestUri!.AbsolutePath);
+        lock (Paths)
+        {
+            Paths.Add(request.RequestUri!.AbsolutePath);
+            Authorizations.Add(request.Headers.Authorization?.ToString());
+        }
         var body = request.Content is null ? null : JsonNode.Parse(await request.Content.ReadAsStringAsync(ct));
         return await AnswerAsync(request.RequestUri!.AbsolutePath, body?.AsObject() ?? new JsonObject(), request, ct);
     }
