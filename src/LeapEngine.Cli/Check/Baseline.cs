@@ -117,12 +117,13 @@ public sealed record Baseline(string Target, CheckSettings Settings, string Syst
     }
 
     /// <summary>
-    /// After the run: an endpoint scored another way than when the baseline was measured (scoring auto, and the endpoint
-    /// now offers other log-probs) gives figures in other terms — a stale baseline, not drift.
+    /// After each measurement: an endpoint scored another way than when the baseline was measured (scoring auto, and the
+    /// endpoint now offers other log-probs) gives figures in other terms — a stale baseline, not drift. Checked as soon as
+    /// the first measurement says how it was scored, so a stale baseline stops the check before the other cases spend
+    /// endpoint calls.
     /// </summary>
-    public void EnsureSameScoring(CheckReport report, string path)
+    public void EnsureSameScoring(string? now, string path)
     {
-        var now = report.ScoringMode;
         if (ScoringMode != now)
             throw new BaselineException($"the baseline {path} was scored {ScoringMode ?? "white-box"} and this run {now ?? "white-box"}; " +
                                         "its figures are not comparable: run leap check --update-baseline to measure a new one");

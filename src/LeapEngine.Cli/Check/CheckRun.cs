@@ -26,7 +26,9 @@ public sealed class CheckRun(CheckConfig config, ICaseRunner runner, StatusLine 
             for (int r = 0; r < repeats; r++)
             {
                 status.Show($"case {i + 1}/{config.Cases.Count}: {c.Name}{(repeats > 1 ? $" (repeat {r + 1}/{repeats})" : "")}");
-                runs.Add(await MeasureAsync(c, ct));
+                var run = await MeasureAsync(c, ct);
+                baseline?.EnsureSameScoring(run.ScoringMode, config.Baseline.File);
+                runs.Add(run);
             }
             status.Clear();
             var figures = Figures.Over(runs, config.Spans);

@@ -119,6 +119,26 @@ public sealed class BaselineTests : IDisposable
         FakeRunner.Measured(1, 0.3) with { ExplainedShare = explained, ScoringMode = mode, EndpointCalls = 17 };
 
     [Fact]
+    public async Task A_baseline_scored_another_way_stops_the_check_at_its_first_measurement()
+    {
+        // The invariant: a stale baseline costs one measurement's endpoint calls, not every case's.
+        var config = CheckConfigReader.Load(_dir.Write("""
+            endpoint: ep_0123
+            system_prompt: "You are terse."
+            settings: {repeats: 3}
+            cases:
+              - {name: a, user: Hello, assert: [explained_share: {min: 0.1}]}
+              - {name: b, user: Bye, assert: [explained_share: {min: 0.1}]}
+            """));
+        var baseline = new Baseline("endpoint:ep_0123", config.Settings, "", new Dictionary<string, BaselineCase>(), "teacher_forced");
+        using var runner = new FakeRunner(new() { ["a"] = [BlackBox("regenerate_top_logprobs")], ["b"] = [BlackBox("regenerate_top_logprobs")] });
+        var run = new CheckRun(config, runner, new StatusLine(TextWriter.Null, false), TextWriter.Null);
+        var e = await Assert.ThrowsAsync<BaselineException>(() => run.RunAsync(baseline, "test", default));
+        Assert.Contains("was scored teacher_forced and this run regenerate_top_logprobs", e.Message);
+        Assert.Equal(1, runner.Runs);
+    }
+
+    [Fact]
     public async Task An_endpoint_baseline_keeps_its_target_kind_and_scoring_mode_and_refuses_a_model_or_another_mode()
     {
         var config = EndpointConfig();
@@ -129,12 +149,11 @@ public sealed class BaselineTests : IDisposable
         var read = Baseline.Read(config.Baseline.File);
         Assert.Equal(("endpoint:ep_0123", "teacher_forced", "auto"), (read.Target, read.ScoringMode, read.Settings.Scoring));
         read.EnsureComparable(config, "b.json");
-        read.EnsureSameScoring(report, "b.json");
+        read.EnsureSameScoring(report.ScoringMode, "b.json");
         Assert.Contains(read.Compare(config, config.Cases[0], report.Cases[0].Figures), o => o.Figure == Figures.ExplainedShare && o.Verdict == Verdict.Passed);
 
         // The endpoint now offers only chat top log-probs: the same settings scored another way are not comparable.
-        var regenerated = await RunAsync(config, read, BlackBox("regenerate_top_logprobs"));
-        var e = Assert.Throws<BaselineException>(() => read.EnsureSameScoring(regenerated, "b.json"));
+        var e = await Assert.ThrowsAsync<BaselineException>(() => RunAsync(config, read, BlackBox("regenerate_top_logprobs")));
         Assert.Contains("was scored teacher_forced and this run regenerate_top_logprobs", e.Message);
         // A model target (white-box) against this endpoint baseline, and the other way round.
         e = Assert.Throws<BaselineException>(() => read.EnsureComparable(Config(), "b.json"));

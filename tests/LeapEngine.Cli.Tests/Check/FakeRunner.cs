@@ -10,6 +10,9 @@ public sealed class FakeRunner(Dictionary<string, CaseRun[]> runs) : ICaseRunner
 
     public string Describe => "fake";
 
+    /// <summary>Measurements made so far, over all cases.</summary>
+    public int Runs => _calls.Values.Sum();
+
     public Task<CaseRun> RunAsync(CheckCase c, CancellationToken ct)
     {
         int n = _calls.GetValueOrDefault(c.Name);

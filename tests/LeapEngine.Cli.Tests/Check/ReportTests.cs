@@ -42,7 +42,7 @@ public sealed class ReportTests : IDisposable
             ["calm"] = [Scored(FakeRunner.Measured(0.1, 0.2))],
             ["dragon, again"] = [Scored(FakeRunner.Measured(3.0, 0.8, " a dragon:\nroar"))],
         });
-        var baseline = new Baseline("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>());
+        var baseline = new Baseline("stories260K", config.Settings, "", new Dictionary<string, BaselineCase>(), scoringMode);
         return await new CheckRun(config, runner, new StatusLine(TextWriter.Null, false), TextWriter.Null).RunAsync(baseline, "compared", default);
     }
 
