@@ -123,21 +123,21 @@ public static class QuotaLedger
     }
 
     /// <summary>
-    /// Makes sure the month's ledger row exists. Runs outside any transaction: a lost insert race
-    /// is harmless (the row is there either way) but would abort a PostgreSQL transaction.
+    /// Makes sure the month's ledger row exists. <c>INSERT … ON CONFLICT DO NOTHING</c> (PostgreSQL and SQLite alike):
+    /// when concurrent first submissions race, the one that loses inserts nothing instead of failing — no exception for
+    /// EF to log as a database error on every tenant's first busy minute of a month, and nothing to abort a transaction.
     /// </summary>
     public static async Task EnsureMonthAsync(LeapDbContext db, Guid tenantId, DateTime now, CancellationToken ct)
     {
         var month = MonthOf(now);
         if (await db.UsageMonths.AnyAsync(u => u.TenantId == tenantId && u.Month == month, ct)) return;
-        db.UsageMonths.Add(new UsageMonth { TenantId = tenantId, Month = month });
-        try { await db.SaveChangesAsync(ct); }
-        catch (DbUpdateException)
-        {
-            // A concurrent submission inserted it first; anything else is a real failure.
-            if (!await db.UsageMonths.AnyAsync(u => u.TenantId == tenantId && u.Month == month, ct)) throw;
-        }
-        finally { db.ChangeTracker.Clear(); }
+        // Parameters go through EF's type mappings, so the tenant id is written as the provider writes every Guid.
+        await db.Database.ExecuteSqlInterpolatedAsync($"""
+            INSERT INTO usage_months (tenant_id, month, used_tokens, reserved_tokens, used_endpoint_calls, reserved_endpoint_calls,
+                                      jobs_succeeded, jobs_failed)
+            VALUES ({tenantId}, {month}, 0, 0, 0, 0, 0, 0)
+            ON CONFLICT (tenant_id, month) DO NOTHING
+            """, ct);
     }
 
     /// <summary>
