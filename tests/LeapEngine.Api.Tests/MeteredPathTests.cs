@@ -27,7 +27,9 @@ public sealed class MeteredPathTests(ApiFixture api)
     {
         long tokens = 0, before = model.Network.SharedFirstLayerPasses;
         AttributionResult result;
-        using (model.Network.Observe((ForwardTokenMeter.HookPoint, (x, _) => tokens += x.shape[0] * x.shape[1])))
+        // Atomic: the engine runs its batches on several threads at once (InterOpWorkers), and a plain += lost counts
+        // (the CLI's side read 210 or 290 of the 418 positions the job was rightly charged).
+        using (model.Network.Observe((ForwardTokenMeter.HookPoint, (x, _) => Interlocked.Add(ref tokens, x.shape[0] * x.shape[1]))))
             result = AttributionEngine.Run(model, JobRequest().ToEngine());
         return (tokens, model.Network.SharedFirstLayerPasses - before, result);
     }

@@ -28,7 +28,7 @@ public static class EndpointsApi
         var read = app.MapGroup("/v1/endpoints").WithTags("Endpoints").RequireAuthorization(LeapClaims.ReadPolicy);
         var write = app.MapGroup("/v1/endpoints").WithTags("Endpoints").RequireAuthorization(LeapClaims.WritePolicy);
         write.MapPost("/", CreateAsync).WithName("CreateEndpoint").Accepts<CreateEndpointRequest>("application/json")
-            .Produces<EndpointView>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(409)
+            .Produces<EndpointView>(StatusCodes.Status201Created).ProducesProblem(400).ProducesProblem(403).ProducesProblem(409)
             .WithSummary("Register an OpenAI-compatible endpoint (the key is write-only: stored encrypted, never shown). " +
                          "Example: {\"base_url\": \"https://api.openai.com/v1\", \"model\": \"gpt-4o-mini\", \"api_key\": \"sk-...\"}");
         read.MapGet("/", ListAsync).WithName("ListEndpoints")
@@ -40,7 +40,7 @@ public static class EndpointsApi
             .WithSummary("Change an endpoint: rotate or remove its key, replace its headers, change model, concurrency, timeout or name");
         write.MapDelete("/{id}", DeleteAsync).WithName("DeleteEndpoint").Produces(StatusCodes.Status204NoContent).ProducesProblem(404)
             .WithSummary("Delete an endpoint and its stored key");
-        write.MapPost("/{id}/probe", ProbeAsync).WithName("ProbeEndpoint").Produces<EndpointView>().ProducesProblem(404)
+        write.MapPost("/{id}/probe", ProbeAsync).WithName("ProbeEndpoint").Produces<EndpointView>().ProducesProblem(403).ProducesProblem(404)
             .ProducesProblem(402).ProducesProblem(422).ProducesProblem(502).ProducesProblem(504)
             .WithSummary("Measure what the endpoint offers (logprobs and top-k, echo, prompt_logprobs, tokenize, determinism) " +
                          "with up to 10 calls, metered in endpoint_calls; stores and returns the capabilities and the scoring mode they allow");
@@ -59,6 +59,7 @@ public static class EndpointsApi
             return refused;
         var tenantId = context.User.TenantOf();
         var (plan, planName) = await PlanOfAsync(db, plans.Value, tenantId, context.RequestAborted);
+        if (plan is null) return PlanNotConfigured(planName);
         return await Idempotency.RunAsync(context, db, tenantId, body.Raw, async () =>
         {
             var now = DateTime.UtcNow;
@@ -159,6 +160,7 @@ public static class EndpointsApi
         var row = await FindAsync(context, db, id);
         if (row is null) return Problems.NotFound($"endpoint '{id}'");
         var (plan, planName) = await PlanOfAsync(db, plans.Value, row.TenantId, context.RequestAborted);
+        if (plan is null) return PlanNotConfigured(planName);
         var problem = await probing.ProbeAsync(db, row, plan, planName, context.RequestAborted);
         return problem is not null ? problem : TypedResults.Ok(EndpointView.From(row));
     }
@@ -179,10 +181,15 @@ public static class EndpointsApi
         row.HeaderNamesJson = JsonSerializer.Serialize(headers.Keys.Order(StringComparer.OrdinalIgnoreCase).ToArray());
     }
 
-    private static async Task<(PlanLimits Plan, string Name)> PlanOfAsync(LeapDbContext db, PlansOptions plans, Guid tenantId, CancellationToken ct)
+    /// <summary>The tenant's plan, or null when the operator has removed it from the configuration.</summary>
+    private static async Task<(PlanLimits? Plan, string Name)> PlanOfAsync(LeapDbContext db, PlansOptions plans, Guid tenantId, CancellationToken ct)
     {
         var name = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Plan).SingleAsync(ct);
-        // A tenant on a plan the operator removed gets the default plan's limits rather than none.
-        return (plans.Find(name) ?? plans.Find(plans.DefaultPlan) ?? new PlanLimits(), name);
+        return (plans.Find(name), name);
     }
+
+    /// <summary>As the job and serving routes answer a tenant on a plan the configuration no longer has: one answer everywhere,
+    /// rather than limits the operator did not choose for it.</summary>
+    private static ProblemResult PlanNotConfigured(string plan) =>
+        Problems.Forbidden($"the tenant's plan '{plan}' is not configured; ask the operator");
 }

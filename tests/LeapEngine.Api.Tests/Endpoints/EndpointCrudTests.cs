@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json.Nodes;
 using LeapEngine.Api.Tests.Infrastructure;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace LeapEngine.Api.Tests.Endpoints;
@@ -213,6 +214,33 @@ public sealed class EndpointCrudTests(ApiFixture api)
         Assert.Equal(2, (await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/endpoints"))!["data"]!.AsArray().Count);
         await tenant.Http.DeleteAsync($"/v1/endpoints/{first["id"]}");
         await CreateAsync(tenant.Http, new { base_url = PublicUrl, model = "c" });
+    }
+
+    [Fact]
+    public async Task A_tenant_on_a_plan_the_operator_removed_gets_the_same_403_here_as_on_jobs_and_serving()
+    {
+        // The invariant: one answer for a plan the configuration no longer has, not limits nobody chose on some routes.
+        var tenant = await api.NewTenantAsync();
+        var endpoint = await CreateAsync(tenant.Http, new { base_url = PublicUrl, model = "m" });
+        var tenantId = Guid.ParseExact(tenant.Id["ten_".Length..], "N");
+        await api.DbAsync(db => db.Tenants.Where(t => t.Id == tenantId)
+            .ExecuteUpdateAsync(s => s.SetProperty(t => t.Plan, "retired-plan")));
+        const string detail = "the tenant's plan 'retired-plan' is not configured; ask the operator";
+        foreach (var response in new[]
+                 {
+                     await tenant.Http.PostAsJsonAsync("/v1/endpoints", new { base_url = PublicUrl, model = "n" }),
+                     await tenant.Http.PostAsync($"/v1/endpoints/{endpoint["id"]}/probe", null),
+                     await tenant.Http.PostAsJsonAsync("/v1/generations", new { prompt = "Once", max_tokens = 2 }),
+                     await tenant.Http.PostAsJsonAsync("/v1/completions", new { model = "stories260K", prompt = "Once", max_tokens = 2 }),
+                 })
+        {
+            var problem = await response.Content.ReadAsStringAsync();
+            Assert.True(response.StatusCode == HttpStatusCode.Forbidden, $"{response.RequestMessage!.RequestUri}: {(int)response.StatusCode} {problem}");
+            // A problem document's detail, or (the OpenAI routes) an OpenAI error's message.
+            var json = JsonNode.Parse(problem)!;
+            Assert.Equal(detail, (json["detail"] ?? json["error"]!["message"])!.GetValue<string>());
+        }
+        Assert.Single((await tenant.Http.GetFromJsonAsync<JsonObject>("/v1/endpoints"))!["data"]!.AsArray());
     }
 
     [Fact]
