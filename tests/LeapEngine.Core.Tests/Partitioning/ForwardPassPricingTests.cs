@@ -45,7 +45,8 @@ public class ForwardPassPricingTests(OwnStoriesFixture fixture) : IClassFixture<
     private static long Embedded(LanguageModel model, Action run)
     {
         long positions = 0;
-        using (model.Network.Attach(("hook_embed", (x, _) => { positions += x.shape[0] * x.shape[1]; return null; }))) run();
+        // Atomic: a pass may run on any of the engine's worker threads.
+        using (model.Network.Attach(("hook_embed", (x, _) => { Interlocked.Add(ref positions, x.shape[0] * x.shape[1]); return null; }))) run();
         return positions;
     }
 }
