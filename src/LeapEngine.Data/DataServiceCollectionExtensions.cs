@@ -1,5 +1,7 @@
 using LeapEngine.Data.Plans;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
@@ -91,6 +93,11 @@ internal sealed class DatabaseMigrator(IDbContextFactory<LeapDbContext> factory,
 
     private async Task MigrateAsync(LeapDbContext db, CancellationToken ct)
     {
+        // Npgsql's history repository reads the history table without first asking whether it exists, so on a fresh
+        // database EF logs the failed read at error level (npgsql/efcore.pg#3407): an operator's first start would open
+        // with an error. EF's own create-if-not-exists script (the table EF itself would create next) keeps it clean.
+        if (options.Value.IsPostgres)
+            await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), ct);
         var pending = (await db.Database.GetPendingMigrationsAsync(ct)).ToList();
         if (pending.Count > 0)
             log.LogInformation("Applying {Count} migration(s) to the {Provider} database: {Migrations}",

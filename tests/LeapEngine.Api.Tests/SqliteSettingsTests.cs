@@ -1,9 +1,8 @@
+using LeapEngine.Api.Tests.Infrastructure;
 using System.Data.Common;
 using LeapEngine.Data;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 
 namespace LeapEngine.Api.Tests;
 
@@ -20,15 +19,8 @@ public sealed class SqliteSettingsTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
-        {
-            ["Leap:Database:Provider"] = "sqlite",
-            ["Leap:Database:ConnectionString"] = $"Data Source={Path.Combine(_dir, "leap.db")}",
-        }).Build();
-        _services = new ServiceCollection().AddLogging().AddSingleton<IConfiguration>(configuration)
-            .AddLeapData(configuration).BuildServiceProvider();
-        foreach (var hosted in _services.GetServices<IHostedService>().Where(h => h.GetType().Name == "DatabaseMigrator"))
-            await hosted.StartAsync(CancellationToken.None);
+        _services = DataServices.Build("sqlite", $"Data Source={Path.Combine(_dir, "leap.db")}");
+        await DataServices.MigrateAsync(_services);
     }
 
     public async Task DisposeAsync()
