@@ -29,11 +29,11 @@ internal sealed class AdamWOptimizer : IDisposable
     public AdamWOptimizer(IReadOnlyList<Parameter> parameters, double learningRate, double weightDecay,
         double beta1 = 0.9, double beta2 = 0.999, double eps = 1e-8)
     {
-        if (learningRate < 0) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "the learning rate is not negative");
-        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 is in [0, 1)");
-        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 is in [0, 1)");
-        if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps is not negative");
-        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "the weight decay is not negative");
+        if (learningRate < 0) throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "the learning rate must not be negative");
+        if (beta1 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta1), beta1, "beta1 must be in [0, 1)");
+        if (beta2 is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(beta2), beta2, "beta2 must be in [0, 1)");
+        if (eps < 0) throw new ArgumentOutOfRangeException(nameof(eps), eps, "eps must not be negative");
+        if (weightDecay < 0) throw new ArgumentOutOfRangeException(nameof(weightDecay), weightDecay, "the weight decay must not be negative");
         _parameters = parameters;
         LearningRate = learningRate;
         _weightDecay = weightDecay;
