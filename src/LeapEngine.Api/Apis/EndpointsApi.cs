@@ -59,7 +59,7 @@ public static class EndpointsApi
             return refused;
         var tenantId = context.User.TenantOf();
         var (plan, planName) = await PlanOfAsync(db, plans.Value, tenantId, context.RequestAborted);
-        if (plan is null) return PlanNotConfigured(planName);
+        if (plan is null) return Problems.PlanNotConfigured(planName);
         return await Idempotency.RunAsync(context, db, tenantId, body.Raw, async () =>
         {
             var now = DateTime.UtcNow;
@@ -160,7 +160,7 @@ public static class EndpointsApi
         var row = await FindAsync(context, db, id);
         if (row is null) return Problems.NotFound($"endpoint '{id}'");
         var (plan, planName) = await PlanOfAsync(db, plans.Value, row.TenantId, context.RequestAborted);
-        if (plan is null) return PlanNotConfigured(planName);
+        if (plan is null) return Problems.PlanNotConfigured(planName);
         var problem = await probing.ProbeAsync(db, row, plan, planName, context.RequestAborted);
         return problem is not null ? problem : TypedResults.Ok(EndpointView.From(row));
     }
@@ -187,9 +187,4 @@ public static class EndpointsApi
         var name = await db.Tenants.Where(t => t.Id == tenantId).Select(t => t.Plan).SingleAsync(ct);
         return (plans.Find(name), name);
     }
-
-    /// <summary>As the job and serving routes answer a tenant on a plan the configuration no longer has: one answer everywhere,
-    /// rather than limits the operator did not choose for it.</summary>
-    private static ProblemResult PlanNotConfigured(string plan) =>
-        Problems.Forbidden($"the tenant's plan '{plan}' is not configured; ask the operator");
 }

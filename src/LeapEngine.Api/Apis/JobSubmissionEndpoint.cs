@@ -65,7 +65,7 @@ public static class JobSubmissionEndpoint
         var tenant = await db.Tenants.FindAsync([tenantId], context.RequestAborted);
         if (tenant is null) return Problems.Unauthorized("this key's tenant no longer exists");
         var plan = plans.Find(tenant.Plan);
-        if (plan is null) return Problems.Forbidden($"the tenant's plan '{tenant.Plan}' is not configured; ask the operator");
+        if (plan is null) return Problems.PlanNotConfigured(tenant.Plan);
         db.ChangeTracker.Clear();
 
         var key = Idempotency.KeyOf(context);

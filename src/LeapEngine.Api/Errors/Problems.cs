@@ -16,6 +16,8 @@ public static class Problems
         Make(400, "invalid-request", "The request is invalid", detail, field is null ? null : new() { ["field"] = field });
     public static ProblemResult Unauthorized(string detail) => Make(401, "unauthorized", "Authentication required", detail);
     public static ProblemResult Forbidden(string detail) => Make(403, "forbidden", "Not allowed", detail);
+    /// <summary>A tenant on a plan the configuration no longer has: the same answer on every route that runs or registers work.</summary>
+    public static ProblemResult PlanNotConfigured(string plan) => Forbidden($"the tenant's plan '{plan}' is not configured; ask the operator");
     public static ProblemResult NotFound(string what) => Make(404, "not-found", "Not found", $"{what} was not found");
     /// <summary>A model name no route serves (OpenAI's clients know the code model_not_found).</summary>
     public static ProblemResult ModelNotFound(string model) => Make(404, "model-not-found", "Model not found",

@@ -25,7 +25,7 @@ public sealed class ServeAdmission(LeapDbContext db, IOptions<PlansOptions> plan
         var tenant = await db.Tenants.FindAsync([context.User.TenantOf()], context.RequestAborted);
         if (tenant is null) return (null, Problems.Unauthorized("this key's tenant no longer exists"));
         var plan = plans.Value.Find(tenant.Plan);
-        if (plan is null) return (null, Problems.Forbidden($"the tenant's plan '{tenant.Plan}' is not configured; ask the operator"));
+        if (plan is null) return (null, Problems.PlanNotConfigured(tenant.Plan));
         db.ChangeTracker.Clear();
         return (new Caller(tenant, plan), null);
     }

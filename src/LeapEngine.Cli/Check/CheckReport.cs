@@ -24,7 +24,11 @@ public sealed record AssertionOutcome(
 /// <summary>A case's measurements (over its repeats) and its verdicts; an endpoint target's also the scoring mode(s) that
 /// ran and the endpoint calls the repeats made.</summary>
 public sealed record CaseOutcome(CheckCase Case, IReadOnlyList<string> Completions, IReadOnlyDictionary<string, FigureStats> Figures,
-    IReadOnlyList<AssertionOutcome> Outcomes, TimeSpan Elapsed, IReadOnlyList<string>? ScoringModes = null, long? EndpointCalls = null);
+    IReadOnlyList<AssertionOutcome> Outcomes, TimeSpan Elapsed, IReadOnlyList<string>? ScoringModes = null, long? EndpointCalls = null)
+{
+    /// <summary>The case's scoring mode(s) as the reports write them ("a/b" if its repeats differed), null for a model.</summary>
+    public string? ScoringMode => ScoringModes is { Count: > 0 } modes ? string.Join("/", modes) : null;
+}
 
 /// <summary>A whole check: what ran where, each case's outcome, and what happened to the baseline.</summary>
 public sealed record CheckReport(CheckConfig Config, string Source, IReadOnlyList<CaseOutcome> Cases, string BaselineNote, TimeSpan Elapsed)

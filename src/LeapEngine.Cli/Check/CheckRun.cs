@@ -37,9 +37,10 @@ public sealed class CheckRun(CheckConfig config, ICaseRunner runner, StatusLine 
             if (baseline is not null) verdicts.AddRange(baseline.Compare(config, c, figures));
             var modes = runs.Select(r => r.ScoringMode).OfType<string>().Distinct().ToList();
             long? calls = runs.Any(r => r.EndpointCalls is not null) ? runs.Sum(r => r.EndpointCalls ?? 0) : null;
-            outcomes.Add(new CaseOutcome(c, completions, figures, verdicts, watch.Elapsed, modes.Count > 0 ? modes : null, calls));
+            var outcome = new CaseOutcome(c, completions, figures, verdicts, watch.Elapsed, modes.Count > 0 ? modes : null, calls);
+            outcomes.Add(outcome);
             int failed = verdicts.Count(v => v.Failed);
-            var scored = calls is null ? "" : $"; {string.Join("/", modes)}, {calls} endpoint calls";
+            var scored = calls is null ? "" : $"; {outcome.ScoringMode}, {calls} endpoint calls";
             log.WriteLine($"leap: case {i + 1}/{config.Cases.Count} {c.Name}: {(failed == 0 ? "passed" : $"{failed} failed")} ({watch.Elapsed.TotalSeconds:0.0} s{scored})");
         }
         return new CheckReport(config, runner.Describe, outcomes, baselineNote, total.Elapsed);

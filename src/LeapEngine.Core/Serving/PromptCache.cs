@@ -80,11 +80,19 @@ public sealed class PromptCache(long maxBytes) : IDisposable
         if (scores is not null && scores.Count != ids.Count)
             throw new ArgumentException($"a cached prompt of {ids.Count} tokens needs {ids.Count} scores, got {scores.Count}");
         long bytes = cache.Bytes;
-        if (bytes <= MaxBytes) cache.Compact();   // outside the lock: a copy of the prompt's keys/values
+        int? scoredTop = scores is null ? null : scoreTop;
+        // Checked before the copy too: a prompt sent again (a noise floor's repeats, a probe's) would be copied for nothing.
+        bool keep;
+        lock (_lock) keep = Keeps(scope, ids, scoredTop, bytes);
+        if (!keep)
+        {
+            cache.Dispose();
+            return;
+        }
+        cache.Compact();   // outside the lock: a copy of the prompt's keys/values
         lock (_lock)
         {
-            bool kept = !_disposed && bytes <= MaxBytes && !Holds(scope, ids, scores is null ? null : scoreTop);
-            if (!kept)
+            if (!Keeps(scope, ids, scoredTop, bytes))   // again: another pass may have added it meanwhile
             {
                 cache.Dispose();
                 return;
@@ -103,6 +111,10 @@ public sealed class PromptCache(long maxBytes) : IDisposable
             while (_recent.First is { } node) Evict(node);
         }
     }
+
+    /// <summary>Whether a prompt of these bytes is kept: the cache is on, it fits, and no entry holds it already (under the lock).</summary>
+    private bool Keeps(string scope, IReadOnlyList<int> ids, int? scoreTop, long bytes) =>
+        !_disposed && bytes <= MaxBytes && !Holds(scope, ids, scoreTop);
 
     /// <summary>Whether an entry already covers this prompt exactly (with at least these scores).</summary>
     private bool Holds(string scope, IReadOnlyList<int> ids, int? scoreTop) =>

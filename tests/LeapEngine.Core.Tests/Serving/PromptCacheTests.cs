@@ -76,7 +76,9 @@ public sealed class PromptCacheTests(OwnStoriesFixture fixture) : IClassFixture<
         using var cache = new PromptCache(64L << 20);
         var ids = Ids(Text);
         var (firstScores, firstTokens, _) = Run(ids, cache, maxNew: 12);
+        long bytes = cache.Bytes;
         var (againScores, againTokens, ran) = Run(ids, cache, maxNew: 12);
+        Assert.Equal((1, bytes), (cache.Count, cache.Bytes));   // the prompt is held once, not again
         Assert.Equal(1 + 11, ran);   // the last prompt token, then 11 decode steps (the 12th token needs no pass)
         AssertSameScores(firstScores, againScores);
         Assert.Equal(firstTokens, againTokens);

@@ -65,8 +65,8 @@ public static class JUnitReport
     /// is read differently from a teacher-forced one, so a test tab shows how each case was scored.</summary>
     private static IEnumerable<XElement> BlackBox(CaseOutcome c)
     {
-        if (c.ScoringModes is { Count: > 0 } modes)
-            yield return new XElement("property", new XAttribute("name", "scoring_mode"), new XAttribute("value", string.Join("/", modes)));
+        if (c.ScoringMode is { } mode)
+            yield return new XElement("property", new XAttribute("name", "scoring_mode"), new XAttribute("value", mode));
         if (c.EndpointCalls is { } calls)
             yield return new XElement("property", new XAttribute("name", "endpoint_calls"), new XAttribute("value", calls));
     }

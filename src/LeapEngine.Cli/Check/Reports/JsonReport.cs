@@ -17,7 +17,7 @@ public static class JsonReport
             var cases = json["cases"]!.AsArray();
             for (int i = 0; i < report.Cases.Count; i++)
             {
-                cases[i]!["scoring_mode"] = string.Join("/", report.Cases[i].ScoringModes ?? []);
+                cases[i]!["scoring_mode"] = report.Cases[i].ScoringMode ?? "";
                 cases[i]!["endpoint_calls"] = report.Cases[i].EndpointCalls;
             }
         }
